@@ -1,0 +1,77 @@
+"""The gateway's HTTP entrypoint: JSON in, JSON out, every failure a machine-readable error."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+from nameko.exceptions import RemoteError
+from nameko.web.handlers import HttpRequestHandler
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
+
+from silasidakep.errors import DomainError, Unauthorized, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = {
+    "error": {
+        "code": "SERVICE_UNAVAILABLE",
+        "message": "Layanan sedang mengalami gangguan. Silakan coba beberapa saat lagi.",
+    }
+}
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(body, ensure_ascii=False), status=status, headers=headers,
+        mimetype="application/json",
+    )
+
+
+class ApiEntrypoint(HttpRequestHandler):
+    """Maps DomainError (raised here or re-raised from an RPC) to its HTTP status."""
+
+    def response_from_exception(self, exc: BaseException) -> Response:
+        if isinstance(exc, DomainError):
+            return json_response(exc.to_body(), status=exc.http_status)
+        if isinstance(exc, HTTPException):
+            return json_response(
+                {"error": {"code": exc.name.upper().replace(" ", "_"), "message": exc.description}},
+                status=exc.code or 400,
+            )
+        if isinstance(exc, RemoteError):
+            log.error("remote error: %s", exc.exc_type)
+        else:
+            log.exception("unhandled error in gateway", exc_info=exc)
+        return json_response(UNAVAILABLE, status=500)
+
+
+api = ApiEntrypoint.decorator
+
+
+def parse_json(request: Request, schema: Schema) -> dict[str, Any]:
+    try:
+        body = json.loads(request.get_data(cache=False) or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ValidationFailed(
+            "Badan permintaan bukan JSON yang valid.", code="INVALID_JSON"
+        ) from None
+    if not isinstance(body, dict):
+        raise ValidationFailed("Badan permintaan harus berupa objek JSON.", code="INVALID_JSON")
+    try:
+        return schema.load(body)
+    except ValidationError as exc:
+        raise ValidationFailed(fields=exc.messages) from None
+
+
+def bearer_token(request: Request, required: bool = True) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    if required:
+        raise Unauthorized("Sertakan token akses pada header Authorization.", code="MISSING_TOKEN")
+    return None

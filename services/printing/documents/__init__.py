@@ -1,0 +1,2 @@
+"""Pure document logic of the printing service: numbering, rendering, signing (no I/O to
+brokers or databases)."""

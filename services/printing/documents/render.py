@@ -1,0 +1,359 @@
+"""Rendering of issued documents (KK, certificates, ...) to A4 PDF for printing on plain HVS.
+
+Since Permendagri 109/2019 the wet signature and stamp are replaced by an electronic signature
+and a QR code in the bottom right corner that links to the verification page. The PDF is
+rendered deterministically (same content -> same bytes) so a re-download of unchanged data
+yields the same file before signing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import reportlab
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT
+from reportlab.lib.pagesizes import A4, landscape, portrait
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    Flowable,
+    HRFlowable,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.flowables import TopPadder
+
+DINAS_NAME = "DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL"
+SIGNATURE_NOTE = (
+    "Dokumen ini ditandatangani secara elektronik. Pindai kode QR untuk memeriksa keaslian dokumen."
+)
+# Columns of the KK family-member table, in the order of the official form.
+KK_MEMBER_COLUMNS: tuple[str, ...] = (
+    "No",
+    "Nama Lengkap",
+    "NIK",
+    "Jenis Kelamin",
+    "Tempat Lahir",
+    "Tanggal Lahir",
+    "Agama",
+    "Pendidikan",
+    "Jenis Pekerjaan",
+    "Status Perkawinan",
+    "Hubungan dalam Keluarga",
+    "Kewarganegaraan",
+    "Nama Ayah",
+    "Nama Ibu",
+)
+# Relative column widths (roughly points at 6.5 pt type; scaled to the page). Sized so a NIK,
+# a dd-mm-yyyy date and the longest usual single words ("Pelajar/Mahasiswa") fit on one line,
+# because reportlab breaks lines only at spaces.
+_COLUMN_WEIGHTS = {
+    "No": 14,
+    "Nama Lengkap": 70,
+    "NIK": 76,
+    "Jenis Kelamin": 44,
+    "Tempat Lahir": 50,
+    "Tanggal Lahir": 46,
+    "Agama": 36,
+    "Pendidikan": 62,
+    "Jenis Pekerjaan": 66,
+    "Status Perkawinan": 48,
+    "Hubungan dalam Keluarga": 50,
+    "Kewarganegaraan": 40,
+    "Nama Ayah": 61,
+    "Nama Ibu": 61,
+}
+# Header labels too long for their column get an explicit hyphenated break.
+_HEADER_LABELS = {"Kewarganegaraan": "Kewarga-\nnegaraan"}
+_DEFAULT_COLUMN_WEIGHT = 55
+
+BULAN = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+# Sumedang is on WIB (UTC+7) and Indonesia has no DST, so a fixed offset is exact and needs no
+# tz database on the host.
+WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
+
+FONT = "SilasidakepSans"
+FONT_BOLD = "SilasidakepSans-Bold"
+MARGIN = 14 * mm
+QR_SIZE = 32 * mm
+
+_STYLES: dict[str, ParagraphStyle] = {
+    "agency": ParagraphStyle(
+        "agency", fontName=FONT_BOLD, fontSize=12, leading=15, alignment=TA_CENTER
+    ),
+    "dinas": ParagraphStyle(
+        "dinas", fontName=FONT_BOLD, fontSize=13, leading=16, alignment=TA_CENTER
+    ),
+    "title": ParagraphStyle(
+        "title", fontName=FONT_BOLD, fontSize=16, leading=20, alignment=TA_CENTER
+    ),
+    "number": ParagraphStyle("number", fontName=FONT, fontSize=11, leading=14, alignment=TA_CENTER),
+    "field": ParagraphStyle("field", fontName=FONT, fontSize=9, leading=11.5),
+    "cell_head": ParagraphStyle(
+        "cell_head", fontName=FONT_BOLD, fontSize=6.5, leading=8, alignment=TA_CENTER
+    ),
+    "cell": ParagraphStyle("cell", fontName=FONT, fontSize=6.5, leading=8),
+    "sign": ParagraphStyle("sign", fontName=FONT, fontSize=9.5, leading=12, alignment=TA_LEFT),
+    "sign_name": ParagraphStyle("sign_name", fontName=FONT_BOLD, fontSize=9.5, leading=12),
+    "note": ParagraphStyle(
+        "note", fontName=FONT, fontSize=7.5, leading=9.5, textColor=colors.HexColor("#333333")
+    ),
+}
+
+
+@dataclass(frozen=True)
+class DocumentContent:
+    """Everything printed on one issued document. Text is plain (not markup)."""
+
+    document_type: str  # e.g. "KK"
+    title: str  # e.g. "KARTU KELUARGA"
+    document_number: str
+    issued_at: dt.datetime  # naive = already local (WIB) time
+    region_name: str  # e.g. "KABUPATEN SUMEDANG"
+    signer_name: str
+    signer_title: str
+    verify_url: str
+    fields: list[tuple[str, str]] = field(default_factory=list)  # head data, label/value
+    members: list[dict[str, str]] = field(default_factory=list)  # keyed by column label
+
+
+def format_tanggal(value: dt.date) -> str:
+    """Indonesian long date, e.g. ``28 November 2026``; aware datetimes are shown in WIB."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone(WIB)
+    return f"{value.day} {BULAN[value.month - 1]} {value.year}"
+
+
+def place_name(region_name: str) -> str:
+    """``KABUPATEN SUMEDANG`` -> ``Sumedang`` (the place written before the date)."""
+    words = region_name.split()
+    if words and words[0].upper() in {"KABUPATEN", "KOTA", "KAB.", "KAB"}:
+        words = words[1:]
+    return " ".join(w.capitalize() for w in words)
+
+
+def build_qr_widget(value: str, size: float = QR_SIZE) -> QrCodeWidget:
+    # Level M survives smudges and folds on office-printed HVS better than the default L.
+    return QrCodeWidget(value, barLevel="M", barWidth=size, barHeight=size, barBorder=4)
+
+
+def qr_drawing(value: str, size: float = QR_SIZE) -> Drawing:
+    drawing = Drawing(size, size)
+    drawing.add(build_qr_widget(value, size))
+    return drawing
+
+
+def render_document(doc: DocumentContent) -> bytes:
+    """Render `doc` to PDF bytes: landscape A4 with a member table, portrait otherwise."""
+    _register_fonts()
+    pagesize = landscape(A4) if doc.members else portrait(A4)
+    buffer = BytesIO()
+    template = SimpleDocTemplate(
+        buffer,
+        pagesize=pagesize,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=f"{doc.title} {doc.document_number}",
+        author=f"{DINAS_NAME} {doc.region_name}",
+        subject=doc.document_type,
+        creator="Silasidakep",
+        invariant=1,  # fixed timestamps and IDs, so identical content gives identical bytes
+    )
+    width = template.width
+    story: list[Flowable] = [
+        *_header(doc, width),
+        *_title(doc),
+        *_fields(doc, width),
+        *_members(doc, width),
+        _signature_block(doc, width),
+    ]
+    template.build(story, onFirstPage=_page_footer(doc), onLaterPages=_page_footer(doc))
+    return buffer.getvalue()
+
+
+@cache
+def _register_fonts() -> None:
+    # TTF fonts are always embedded (subset) by reportlab, unlike the 14 standard PDF fonts; Vera
+    # ships inside the reportlab package, so no system font is needed.
+    font_dir = Path(reportlab.__file__).parent / "fonts"
+    pdfmetrics.registerFont(TTFont(FONT, str(font_dir / "Vera.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(font_dir / "VeraBd.ttf")))
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
+    )
+
+
+def _p(text: str, style: str) -> Paragraph:
+    # Every value is plain text from the registry; escape it so "&" or "<" can't break markup.
+    # Newlines are kept as line breaks.
+    return Paragraph(escape(text).replace("\n", "<br/>"), _STYLES[style])
+
+
+def _header(doc: DocumentContent, width: float) -> list[Flowable]:
+    return [
+        _p(f"PEMERINTAH {doc.region_name}", "agency"),
+        _p(DINAS_NAME, "dinas"),
+        Spacer(1, 2 * mm),
+        HRFlowable(width=width, thickness=1.6, color=colors.black, spaceAfter=0.8),
+        HRFlowable(width=width, thickness=0.5, color=colors.black, spaceAfter=5 * mm),
+    ]
+
+
+def _title(doc: DocumentContent) -> list[Flowable]:
+    return [
+        _p(doc.title, "title"),
+        _p(f"No. {doc.document_number}", "number"),
+        Spacer(1, 5 * mm),
+    ]
+
+
+def _fields(doc: DocumentContent, width: float) -> list[Flowable]:
+    """Head data as label : value rows; in landscape split into two side-by-side halves."""
+    if not doc.fields:
+        return []
+    two_halves = bool(doc.members) and len(doc.fields) > 3
+    if not two_halves:
+        return [_field_table(doc.fields, width), Spacer(1, 4 * mm)]
+    middle = (len(doc.fields) + 1) // 2
+    gap = 8 * mm
+    half = (width - gap) / 2
+    pair = Table(
+        [[_field_table(doc.fields[:middle], half), "", _field_table(doc.fields[middle:], half)]],
+        colWidths=[half, gap, half],
+    )
+    pair.setStyle(_no_padding())
+    return [pair, Spacer(1, 4 * mm)]
+
+
+def _field_table(rows: list[tuple[str, str]], width: float) -> Table:
+    label_width = min(55 * mm, width * 0.38)
+    colon_width = 3 * mm
+    data = [[_p(label, "field"), _p(":", "field"), _p(value, "field")] for label, value in rows]
+    table = Table(data, colWidths=[label_width, colon_width, width - label_width - colon_width])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, 0), (-1, -1), 0.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
+            ]
+        )
+    )
+    return table
+
+
+def member_columns(doc: DocumentContent) -> tuple[str, ...]:
+    """KK uses the fixed official columns; other documents use the first member's keys."""
+    if doc.document_type == "KK":
+        return KK_MEMBER_COLUMNS
+    keys = [k for k in doc.members[0] if k != "No"] if doc.members else []
+    return ("No", *keys)
+
+
+def _members(doc: DocumentContent, width: float) -> list[Flowable]:
+    if not doc.members:
+        return []
+    columns = member_columns(doc)
+    header = [_p(_HEADER_LABELS.get(c, c), "cell_head") for c in columns]
+    rows = [
+        [_p(member.get(c, str(i)) if c == "No" else member.get(c, ""), "cell") for c in columns]
+        for i, member in enumerate(doc.members, start=1)
+    ]
+    weights = [_COLUMN_WEIGHTS.get(c, _DEFAULT_COLUMN_WEIGHT) for c in columns]
+    col_widths = [width * w / sum(weights) for w in weights]
+    table = Table([header, *rows], colWidths=col_widths, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
+                ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
+                ("VALIGN", (0, 1), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    return [table]
+
+
+def _signature_block(doc: DocumentContent, width: float) -> Flowable:
+    """Date, signer and note bottom left; QR code bottom right, pinned to the page bottom."""
+    text = [
+        _p(f"{place_name(doc.region_name)}, {format_tanggal(doc.issued_at)}", "sign"),
+        _p(doc.signer_title, "sign"),
+        Spacer(1, 4 * mm),
+        _p(doc.signer_name, "sign_name"),
+        Spacer(1, 3 * mm),
+        _p(SIGNATURE_NOTE, "note"),
+    ]
+    text_width = min(width - QR_SIZE - 10 * mm, 140 * mm)
+    gap = width - text_width - QR_SIZE
+    block = Table(
+        [[text, "", qr_drawing(doc.verify_url)]],
+        colWidths=[text_width, gap, QR_SIZE],
+    )
+    block.setStyle(_no_padding(valign="BOTTOM"))
+    # Space above so it never touches the member table when the table ends low on the page.
+    block.spaceBefore = 6 * mm
+    return TopPadder(block)
+
+
+def _no_padding(valign: str = "TOP") -> TableStyle:
+    return TableStyle(
+        [
+            ("VALIGN", (0, 0), (-1, -1), valign),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ]
+    )
+
+
+def _page_footer(doc: DocumentContent) -> Callable[[Canvas, SimpleDocTemplate], None]:
+    """Document number and page on every page, so loose printed pages can be matched up."""
+
+    def draw(canvas: Canvas, template: SimpleDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT, 7)
+        canvas.setFillColor(colors.HexColor("#555555"))
+        text = f"{doc.title} No. {doc.document_number} \u2014 Halaman {canvas.getPageNumber()}"
+        canvas.drawCentredString(template.pagesize[0] / 2, MARGIN / 2, text)
+        canvas.restoreState()
+
+    return draw

@@ -1,0 +1,4 @@
+from services.printing.models import metadata
+from silasidakep.migrations import run_env
+
+run_env(metadata)

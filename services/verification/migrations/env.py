@@ -1,0 +1,4 @@
+from services.verification.models import metadata
+from silasidakep.migrations import run_env
+
+run_env(metadata)

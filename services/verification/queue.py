@@ -1,0 +1,200 @@
+"""The verification queue: enqueue each submission round, lease it to one verifier, decide."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from services.verification.models import AccessLog, Decision, QueueItem
+from services.verification.staff import StaffPrincipal
+from silasidakep.db import Outbox
+from silasidakep.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+PENDING, CLAIMED, DECIDED = "PENDING", "CLAIMED", "DECIDED"
+DEFAULT_LEASE = timedelta(minutes=30)
+REASON_CODES_FILE = Path(__file__).with_name("reason_codes.yaml")
+BENCH_DECIDER = "bench-auto-approve"
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+@cache
+def reason_codes() -> dict[str, dict[str, str]]:
+    return yaml.safe_load(REASON_CODES_FILE.read_text(encoding="utf-8"))
+
+
+def log_access(
+    session: Session, staff: StaffPrincipal | None, action: str,
+    application_id: uuid.UUID | None, detail: str | None = None,
+) -> None:
+    session.add(
+        AccessLog(
+            staff_id=staff.staff_id if staff else None, action=action,
+            application_id=application_id, detail=detail, at=now_utc(),
+        )
+    )
+
+
+def enqueue(session: Session, data: dict[str, Any]) -> QueueItem | None:
+    """Add a submission round to the queue; a stale or repeated round changes nothing."""
+    item = session.get(QueueItem, data["application_id"], with_for_update=True)
+    if item is not None and item.round >= data["round"]:
+        return None
+    if item is None:
+        item = QueueItem(application_id=data["application_id"])
+        session.add(item)
+    snapshot = data["application"]
+    item.round = data["round"]
+    item.state = PENDING
+    item.tracking_code = snapshot["tracking_code"]
+    item.service_code = snapshot["service_code"]
+    item.kecamatan_code = snapshot["applicant"]["kecamatan_code"]
+    item.submitted_at = data["submitted_at"]
+    item.deadline_at = data["deadline_at"]
+    item.application = snapshot
+    item.documents = data["documents"]
+    item.warnings = data["warnings"]
+    item.claimed_by = item.claimed_at = item.lease_expires_at = None
+    return item
+
+
+def claim_next(
+    session: Session, outbox: Outbox, staff: StaffPrincipal, lease: timedelta = DEFAULT_LEASE
+) -> QueueItem | None:
+    staff.require("verifier")
+    now = now_utc()
+    claimable = or_(
+        QueueItem.state == PENDING,
+        and_(QueueItem.state == CLAIMED, QueueItem.lease_expires_at < now),
+    )
+    item = session.scalars(
+        select(QueueItem)
+        .where(claimable)
+        .order_by(QueueItem.deadline_at, QueueItem.submitted_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if item is None:
+        return None
+    item.state, item.claimed_by, item.claimed_at = CLAIMED, staff.staff_id, now
+    item.lease_expires_at = now + lease
+    log_access(session, staff, "CLAIM", item.application_id)
+    outbox.add(
+        session,
+        "verification.claimed",
+        {"application_id": item.application_id, "round": item.round, "claimed_at": now},
+    )
+    return item
+
+
+def _load(session: Session, application_id: str, lock: bool = False) -> QueueItem:
+    try:
+        key = uuid.UUID(str(application_id))
+    except ValueError:
+        raise NotFound("Permohonan tidak ditemukan.", code="APPLICATION_NOT_FOUND") from None
+    item = session.get(QueueItem, key, with_for_update=lock)
+    if item is None:
+        raise NotFound("Permohonan tidak ditemukan.", code="APPLICATION_NOT_FOUND")
+    return item
+
+
+def staff_view(session: Session, staff: StaffPrincipal, application_id: str) -> dict[str, Any]:
+    staff.require("verifier")
+    item = _load(session, application_id)
+    log_access(session, staff, "VIEW_APPLICATION", item.application_id)
+    return item_view(item)
+
+
+def item_view(item: QueueItem) -> dict[str, Any]:
+    return {
+        "id": str(item.application_id),
+        "tracking_code": item.tracking_code,
+        "round": item.round,
+        "state": item.state,
+        "service_code": item.service_code,
+        "kecamatan_code": item.kecamatan_code,
+        "submitted_at": item.submitted_at.isoformat(),
+        "deadline_at": item.deadline_at.isoformat(),
+        "lease_expires_at": item.lease_expires_at.isoformat() if item.lease_expires_at else None,
+        "application": item.application,
+        "documents": [
+            {k: d[k] for k in ("doc_type", "content_type", "size", "sha256")}
+            for d in item.documents
+        ],
+        "warnings": item.warnings,
+    }
+
+
+def document_ref(
+    session: Session, staff: StaffPrincipal, application_id: str, doc_type: str
+) -> dict[str, Any]:
+    staff.require("verifier")
+    item = _load(session, application_id)
+    for document in item.documents:
+        if document["doc_type"] == doc_type:
+            log_access(session, staff, "VIEW_DOCUMENT", item.application_id, doc_type)
+            return {"object_key": document["object_key"], "content_type": document["content_type"]}
+    raise NotFound("Dokumen tidak ditemukan.", code="DOCUMENT_NOT_FOUND")
+
+
+def _check_reason(decision: str, reason_code: str | None) -> str | None:
+    if decision == "APPROVE":
+        return None
+    texts = reason_codes()[decision]
+    if not reason_code:
+        raise ValidationFailed(fields={"reason_code": ["Alasan wajib dipilih."]},
+                               code="REASON_REQUIRED")
+    if reason_code not in texts:
+        raise ValidationFailed(fields={"reason_code": ["Kode alasan tidak dikenal."]},
+                               code="UNKNOWN_REASON_CODE")
+    return texts[reason_code]
+
+
+def decide(
+    session: Session, outbox: Outbox, staff: StaffPrincipal | None, application_id: str,
+    decision: str, reason_code: str | None = None, note: str | None = None,
+) -> QueueItem:
+    """Record a decision. ``staff`` None is the bench auto-approver (never in production paths)."""
+    if staff is not None:
+        staff.require("verifier")
+    reason_text = _check_reason(decision, reason_code)
+    item = _load(session, application_id, lock=True)
+    if item.state == DECIDED:
+        raise Conflict("Permohonan ini sudah diputuskan.", code="ALREADY_DECIDED")
+    if staff is not None:
+        if item.state != CLAIMED:
+            raise Conflict("Ambil permohonan dari antrean terlebih dahulu.", code="NOT_CLAIMED")
+        if item.claimed_by != staff.staff_id:
+            raise Forbidden("Permohonan ini sedang ditangani petugas lain.", code="NOT_YOUR_CLAIM")
+    now = now_utc()
+    item.state = DECIDED
+    item.lease_expires_at = None
+    session.add(
+        Decision(
+            application_id=item.application_id, round=item.round, decision=decision,
+            reason_code=reason_code, note=note,
+            decided_by=staff.staff_id if staff else None, decided_at=now,
+        )
+    )
+    log_access(session, staff, f"DECIDE_{decision}", item.application_id,
+               None if staff else BENCH_DECIDER)
+    outbox.add(
+        session,
+        "verification.decided",
+        {
+            "application_id": item.application_id, "round": item.round, "decision": decision,
+            "reason_code": reason_code, "reason_text": reason_text, "note": note,
+            "decided_at": now,
+            "application": item.application if decision == "APPROVE" else None,
+        },
+    )
+    return item

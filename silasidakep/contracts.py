@@ -1,0 +1,216 @@
+"""Event contracts: the one place every service imports to publish or consume an event.
+
+Each event type has one producer, a schema version and a marshmallow schema for its ``data``.
+``SUBSCRIPTIONS`` lists every consumer queue. Publishers declare those queues before publishing so
+an event is never dropped because its consumer has not started yet, and a test checks that each
+subscription is consumed by a handler and each handler is registered here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+
+class EventSchema(Schema):
+    class Meta:
+        # Tolerant reader: a consumer ignores fields added by a newer producer.
+        unknown = EXCLUDE
+
+
+class ApplicantSchema(EventSchema):
+    nik = fields.String(required=True)
+    name = fields.String(required=True)
+    kk_number = fields.String(required=True)
+    kecamatan_code = fields.String(required=True)
+    email = fields.String(required=True)
+    phone = fields.String(load_default=None, allow_none=True)
+
+
+class RecipientSchema(EventSchema):
+    """What notification needs to reach a citizen; identity numbers arrive masked."""
+
+    name = fields.String(required=True)
+    email = fields.String(required=True)
+    phone = fields.String(load_default=None, allow_none=True)
+    nik_masked = fields.String(required=True)
+
+
+class DocumentRefSchema(EventSchema):
+    doc_type = fields.String(required=True)
+    object_key = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+
+
+class ApplicationSnapshotSchema(EventSchema):
+    tracking_code = fields.String(required=True)
+    service_code = fields.String(required=True)
+    output_document = fields.String(required=True)
+    applicant = fields.Nested(ApplicantSchema, required=True)
+    form = fields.Dict(required=True)
+
+
+class ApplicationSubmitted(EventSchema):
+    application_id = fields.UUID(required=True)
+    round = fields.Integer(required=True, validate=validate.Range(min=1))
+    submitted_at = fields.DateTime(required=True)
+    deadline_at = fields.DateTime(required=True)
+    application = fields.Nested(ApplicationSnapshotSchema, required=True)
+    documents = fields.List(fields.Nested(DocumentRefSchema), required=True)
+    warnings = fields.List(fields.Dict(), load_default=list)
+
+
+class ApplicationStatusChanged(EventSchema):
+    application_id = fields.UUID(required=True)
+    tracking_code = fields.String(required=True)
+    service_code = fields.String(required=True)
+    service_name = fields.String(required=True)
+    status = fields.String(required=True)
+    previous_status = fields.String(required=True, allow_none=True)
+    changed_at = fields.DateTime(required=True)
+    reason_code = fields.String(load_default=None, allow_none=True)
+    reason_text = fields.String(load_default=None, allow_none=True)
+    note = fields.String(load_default=None, allow_none=True)
+    document_number = fields.String(load_default=None, allow_none=True)
+    recipient = fields.Nested(RecipientSchema, required=True)
+
+
+class DownloadPinIssued(EventSchema):
+    """Carries a secret: routed to notification only, and outbox rows are deleted once published."""
+
+    application_id = fields.UUID(required=True)
+    tracking_code = fields.String(required=True)
+    document_number = fields.String(required=True)
+    pin = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    recipient = fields.Nested(RecipientSchema, required=True)
+
+
+class VerificationClaimed(EventSchema):
+    application_id = fields.UUID(required=True)
+    round = fields.Integer(required=True)
+    claimed_at = fields.DateTime(required=True)
+
+
+DECISIONS = ("APPROVE", "REJECT", "REQUEST_REVISION")
+
+
+class VerificationDecided(EventSchema):
+    application_id = fields.UUID(required=True)
+    round = fields.Integer(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
+    reason_code = fields.String(load_default=None, allow_none=True)
+    reason_text = fields.String(load_default=None, allow_none=True)
+    note = fields.String(load_default=None, allow_none=True)
+    decided_at = fields.DateTime(required=True)
+    # The approved data printing renders from; present only with APPROVE.
+    application = fields.Nested(ApplicationSnapshotSchema, load_default=None, allow_none=True)
+
+
+class DocumentIssued(EventSchema):
+    application_id = fields.UUID(required=True)
+    document_number = fields.String(required=True)
+    document_type = fields.String(required=True)
+    object_key = fields.String(required=True)
+    sha256 = fields.String(required=True)
+    issued_at = fields.DateTime(required=True)
+
+
+@dataclass(frozen=True)
+class EventContract:
+    event_type: str
+    producer: str
+    version: int
+    schema: type[EventSchema]
+
+
+EVENTS: dict[str, EventContract] = {
+    c.event_type: c
+    for c in (
+        EventContract("application.submitted", "intake", 1, ApplicationSubmitted),
+        EventContract("application.status_changed", "intake", 1, ApplicationStatusChanged),
+        EventContract("application.download_pin_issued", "intake", 1, DownloadPinIssued),
+        EventContract("verification.claimed", "verification", 1, VerificationClaimed),
+        EventContract("verification.decided", "verification", 1, VerificationDecided),
+        EventContract("document.issued", "printing", 1, DocumentIssued),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Subscription:
+    event_type: str
+    consumer: str
+    handler: str
+
+    @property
+    def producer(self) -> str:
+        return EVENTS[self.event_type].producer
+
+    @property
+    def queue(self) -> str:
+        # nameko's own naming for service-pool event handlers.
+        return f"evt-{self.producer}-{self.event_type}--{self.consumer}.{self.handler}"
+
+
+SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    Subscription("application.submitted", "verification", "on_application_submitted"),
+    Subscription("verification.claimed", "intake", "on_verification_claimed"),
+    Subscription("verification.decided", "intake", "on_verification_decided"),
+    Subscription("verification.decided", "printing", "on_verification_decided"),
+    Subscription("document.issued", "intake", "on_document_issued"),
+    Subscription("application.status_changed", "notification", "on_status_changed"),
+    Subscription("application.download_pin_issued", "notification", "on_download_pin_issued"),
+)
+
+
+def subscriptions_for(event_type: str) -> list[Subscription]:
+    return [s for s in SUBSCRIPTIONS if s.event_type == event_type]
+
+
+def find_subscription(event_type: str, consumer: str, handler: str) -> Subscription:
+    for s in SUBSCRIPTIONS:
+        if (s.event_type, s.consumer, s.handler) == (event_type, consumer, handler):
+            return s
+    raise LookupError(f"{consumer}.{handler} is not subscribed to {event_type} in contracts")
+
+
+class ContractViolation(ValueError):
+    pass
+
+
+def build_envelope(event_type: str, producer: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Serialise and validate ``data`` against its contract, wrapped in the standard envelope."""
+    contract = EVENTS[event_type]
+    if contract.producer != producer:
+        raise ContractViolation(f"{producer} may not publish {event_type}")
+    schema = contract.schema()
+    payload = schema.dump(data)
+    errors = schema.validate(payload)
+    if errors:
+        raise ContractViolation(f"{event_type}: {errors}")
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": event_type,
+        "schema_version": contract.version,
+        "producer": producer,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "data": payload,
+    }
+
+
+def parse_envelope(envelope: dict[str, Any], expected_type: str) -> tuple[uuid.UUID, dict]:
+    """Return the event id and the loaded ``data``; raise ContractViolation on a bad message."""
+    try:
+        event_id = uuid.UUID(str(envelope["event_id"]))
+        if envelope["event_type"] != expected_type:
+            raise ContractViolation(f"expected {expected_type}, got {envelope['event_type']}")
+        data = EVENTS[expected_type].schema().load(envelope["data"])
+    except (KeyError, TypeError, ValueError, ValidationError) as exc:
+        raise ContractViolation(str(exc)) from exc
+    return event_id, data

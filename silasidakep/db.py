@@ -1,0 +1,232 @@
+"""PostgreSQL for nameko services: engine, sessions, transactional outbox, processed-event inbox.
+
+A service keeps all its tables in its own PostgreSQL schema. ``Store`` is the nameko dependency a
+service uses for everything persistent: ``store.session()`` for its own tables, ``store.outbox.add``
+to record an event in the same transaction as the state change, and ``store.consume_once`` to apply
+an incoming event at most once per handler. A relay green thread publishes committed outbox rows
+with publisher confirms as soon as a transaction that added one commits, and sweeps every second
+for anything left behind (a crash between commit and publish, a broker outage).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import eventlet
+from eventlet.event import Event
+from nameko.extensions import DependencyProvider
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from silasidakep import metrics
+from silasidakep.config import load_settings
+from silasidakep.contracts import build_envelope
+from silasidakep.messaging import EventPublisher
+
+log = logging.getLogger(__name__)
+
+RELAY_BATCH = 200
+RELAY_SWEEP_SECONDS = 1.0
+
+
+def service_metadata(schema: str) -> MetaData:
+    """Metadata for one service's schema, with the outbox and inbox tables every service has."""
+    metadata = MetaData(schema=schema)
+    Table(
+        "outbox",
+        metadata,
+        Column("event_id", UUID(as_uuid=True), primary_key=True),
+        Column("event_type", String(100), nullable=False),
+        Column("envelope", JSONB, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    )
+    Table(
+        "processed_events",
+        metadata,
+        Column("event_id", UUID(as_uuid=True), primary_key=True),
+        Column("handler", String(200), primary_key=True),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+    )
+    return metadata
+
+
+def make_engine(url: str, pool_size: int = 10) -> Engine:
+    if eventlet.patcher.is_monkey_patched("socket"):
+        # Without this psycopg2 blocks the whole eventlet hub on every query.
+        from psycogreen.eventlet import patch_psycopg
+
+        patch_psycopg()
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+class Outbox:
+    def __init__(self, table: Table, producer: str) -> None:
+        self.table = table
+        self.producer = producer
+
+    def add(self, session: Session, event_type: str, data: dict[str, Any]) -> uuid.UUID:
+        envelope = build_envelope(event_type, self.producer, data)
+        event_id = uuid.UUID(envelope["event_id"])
+        session.execute(
+            self.table.insert().values(
+                event_id=event_id,
+                event_type=event_type,
+                envelope=envelope,
+                created_at=datetime.now(UTC),
+            )
+        )
+        session.info["outbox_dirty"] = True
+        return event_id
+
+
+class OutboxRelay:
+    def __init__(self, sessions: sessionmaker, table: Table, publisher: EventPublisher) -> None:
+        self.sessions = sessions
+        self.table = table
+        self.publisher = publisher
+
+    def flush(self) -> int:
+        """Publish committed rows oldest first; safe to run in several processes at once."""
+        published = 0
+        while True:
+            with self.sessions() as session, session.begin():
+                rows = session.execute(
+                    select(self.table.c.event_id, self.table.c.envelope)
+                    .order_by(self.table.c.created_at)
+                    .limit(RELAY_BATCH)
+                    .with_for_update(skip_locked=True)
+                ).all()
+                for row in rows:
+                    self.publisher.publish(row.envelope)
+                if rows:
+                    # Deleted, not flagged: some envelopes carry secrets (a download PIN).
+                    ids = [row.event_id for row in rows]
+                    session.execute(delete(self.table).where(self.table.c.event_id.in_(ids)))
+            published += len(rows)
+            if len(rows) < RELAY_BATCH:
+                return published
+
+    def backlog(self) -> tuple[int, float]:
+        """Rows waiting and the age in seconds of the oldest one."""
+        with self.sessions() as session:
+            count, oldest = session.execute(
+                select(func.count(), func.min(self.table.c.created_at))
+            ).one()
+        age = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+        return count, age
+
+
+class StoreHandle:
+    """What a worker sees as ``self.store``."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.outbox = store.outbox
+
+    @property
+    def sessions(self) -> sessionmaker:
+        return self._store.sessions
+
+    def session(self) -> Session:
+        return self._store.sessions()
+
+    def ping(self) -> None:
+        self._store.ping()
+
+    def consume_once(
+        self, event_id: uuid.UUID, handler: str, apply: Callable[[Session], None]
+    ) -> bool:
+        """Run ``apply`` and record the event as processed in one transaction.
+
+        Returns False, changing nothing, when this handler already processed the event.
+        """
+        inbox = self._store.inbox
+        with self.session() as session, session.begin():
+            inserted = session.execute(
+                insert(inbox)
+                .values(event_id=event_id, handler=handler, processed_at=datetime.now(UTC))
+                .on_conflict_do_nothing()
+            ).rowcount
+            if not inserted:
+                metrics.EVENTS_DUPLICATE.labels(handler=handler).inc()
+                return False
+            apply(session)
+        return True
+
+
+class Store(DependencyProvider):
+    def __init__(self, metadata: MetaData, pool_size: int = 10) -> None:
+        self.metadata = metadata
+        self.pool_size = pool_size
+
+    def setup(self) -> None:
+        config = self.container.config
+        settings = load_settings()
+        url = config.get("DATABASE_URL") or settings.database_url
+        schema = self.metadata.schema
+        self.engine = make_engine(url, self.pool_size)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.inbox = self.metadata.tables[f"{schema}.processed_events"]
+        outbox_table = self.metadata.tables[f"{schema}.outbox"]
+        self.outbox = Outbox(outbox_table, producer=self.container.service_name)
+        publisher = EventPublisher(config.get("AMQP_URI") or settings.amqp_uri)
+        self.relay = OutboxRelay(self.sessions, outbox_table, publisher)
+        self._wake = Event()
+        self._running = False
+        event.listen(self.sessions, "after_commit", self._after_commit)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop("outbox_dirty", False) and not self._wake.ready():
+            self._wake.send(True)
+
+    def start(self) -> None:
+        self._running = True
+        self.container.spawn_managed_thread(self._relay_forever, identifier="outbox-relay")
+
+    def _relay_forever(self) -> None:
+        service = self.container.service_name
+        while self._running:
+            with eventlet.Timeout(RELAY_SWEEP_SECONDS, False):
+                self._wake.wait()
+            self._wake = Event()
+            try:
+                metrics.OUTBOX_PUBLISHED.labels(service=service).inc(self.relay.flush())
+                count, age = self.relay.backlog()
+                metrics.OUTBOX_BACKLOG.labels(service=service).set(count)
+                metrics.OUTBOX_OLDEST_AGE.labels(service=service).set(age)
+            except Exception:
+                metrics.OUTBOX_RELAY_ERRORS.labels(service=service).inc()
+                log.exception("outbox relay failed; retrying on the next sweep")
+                eventlet.sleep(RELAY_SWEEP_SECONDS)
+
+    def stop(self) -> None:
+        self._running = False
+        if not self._wake.ready():
+            self._wake.send(True)
+
+    def kill(self) -> None:
+        self.stop()
+
+    def get_dependency(self, worker_ctx: Any) -> StoreHandle:
+        return StoreHandle(self)
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")

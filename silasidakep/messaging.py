@@ -1,0 +1,176 @@
+"""RabbitMQ plumbing: confirmed publishing of event envelopes and event handlers that never drop.
+
+nameko's own ``event_handler`` acks and forgets a message whose handler raised. ``on_event``
+instead re-publishes a failed message to a per-queue retry queue whose TTL dead-letters it back to
+the work queue (exponential backoff without blocking a worker), and after the last attempt parks
+it on ``<queue>.dead`` for an operator to inspect and replay. A message that breaks its contract
+goes to the dead queue at once: retrying cannot fix it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from kombu import Connection, Exchange, Queue
+from nameko.amqp.publish import Publisher
+from nameko.events import EventHandler
+from nameko.standalone.events import get_event_exchange
+
+from silasidakep import metrics
+from silasidakep.contracts import EVENTS, ContractViolation, find_subscription, subscriptions_for
+
+log = logging.getLogger(__name__)
+
+ATTEMPT_HEADER = "x-silasidakep-attempt"
+DEFAULT_RETRY_DELAYS_MS = (1_000, 5_000, 30_000, 120_000)
+
+
+def retry_delays_ms() -> tuple[int, ...]:
+    raw = os.environ.get("EVENT_RETRY_DELAYS_MS")
+    if not raw:
+        return DEFAULT_RETRY_DELAYS_MS
+    return tuple(int(part) for part in raw.split(",") if part.strip())
+
+
+def event_exchange(producer: str) -> Exchange:
+    return get_event_exchange(producer, {})
+
+
+def subscriber_queues(event_type: str) -> list[Queue]:
+    exchange = event_exchange(EVENTS[event_type].producer)
+    return [
+        Queue(s.queue, exchange=exchange, routing_key=event_type, durable=True)
+        for s in subscriptions_for(event_type)
+    ]
+
+
+def retry_queue_name(queue: str, level: int) -> str:
+    return f"{queue}.retry.{level}"
+
+
+def dead_queue_name(queue: str) -> str:
+    return f"{queue}.dead"
+
+
+def failure_queues(queue: str, delays_ms: tuple[int, ...]) -> list[Queue]:
+    """Delay queues, one per backoff level so no message waits behind a longer one; a dead queue."""
+    default_exchange = Exchange("", type="direct")
+    retries = [
+        Queue(
+            retry_queue_name(queue, level),
+            exchange=default_exchange,
+            routing_key=retry_queue_name(queue, level),
+            durable=True,
+            queue_arguments={
+                "x-message-ttl": delay,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": queue,
+            },
+        )
+        for level, delay in enumerate(delays_ms)
+    ]
+    dead = Queue(
+        dead_queue_name(queue), exchange=default_exchange, routing_key=dead_queue_name(queue),
+        durable=True,
+    )
+    return [*retries, dead]
+
+
+class EventPublisher:
+    """Publishes envelopes to the producer's nameko events exchange, with broker confirms."""
+
+    def __init__(self, amqp_uri: str) -> None:
+        self.amqp_uri = amqp_uri
+        self._publishers: dict[str, Publisher] = {}
+
+    def _publisher_for(self, event_type: str) -> Publisher:
+        if event_type not in self._publishers:
+            exchange = event_exchange(EVENTS[event_type].producer)
+            # Declaring the subscribers' queues means an event waits for a consumer that has
+            # not started yet instead of being dropped by an exchange with no bindings.
+            self._publishers[event_type] = Publisher(
+                self.amqp_uri,
+                use_confirms=True,
+                declare=[exchange, *subscriber_queues(event_type)],
+            )
+        return self._publishers[event_type]
+
+    def publish(self, envelope: dict[str, Any]) -> None:
+        event_type = envelope["event_type"]
+        self._publisher_for(event_type).publish(
+            envelope,
+            exchange=event_exchange(EVENTS[event_type].producer),
+            routing_key=event_type,
+            message_id=envelope["event_id"],
+        )
+
+
+class ReliableEventHandler(EventHandler):
+    """A service-pool event handler with retries, backoff and dead-lettering."""
+
+    def __init__(self, event_type: str, **kwargs: Any) -> None:
+        super().__init__(EVENTS[event_type].producer, event_type, **kwargs)
+
+    def setup(self) -> None:
+        super().setup()
+        # Fail at start-up, not in production traffic, if the handler is not in the registry.
+        find_subscription(self.event_type, self.container.service_name, self.method_name)
+        self.delays_ms = retry_delays_ms()
+        self.amqp_uri = self.container.config["AMQP_URI"]
+        queues = failure_queues(self.queue.name, self.delays_ms)
+        with Connection(self.amqp_uri) as conn:
+            channel = conn.default_channel
+            for queue in queues:
+                queue.bind(channel).declare()
+        self._failure_publisher = Publisher(self.amqp_uri, use_confirms=True)
+
+    def handle_message_processed(
+        self, message: Any, result: Any = None, exc_info: Any = None
+    ) -> None:
+        labels = {"service": self.container.service_name, "event_type": self.event_type}
+        if exc_info is None:
+            metrics.EVENTS_HANDLED.labels(**labels, outcome="ok").inc()
+            self.queue_consumer.ack_message(message)
+            return
+        try:
+            self._route_failure(message, exc_info, labels)
+        except Exception:
+            # Could not park it anywhere: give it back to the broker rather than lose it.
+            log.exception("could not schedule a retry; requeueing")
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+    def _route_failure(self, message: Any, exc_info: Any, labels: dict[str, str]) -> None:
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
+        exc = exc_info[1]
+        permanent = isinstance(exc, ContractViolation)
+        if permanent or attempt > len(self.delays_ms):
+            target = dead_queue_name(self.queue.name)
+            metrics.EVENTS_HANDLED.labels(**labels, outcome="dead_lettered").inc()
+            log.error(
+                "event dead-lettered after %s attempt(s): %s (%s)",
+                attempt, self.queue.name, type(exc).__name__,
+            )
+        else:
+            target = retry_queue_name(self.queue.name, attempt - 1)
+            metrics.EVENTS_HANDLED.labels(**labels, outcome="retried").inc()
+            log.warning(
+                "event handling failed, attempt %s; retrying in %s ms: %s (%s)",
+                attempt, self.delays_ms[attempt - 1], self.queue.name, type(exc).__name__,
+            )
+        headers = dict(message.headers or {})
+        headers[ATTEMPT_HEADER] = attempt + 1
+        headers["x-silasidakep-last-error"] = f"{type(exc).__name__}: {exc}"[:500]
+        self._failure_publisher.publish(
+            message.payload,
+            exchange=Exchange("", type="direct"),
+            routing_key=target,
+            headers=headers,
+            message_id=message.properties.get("message_id"),
+        )
+
+
+on_event = ReliableEventHandler.decorator

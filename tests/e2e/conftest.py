@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.system import System, boot, shutdown
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
+
+
+@pytest.fixture(scope="session")
+def system() -> Iterator[System]:
+    system = boot(ARTIFACTS)
+    try:
+        system.start()
+        yield system
+    finally:
+        shutdown(system)
+
+
+@pytest.fixture(scope="session")
+def verifier(system: System) -> str:
+    password = system.add_staff("verifikator.satu", "verifier")
+    return system.staff_token("verifikator.satu", password)

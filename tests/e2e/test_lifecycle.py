@@ -1,0 +1,174 @@
+"""One application's whole life over HTTP, through all five services as processes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from services.printing.documents.signing import validate_signed_pdf
+from tests.support.citizen import CitizenClient, application_payload, new_person
+from tests.support.infra import body_text, wait_until
+from tests.support.scans import jpeg_scan, pdf_scan, png_scan
+from tests.support.system import System
+
+pytestmark = pytest.mark.e2e
+
+
+def staff_post(system: System, token: str, path: str, body: dict | None = None):
+    return requests.post(
+        f"{system.gateway}/api/v1/staff{path}", json=body,
+        headers={"Authorization": f"Bearer {token}"}, timeout=30,
+    )
+
+
+def wait_for_status(citizen: CitizenClient, app_id: str, token: str, status: str) -> dict:
+    def reached():
+        body = citizen.get(app_id, token).json()
+        return body if body["status"] == status else None
+
+    return wait_until(reached, timeout=60, what=f"status {status}")
+
+
+def submitted_application(system: System) -> tuple[CitizenClient, dict, dict]:
+    citizen = CitizenClient.connect(system.gateway)
+    person = new_person()
+    payload = application_payload(person)
+    created = citizen.create(payload)
+    assert created.status_code == 201, created.text
+    app = created.json()
+    assert citizen.upload(app["id"], app["access_token"], "KK_LAMA", pdf_scan("KK lama"))\
+        .status_code == 201
+    assert citizen.upload(app["id"], app["access_token"], "BUKTI_PERUBAHAN", jpeg_scan(),
+                          "image/jpeg")\
+        .status_code == 201
+    submitted = citizen.submit(app["id"], app["access_token"])
+    assert submitted.status_code == 202, submitted.text
+    assert submitted.json()["status"] == "SUBMITTED"
+    return citizen, app, payload
+
+
+def claim(system: System, token: str, app_id: str) -> dict:
+    """Claim until this application comes up (other tests' applications may be ahead)."""
+
+    def claimed():
+        response = staff_post(system, token, "/queue/claim")
+        if response.status_code == 204:
+            return None
+        assert response.status_code == 200, response.text
+        item = response.json()
+        return item if item["id"] == app_id else None
+
+    return wait_until(claimed, timeout=30, interval=0.2, what="claim of the application")
+
+
+def test_catalogue_lists_kk_change_with_documents_and_form(system: System) -> None:
+    response = requests.get(f"{system.gateway}/api/v1/services", timeout=10)
+    assert response.status_code == 200
+    services = {s["code"]: s for s in response.json()["services"]}
+    kk = services["KK_PERUBAHAN"]
+    assert {d["type"] for d in kk["required_documents"] if d["required"]} == {
+        "KK_LAMA", "BUKTI_PERUBAHAN"
+    }
+    assert "members" in {f["name"] for f in kk["form_schema"]["fields"]}
+
+
+def test_approved_application_is_issued_signed_and_downloadable_with_the_pin(
+    system: System, verifier: str
+) -> None:
+    citizen, app, payload = submitted_application(system)
+    email = payload["applicant"]["email"]
+    nik = payload["applicant"]["nik"]
+    submitted_mail = system.mailbox.wait_for(email, "telah diajukan")
+    assert app["tracking_code"] in submitted_mail["Subject"]
+
+    item = claim(system, verifier, app["id"])
+    assert item["application"]["applicant"]["nik"] == nik
+    scan = requests.get(
+        f"{system.gateway}/api/v1/staff/applications/{app['id']}/documents/KK_LAMA",
+        headers={"Authorization": f"Bearer {verifier}"}, timeout=10,
+    )
+    assert scan.status_code == 200 and scan.content.startswith(b"%PDF-")
+    decision = staff_post(system, verifier, f"/applications/{app['id']}/decision",
+                          {"decision": "APPROVE"})
+    assert decision.status_code == 200, decision.text
+
+    issued = wait_for_status(citizen, app["id"], app["access_token"], "ISSUED")
+    statuses = [h["status"] for h in issued["history"]]
+    assert statuses == ["DRAFT", "SUBMITTED", "IN_VERIFICATION", "APPROVED", "ISSUED"]
+    number = issued["document"]["document_number"]
+
+    announcement = system.mailbox.wait_for(email, "telah terbit")
+    pin_mail = system.mailbox.wait_for(email, "PIN unduh")
+    assert announcement is not pin_mail
+    pin = re.search(r"^\s+(\d{6})\s*$", body_text(pin_mail), re.MULTILINE).group(1)
+    assert pin not in body_text(announcement)
+    assert "/document" not in body_text(pin_mail)  # the link and the PIN never travel together
+    for message in system.mailbox.to(email):
+        assert nik not in body_text(message) and nik not in message["Subject"]
+
+    wrong = citizen.download(app["id"], app["access_token"], "000000" if pin != "000000" else "1")
+    assert wrong.status_code == 403 and wrong.json()["error"]["code"] == "INVALID_PIN"
+    pdf = citizen.download(app["id"], app["access_token"], pin)
+    assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
+    check = validate_signed_pdf(pdf.content, system.env["DEV_PKI_DIR"] + "/ca.pem")
+    assert check.intact and check.valid and check.trusted
+
+    verified = requests.get(f"{system.gateway}/api/v1/verify/{number}", timeout=10).json()
+    assert verified["status"] == "ACTIVE"
+    assert verified["holder_name"] == payload["applicant"]["name"]
+    assert verified["nik_masked"] != nik and verified["nik_masked"][:4] == nik[:4]
+    page = requests.get(f"{system.gateway}/verify/{number}", timeout=10)
+    assert page.status_code == 200 and "DOKUMEN ASLI DAN AKTIF" in page.text
+    unknown = requests.get(f"{system.gateway}/api/v1/verify/3211-KK-1999-999999", timeout=10)
+    assert unknown.json()["status"] == "UNKNOWN"
+
+
+def test_revision_round_trip_then_approval(system: System, verifier: str) -> None:
+    citizen, app, payload = submitted_application(system)
+    email = payload["applicant"]["email"]
+    claim(system, verifier, app["id"])
+    revision = staff_post(
+        system, verifier, f"/applications/{app['id']}/decision",
+        {"decision": "REQUEST_REVISION", "reason_code": "DOKUMEN_TIDAK_TERBACA",
+         "note": "Foto KK lama buram."},
+    )
+    assert revision.status_code == 200, revision.text
+    state = wait_for_status(citizen, app["id"], app["access_token"], "REVISION_REQUESTED")
+    assert state["history"][-1]["reason_code"] == "DOKUMEN_TIDAK_TERBACA"
+    assert "buram" in body_text(system.mailbox.wait_for(email, "perlu diperbaiki"))
+
+    replaced = citizen.upload(app["id"], app["access_token"], "KK_LAMA", png_scan(),
+                              "image/png")
+    assert replaced.status_code == 201
+    assert citizen.submit(app["id"], app["access_token"]).status_code == 202
+    item = claim(system, verifier, app["id"])
+    assert item["round"] == 2
+    kk_lama = [d for d in item["documents"] if d["doc_type"] == "KK_LAMA"]
+    assert [d["content_type"] for d in kk_lama] == ["image/png"]
+    approve = staff_post(system, verifier, f"/applications/{app['id']}/decision",
+                         {"decision": "APPROVE"})
+    assert approve.status_code == 200
+    final = wait_for_status(citizen, app["id"], app["access_token"], "ISSUED")
+    assert [h["round"] for h in final["history"] if h["status"] == "SUBMITTED"] == [1, 2]
+
+
+def test_rejection_is_final_and_carries_its_reason(system: System, verifier: str) -> None:
+    citizen, app, payload = submitted_application(system)
+    claim(system, verifier, app["id"])
+    url = f"/applications/{app['id']}/decision"
+    no_reason = staff_post(system, verifier, url, {"decision": "REJECT"})
+    assert no_reason.status_code == 400
+    assert no_reason.json()["error"]["code"] == "REASON_REQUIRED"
+    rejected = staff_post(system, verifier, url,
+                          {"decision": "REJECT", "reason_code": "PERMOHONAN_GANDA"})
+    assert rejected.status_code == 200
+    again = staff_post(system, verifier, url, {"decision": "APPROVE"})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "ALREADY_DECIDED"
+    state = wait_for_status(citizen, app["id"], app["access_token"], "REJECTED")
+    assert state["history"][-1]["reason"].startswith("Permohonan yang sama")
+    mail = system.mailbox.wait_for(payload["applicant"]["email"], "ditolak")
+    assert "Permohonan yang sama" in body_text(mail)
+    resubmit = citizen.submit(app["id"], app["access_token"])
+    assert resubmit.status_code == 409

@@ -1,0 +1,26 @@
+"""Shared fixtures: one dev PKI and one signer per test session."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.printing.documents.devca import SigningFiles, ensure_dev_pki
+from services.printing.documents.render import DocumentContent
+from services.printing.documents.signing import PdfSigner
+
+from .samples import make_kk
+
+
+@pytest.fixture(scope="session")
+def dev_pki(tmp_path_factory: pytest.TempPathFactory) -> SigningFiles:
+    return ensure_dev_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def pdf_signer(dev_pki: SigningFiles) -> PdfSigner:
+    return PdfSigner(dev_pki.key_file, dev_pki.cert_file, dev_pki.ca_file, None)
+
+
+@pytest.fixture
+def kk() -> DocumentContent:
+    return make_kk()
