@@ -49,6 +49,19 @@ def _dev_ca(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dead_letters(args: argparse.Namespace) -> int:
+    from silasidakep import deadletters
+
+    amqp_uri = load_settings().amqp_uri
+    if args.queue:
+        moved = deadletters.replay(amqp_uri, args.queue, args.limit)
+        print(f"replayed {moved} message(s) to {args.queue}")
+        return 0
+    for queue in deadletters.list_dead_queues(amqp_uri):
+        print(f"{queue.messages:6d}  {queue.dead_queue}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="silasidakep", description=__doc__)
     parser.add_argument("--database-url", help="defaults to $DATABASE_URL")
@@ -64,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", action="append", required=True, help="repeat for several roles")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     add.set_defaults(run=_staff_add)
+
+    dead = commands.add_parser("dead-letters", help="list dead-letter queues, or replay one")
+    dead.add_argument("--replay", dest="queue", metavar="WORK_QUEUE",
+                      help="move the dead letters of this work queue back to it")
+    dead.add_argument("--limit", type=int, default=None)
+    dead.set_defaults(run=_dead_letters)
 
     dev_ca = commands.add_parser("dev-ca", help="create the development signing CA if missing")
     dev_ca.add_argument("directory", nargs="?", default="var/pki")

@@ -133,6 +133,27 @@ class OutboxRelay:
         return count, age
 
 
+def consume_once(
+    sessions: sessionmaker, inbox: Table, event_id: uuid.UUID, handler: str,
+    apply: Callable[[Session], None],
+) -> bool:
+    """Run ``apply`` and record the event as processed by ``handler`` in one transaction.
+
+    Returns False, changing nothing, when the handler already processed the event. Two
+    concurrent deliveries of one event serialise on the inbox primary key."""
+    with sessions() as session, session.begin():
+        inserted = session.execute(
+            insert(inbox)
+            .values(event_id=event_id, handler=handler, processed_at=datetime.now(UTC))
+            .on_conflict_do_nothing()
+        ).rowcount
+        if not inserted:
+            metrics.EVENTS_DUPLICATE.labels(handler=handler).inc()
+            return False
+        apply(session)
+    return True
+
+
 class StoreHandle:
     """What a worker sees as ``self.store``."""
 
@@ -153,22 +174,7 @@ class StoreHandle:
     def consume_once(
         self, event_id: uuid.UUID, handler: str, apply: Callable[[Session], None]
     ) -> bool:
-        """Run ``apply`` and record the event as processed in one transaction.
-
-        Returns False, changing nothing, when this handler already processed the event.
-        """
-        inbox = self._store.inbox
-        with self.session() as session, session.begin():
-            inserted = session.execute(
-                insert(inbox)
-                .values(event_id=event_id, handler=handler, processed_at=datetime.now(UTC))
-                .on_conflict_do_nothing()
-            ).rowcount
-            if not inserted:
-                metrics.EVENTS_DUPLICATE.labels(handler=handler).inc()
-                return False
-            apply(session)
-        return True
+        return consume_once(self._store.sessions, self._store.inbox, event_id, handler, apply)
 
 
 class Store(DependencyProvider):

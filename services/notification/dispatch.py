@@ -18,11 +18,14 @@ from silasidakep.masking import mask_email
 EMAIL = "email"
 
 
-def reserve(
+def _locked_message(
     session: Session, event_id: uuid.UUID, template: str, application_id: uuid.UUID,
     email: str, subject: str,
-) -> bool:
-    """Create the message row unless it exists; False when it was already sent."""
+) -> Message:
+    """The message row for this event, created if needed and locked for this transaction.
+
+    The lock is what makes concurrent deliveries of one event (a redelivery racing the
+    original) wait for each other instead of both sending."""
     session.execute(
         insert(Message)
         .values(
@@ -32,10 +35,11 @@ def reserve(
         )
         .on_conflict_do_nothing(index_elements=["event_id", "channel"])
     )
-    state = session.scalars(
-        select(Message.state).where(Message.event_id == event_id, Message.channel == EMAIL)
+    return session.scalars(
+        select(Message)
+        .where(Message.event_id == event_id, Message.channel == EMAIL)
+        .with_for_update()
     ).one()
-    return state != "SENT"
 
 
 def deliver_email(
@@ -44,35 +48,27 @@ def deliver_email(
 ) -> bool:
     """Send once. Returns False when a previous delivery of this event already sent it.
 
-    A crash between sending and recording SENT resends on redelivery: email has no way to ask
-    the server whether it already accepted a message, so at-least-once is the honest guarantee.
+    A crash between sending and committing SENT resends on redelivery: SMTP cannot tell
+    whether a server already accepted a message, so at-least-once is the honest guarantee.
     """
+    failure: Exception | None = None
     with sessions() as session, session.begin():
-        if not reserve(session, event_id, template, application_id, to, email.subject):
+        message = _locked_message(session, event_id, template, application_id, to, email.subject)
+        if message.state == "SENT":
             return False
-    try:
-        send_email(smtp, to, email)
-    except Exception as exc:
-        _record(sessions, event_id, state="QUEUED", error=f"{type(exc).__name__}: {exc}"[:500])
-        metrics.NOTIFICATIONS.labels(channel=EMAIL, outcome="failed").inc()
-        raise
-    _record(sessions, event_id, state="SENT", error=None)
-    metrics.NOTIFICATIONS.labels(channel=EMAIL, outcome="sent").inc()
-    return True
-
-
-def _record(sessions: sessionmaker, event_id: uuid.UUID, state: str, error: str | None) -> None:
-    with sessions() as session, session.begin():
-        message = session.scalars(
-            select(Message)
-            .where(Message.event_id == event_id, Message.channel == EMAIL)
-            .with_for_update()
-        ).one()
-        message.state = state
         message.attempts += 1
-        message.last_error = error
-        if state == "SENT":
-            message.sent_at = datetime.now(UTC)
+        try:
+            send_email(smtp, to, email)
+        except Exception as exc:
+            message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            failure = exc
+        else:
+            message.state, message.sent_at, message.last_error = "SENT", datetime.now(UTC), None
+    outcome = "failed" if failure else "sent"
+    metrics.NOTIFICATIONS.labels(channel=EMAIL, outcome=outcome).inc()
+    if failure:
+        raise failure  # the handler retries with backoff, then dead-letters
+    return True
 
 
 def status_email(event: dict[str, Any], public_base_url: str) -> RenderedEmail:

@@ -170,6 +170,11 @@ class SmtpServer:
     def stop(self) -> None:
         self.controller.stop()
 
+    def restart(self) -> None:
+        """Come back on the same port, keeping the mailbox (after a simulated outage)."""
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
 
 # --- service processes ------------------------------------------------------------------------
 

@@ -63,8 +63,10 @@ def test_nik_format_errors_stop_further_checks(nik: str, expected: set[str]) -> 
 
 
 @pytest.mark.parametrize("province", ["00", "10", "20", "37", "54", "97", "99"])
-def test_unknown_province_is_rejected(province: str) -> None:
-    assert codes(check_nik(with_part(MALE_NIK, 0, province)).errors) == {"NIK_PROVINCE"}
+def test_unknown_province_is_only_a_warning(province: str) -> None:
+    result = check_nik(with_part(MALE_NIK, 0, province))
+    assert result.errors == []
+    assert codes(result.warnings) == {"NIK_PROVINCE"}
 
 
 def test_province_list_has_the_38_current_provinces() -> None:
@@ -107,7 +109,6 @@ def test_zero_serial_is_rejected() -> None:
 def test_several_hard_errors_are_all_reported() -> None:
     nik = "1000003213000000"
     assert codes(check_nik(nik).errors) == {
-        "NIK_PROVINCE",
         "NIK_REGENCY",
         "NIK_DAY",
         "NIK_MONTH",

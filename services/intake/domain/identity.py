@@ -166,10 +166,15 @@ def check_nik(nik: str, *, birth_date: date | None = None, sex: Sex | None = Non
     if errors:
         return IdentityCheck(errors=errors)
     date_errors = _date_issues(nik)
-    errors = _region_issues(nik[:6], "NIK", "NIK") + date_errors + _serial_issues(nik, "NIK", "NIK")
+    region = _region_issues(nik[:6], "NIK", "NIK")
+    # domain.md §2: a region missing from the current list is a warning (regions split and get
+    # new codes, and a NIK keeps the code it was first registered under).
+    unknown_province = [i for i in region if i.code == "NIK_PROVINCE"]
+    region = [i for i in region if i.code != "NIK_PROVINCE"]
+    errors = region + date_errors + _serial_issues(nik, "NIK", "NIK")
     # Soft checks need a readable day and month; without them they would only add noise.
     warnings = [] if date_errors else _soft_warnings(nik, birth_date, sex)
-    return IdentityCheck(errors=errors, warnings=warnings)
+    return IdentityCheck(errors=errors, warnings=unknown_province + warnings)
 
 
 def nik_sex(nik: str) -> Sex:

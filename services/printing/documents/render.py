@@ -287,10 +287,7 @@ def _members(doc: DocumentContent, width: float) -> list[Flowable]:
         return []
     columns = member_columns(doc)
     header = [_p(_HEADER_LABELS.get(c, c), "cell_head") for c in columns]
-    rows = [
-        [_p(member.get(c, str(i)) if c == "No" else member.get(c, ""), "cell") for c in columns]
-        for i, member in enumerate(doc.members, start=1)
-    ]
+    rows = [_member_row(member, i, columns) for i, member in enumerate(doc.members, start=1)]
     weights = [_COLUMN_WEIGHTS.get(c, _DEFAULT_COLUMN_WEIGHT) for c in columns]
     col_widths = [width * w / sum(weights) for w in weights]
     table = Table([header, *rows], colWidths=col_widths, repeatRows=1)
@@ -309,6 +306,12 @@ def _members(doc: DocumentContent, width: float) -> list[Flowable]:
         )
     )
     return [table]
+
+
+def _member_row(member: dict[str, str], index: int, columns: tuple[str, ...]) -> list[Flowable]:
+    # "No" is numbered automatically unless the caller supplies it; missing values print empty.
+    values = {"No": str(index), **member}
+    return [_p(values.get(column, ""), "cell") for column in columns]
 
 
 def _signature_block(doc: DocumentContent, width: float) -> Flowable:

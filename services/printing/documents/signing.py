@@ -6,6 +6,7 @@ PAdES B-B signature; long-term validation material can be added later by another
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -144,12 +145,13 @@ def _off_green_hub(fn: Callable[..., T], *args: object) -> T:
     hub. The semaphore is still needed with tpool: tpool.execute() runs the call inline in the
     hub thread while any thread holds the import lock.
     """
-    try:
-        from eventlet import patcher, tpool
-    except ImportError:  # no eventlet: asyncio.run() state is per OS thread, nothing to do
+    # Look eventlet up instead of importing it: a process that never imported it cannot be
+    # monkey-patched, and importing it prints a deprecation warning.
+    patcher = sys.modules.get("eventlet.patcher")
+    if patcher is None or not patcher.is_monkey_patched("thread"):
         return fn(*args)
-    if not patcher.is_monkey_patched("thread"):
-        return fn(*args)
+    from eventlet import tpool
+
     with _green_turns():
         return tpool.execute(fn, *args)
 

@@ -1,0 +1,129 @@
+"""Events are never lost and never applied twice, across outages and redelivery."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import requests
+from kombu import Connection, Exchange, Producer
+
+from silasidakep.contracts import build_envelope, find_subscription
+from silasidakep.messaging import dead_queue_name
+from tests.support.citizen import CitizenClient, application_payload, new_person
+from tests.support.infra import queue_depth, run_cli, wait_until
+from tests.support.scans import pdf_scan
+from tests.support.system import System
+
+pytestmark = pytest.mark.e2e
+
+
+def publish_raw(system: System, producer: str, routing_key: str, body: dict) -> None:
+    with Connection(system.env["AMQP_URI"]) as conn:
+        Producer(conn.default_channel).publish(
+            json.dumps(body), exchange=Exchange(f"{producer}.events", type="topic"),
+            routing_key=routing_key, content_type="application/json",
+            content_encoding="utf-8", delivery_mode=2,
+        )
+
+
+def metric(system: System, service: str, name: str, **labels: str) -> float:
+    text = requests.get(f"{system.processes[service].url}/metrics", timeout=5).text
+    total = 0.0
+    for line in text.splitlines():
+        if not line.startswith(name + "{"):
+            continue
+        if all(f'{k}="{v}"' in line for k, v in labels.items()):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def submit_new(system: System) -> tuple[dict, dict]:
+    citizen = CitizenClient.connect(system.gateway)
+    payload = application_payload(new_person())
+    app = citizen.create(payload).json()
+    for doc_type in ("KK_LAMA", "BUKTI_PERUBAHAN"):
+        assert citizen.upload(app["id"], app["access_token"], doc_type, pdf_scan()).ok
+    assert citizen.submit(app["id"], app["access_token"]).status_code == 202
+    return app, payload
+
+
+def status_event(email: str, tracking_code: str) -> dict:
+    return build_envelope(
+        "application.status_changed", "intake",
+        {
+            "application_id": uuid.uuid4(), "tracking_code": tracking_code,
+            "service_code": "KK_PERUBAHAN", "service_name": "Perubahan Kartu Keluarga",
+            "status": "APPROVED", "previous_status": "IN_VERIFICATION",
+            "changed_at": datetime.now(UTC),
+            "recipient": {"name": "Warga Sintetis", "email": email, "phone": None,
+                          "nik_masked": "3211**********01"},
+        },
+    )
+
+
+def test_a_redelivered_event_sends_one_email(system: System) -> None:
+    email = f"dup-{uuid.uuid4().hex[:8]}@example.org"
+    envelope = status_event(email, "SLS-DUPL1CAT")
+    for _ in range(3):
+        publish_raw(system, "intake", "application.status_changed", envelope)
+    system.mailbox.wait_for(email, "disetujui")
+    handler = "notification.on_status_changed"
+    wait_until(lambda: metric(system, "notification", "silasidakep_events_handled_total",
+                              event_type="application.status_changed", outcome="ok") >= 3,
+               what="all three deliveries handled")
+    assert len(system.mailbox.to(email)) == 1, handler
+
+
+def test_a_message_that_breaks_its_contract_is_dead_lettered_at_once(system: System) -> None:
+    queue = find_subscription("verification.decided", "intake", "on_verification_decided").queue
+    dead = dead_queue_name(queue)
+    before = queue_depth(system.vhost, dead)
+    publish_raw(system, "verification", "verification.decided",
+                {"event_id": str(uuid.uuid4()), "event_type": "verification.decided",
+                 "data": {"application_id": "not-a-uuid"}})
+    wait_until(lambda: queue_depth(system.vhost, dead) == before + 1, timeout=15,
+               what="dead-lettered message")
+
+
+def test_smtp_outage_retries_then_dead_letters_and_replay_delivers_once(system: System) -> None:
+    queue = find_subscription("application.status_changed", "notification",
+                              "on_status_changed").queue
+    dead = dead_queue_name(queue)
+    retried_before = metric(system, "notification", "silasidakep_events_handled_total",
+                            outcome="retried")
+    system.smtp.stop()
+    try:
+        app, payload = submit_new(system)
+        # Delays are 200, 500 and 1000 ms in tests: three retries, then the dead queue.
+        wait_until(lambda: queue_depth(system.vhost, dead) >= 1, timeout=30,
+                   what="dead-lettered notification")
+        retried = metric(system, "notification", "silasidakep_events_handled_total",
+                         outcome="retried")
+        assert retried - retried_before >= 3
+    finally:
+        system.smtp.restart()
+    assert system.mailbox.to(payload["applicant"]["email"]) == []
+    listing = run_cli(["dead-letters"], system.env)
+    assert re.search(rf"^\s+[1-9]\d*\s+{re.escape(dead)}$", listing, re.MULTILINE), listing
+    run_cli(["dead-letters", "--replay", queue], system.env)
+    mail = system.mailbox.wait_for(payload["applicant"]["email"], "telah diajukan")
+    assert app["tracking_code"] in mail["Subject"]
+    assert len(system.mailbox.to(payload["applicant"]["email"])) == 1
+
+
+def test_events_wait_for_a_consumer_that_is_down(system: System) -> None:
+    system.stop("notification")
+    try:
+        app, payload = submit_new(system)
+        queue = find_subscription("application.status_changed", "notification",
+                                  "on_status_changed").queue
+        wait_until(lambda: queue_depth(system.vhost, queue) >= 1, timeout=15,
+                   what="event waiting in the notification queue")
+    finally:
+        system.start("notification")
+    mail = system.mailbox.wait_for(payload["applicant"]["email"], "telah diajukan")
+    assert re.search(app["tracking_code"], mail["Subject"])

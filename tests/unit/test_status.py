@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+
+from services.intake.domain.status import (
+    TRANSITIONS,
+    Status,
+    can_transition,
+    require_editable,
+    require_transition,
+)
+from silasidakep.errors import Conflict
+
+S = Status
+
+
+def test_happy_path_and_revision_loop_are_allowed() -> None:
+    path = [S.DRAFT, S.SUBMITTED, S.IN_VERIFICATION, S.REVISION_REQUESTED, S.SUBMITTED,
+            S.IN_VERIFICATION, S.APPROVED, S.ISSUED]
+    for current, target in zip(path, path[1:], strict=False):
+        assert can_transition(current, target), (current, target)
+
+
+@pytest.mark.parametrize("terminal", [S.REJECTED, S.ISSUED, S.CANCELLED])
+def test_terminal_states_go_nowhere(terminal: Status) -> None:
+    assert TRANSITIONS[terminal] == frozenset()
+    with pytest.raises(Conflict) as raised:
+        require_transition(terminal, S.SUBMITTED)
+    assert raised.value.code == "INVALID_STATUS"
+
+
+def test_cannot_skip_verification_or_cancel_after_approval() -> None:
+    assert not can_transition(S.DRAFT, S.APPROVED)
+    assert not can_transition(S.SUBMITTED, S.ISSUED)
+    assert not can_transition(S.APPROVED, S.CANCELLED)
+
+
+def test_a_decision_may_overtake_the_claim_event() -> None:
+    assert can_transition(S.SUBMITTED, S.APPROVED)
+
+
+def test_only_drafts_and_revisions_are_editable() -> None:
+    require_editable(S.DRAFT)
+    require_editable(S.REVISION_REQUESTED)
+    for status in set(S) - {S.DRAFT, S.REVISION_REQUESTED}:
+        with pytest.raises(Conflict):
+            require_editable(status)
+
+
+def test_every_status_has_a_transition_entry() -> None:
+    assert set(TRANSITIONS) == set(S)
