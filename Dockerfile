@@ -17,11 +17,9 @@ RUN python -m venv /opt/venv
 
 WORKDIR /src
 COPY requirements.lock ./
-# requirements.lock also pins the `dev` extra; its tools are removed again so that they never
-# reach the shipped virtualenv (jsonschema stays: moto's server needs it).
-RUN pip install --no-cache-dir -r requirements.lock \
-    && pip uninstall --yes pytest pytest-timeout pluggy iniconfig pygments ruff faker \
-    && pip check
+# requirements.lock pins the runtime only; test tools and local stand-ins are in
+# requirements-dev.lock and never reach the image.
+RUN pip install --no-cache-dir -r requirements.lock && pip check
 
 COPY pyproject.toml ./
 COPY silasidakep ./silasidakep

@@ -26,6 +26,7 @@ templates = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=select_autoescape(["html"]),
 )
+OPENAPI_SPEC = Path(__file__).with_name("openapi.yaml")
 VERIFY_LABELS = {
     "ACTIVE": "DOKUMEN ASLI DAN AKTIF",
     "SUPERSEDED": "DOKUMEN SUDAH TIDAK BERLAKU (DIGANTIKAN DOKUMEN BARU)",
@@ -52,6 +53,10 @@ class GatewayService(OpsEndpoints):
         }
 
     # --- citizens ---------------------------------------------------------------------------
+
+    @api("GET", "/api/v1/openapi.yaml")
+    def openapi(self, request: Request) -> Response:
+        return Response(OPENAPI_SPEC.read_bytes(), mimetype="application/yaml")
 
     @api("GET", "/api/v1/services")
     def list_services(self, request: Request) -> Response:

@@ -7,9 +7,11 @@ import re
 import uuid
 from datetime import UTC, datetime
 
+import psycopg2
 import pytest
 import requests
 from kombu import Connection, Exchange, Producer
+from minio import Minio
 
 from silasidakep.contracts import build_envelope, find_subscription
 from silasidakep.messaging import dead_queue_name
@@ -127,3 +129,54 @@ def test_events_wait_for_a_consumer_that_is_down(system: System) -> None:
         system.start("notification")
     mail = system.mailbox.wait_for(payload["applicant"]["email"], "telah diajukan")
     assert re.search(app["tracking_code"], mail["Subject"])
+
+
+def test_a_duplicated_approval_issues_one_document(system: System, verifier: str) -> None:
+    app, payload = submit_new(system)
+    item = wait_until(lambda: _claim_until(system, verifier, app["id"]), timeout=30,
+                      what="claim")
+    envelope = build_envelope(
+        "verification.decided", "verification",
+        {"application_id": uuid.UUID(app["id"]), "round": item["round"], "decision": "APPROVE",
+         "decided_at": datetime.now(UTC), "application": item["application"]},
+    )
+    for _ in range(3):  # the same event three times, handled concurrently by printing workers
+        publish_raw(system, "verification", "verification.decided", envelope)
+    citizen = CitizenClient.connect(system.gateway)
+    issued = wait_until(
+        lambda: (body := citizen.get(app["id"], app["access_token"]).json())["status"]
+        == "ISSUED" and body,
+        timeout=60, what="ISSUED",
+    )
+    number = issued["document"]["document_number"]
+    rows = _query(system, "SELECT count(*) FROM printing.documents WHERE application_id = %s",
+                  app["id"])
+    assert rows == 1
+    assert len(_objects(system, "silasidakep-documents", f"{number}/")) == 1
+    pins = [m for m in system.mailbox.to(payload["applicant"]["email"])
+            if "PIN unduh" in m["Subject"]]
+    assert len(pins) == 1
+
+
+def _claim_until(system: System, token: str, app_id: str) -> dict | None:
+    response = requests.post(f"{system.gateway}/api/v1/staff/queue/claim", timeout=10,
+                             headers={"Authorization": f"Bearer {token}"})
+    if response.status_code == 200 and response.json()["id"] == app_id:
+        return response.json()
+    return None
+
+
+def _query(system: System, sql: str, *params: object) -> object:
+    conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname=system.database)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _objects(system: System, bucket: str, prefix: str) -> list[str]:
+    client = Minio(system.s3.endpoint.removeprefix("http://"), access_key="x", secret_key="y",
+                   secure=False)
+    return [o.object_name for o in client.list_objects(bucket, prefix=prefix, recursive=True)]

@@ -289,10 +289,13 @@ def test_dockerfile_is_multi_stage_pinned_and_non_root() -> None:
     lines = [line.strip() for line in dockerfile.splitlines()]
     assert "ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm" in lines
     assert sum(line.startswith("FROM ") for line in lines) >= 2
-    assert "RUN pip install --no-cache-dir -r requirements.lock \\" in lines
+    assert "RUN pip install --no-cache-dir -r requirements.lock && pip check" in lines
     assert "RUN pip install --no-cache-dir --no-deps ." in lines
     assert "WORKDIR /app" in lines
     assert [line for line in lines if line.startswith("USER ")][-1] == "USER 10001:10001"
+    runtime_pins = (ROOT / "requirements.lock").read_text(encoding="utf-8").split()
+    for dev_only in ("pytest==", "moto==", "honcho==", "ruff=="):
+        assert not any(pin.startswith(dev_only) for pin in runtime_pins), dev_only
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     for entry in (".venv", "var", "test-artifacts", ".git", "**/__pycache__"):
         assert entry in ignored, entry
