@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Request, Response
 
 from gateway.http import api, bearer_token, json_response, parse_json
+from gateway.rpc import TimedRpcProxy
 from gateway.schemas import CreateApplicationIn, DecisionIn, StaffLoginIn
 from gateway.uploads import MAX_UPLOAD_BYTES, check_scan
 from silasidakep.config import load_settings
@@ -38,9 +38,9 @@ VERIFY_LABELS = {
 class GatewayService(OpsEndpoints):
     name = "gateway"
 
-    intake = RpcProxy("intake")
-    verification = RpcProxy("verification")
-    printing = RpcProxy("printing")
+    intake = TimedRpcProxy("intake")
+    verification = TimedRpcProxy("verification")
+    printing = TimedRpcProxy("printing")
     storage = Storage()
 
     def __init__(self) -> None:

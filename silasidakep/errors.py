@@ -97,3 +97,9 @@ class TooManyAttempts(DomainError):
     http_status = 429
     default_code = "TOO_MANY_ATTEMPTS"
     default_message = "Terlalu banyak percobaan yang gagal. Silakan coba lagi nanti."
+
+
+class ServiceUnavailable(DomainError):
+    http_status = 503
+    default_code = "SERVICE_UNAVAILABLE"
+    default_message = "Layanan sedang mengalami gangguan. Silakan coba beberapa saat lagi."

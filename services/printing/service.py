@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from eventlet import tpool
+from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
 from services.printing import issuance
@@ -61,17 +62,20 @@ def build_issuer() -> issuance.Issuer:
     )
 
 
+class IssuerProvider(DependencyProvider):
+    """Loads the signing key and certificate once per process, at start-up."""
+
+    def setup(self) -> None:
+        self.issuer = build_issuer()
+
+    def get_dependency(self, worker_ctx: Any) -> issuance.Issuer:
+        return self.issuer
+
+
 class PrintingService(OpsEndpoints):
     name = "printing"
     store = Store(metadata)
-    _issuer: issuance.Issuer | None = None
-
-    @property
-    def issuer(self) -> issuance.Issuer:
-        # Built once per process: loading the key and certificate is not per-document work.
-        if PrintingService._issuer is None:
-            PrintingService._issuer = build_issuer()
-        return PrintingService._issuer
+    issuer = IssuerProvider()
 
     def health_checks(self) -> dict[str, Callable[[], None]]:
         return {

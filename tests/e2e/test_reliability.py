@@ -180,3 +180,17 @@ def _objects(system: System, bucket: str, prefix: str) -> list[str]:
     client = Minio(system.s3.endpoint.removeprefix("http://"), access_key="x", secret_key="y",
                    secure=False)
     return [o.object_name for o in client.list_objects(bucket, prefix=prefix, recursive=True)]
+
+
+def test_a_stage_that_is_down_gives_a_clear_503_not_a_hang(system: System) -> None:
+    system.stop("intake")
+    try:
+        started = datetime.now(UTC)
+        response = requests.get(f"{system.gateway}/api/v1/services", timeout=30)
+        waited = (datetime.now(UTC) - started).total_seconds()
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] in ("UPSTREAM_TIMEOUT", "UPSTREAM_UNAVAILABLE")
+        assert waited < 10
+    finally:
+        system.start("intake")
+    assert requests.get(f"{system.gateway}/api/v1/services", timeout=30).status_code == 200
