@@ -73,7 +73,11 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
         from psycogreen.eventlet import patch_psycopg
 
         patch_psycopg()
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # hide_parameters: SQL errors would otherwise quote row values (a NIK) into logs.
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+        hide_parameters=True,
+    )
 
 
 class Outbox:

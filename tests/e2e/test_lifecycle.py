@@ -124,6 +124,10 @@ def test_approved_application_is_issued_signed_and_downloadable_with_the_pin(
     unknown = requests.get(f"{system.gateway}/api/v1/verify/3211-KK-1999-999999", timeout=10)
     assert unknown.json()["status"] == "UNKNOWN"
 
+    for log in system.log_dir.glob("*.log"):
+        text = log.read_text(errors="replace")
+        assert f"pin={pin}" not in text and nik not in text, log.name
+
 
 def test_revision_round_trip_then_approval(system: System, verifier: str) -> None:
     citizen, app, payload = submitted_application(system)

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import logging
+
+from silasidakep.logs import RedactSecrets, redact
+
+
+def test_pins_tokens_and_identity_numbers_are_redacted() -> None:
+    line = ('"GET /api/v1/applications/x/document?pin=123456&token=abc HTTP/1.1" '
+            "Authorization: Bearer eyJhbGciOi.payload.sig nik 3211064107900001")
+    cleaned = redact(line)
+    assert "123456" not in cleaned and "abc" not in cleaned and "eyJhbGciOi" not in cleaned
+    assert "3211064107900001" not in cleaned and "3211**********01" in cleaned
+    assert redact("order 12345678901234567 stays") == "order 12345678901234567 stays"
+
+
+def test_the_filter_rewrites_records_and_tracebacks() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "nik=%s", ("3211064107900001",),
+                               None)
+    try:
+        raise ValueError("bad value 3211064107900001")
+    except ValueError:
+        import sys
+
+        record.exc_info = sys.exc_info()
+    assert RedactSecrets().filter(record)
+    assert "3211064107900001" not in record.getMessage()
+    assert "3211064107900001" not in record.exc_text
