@@ -207,6 +207,11 @@ class Store(DependencyProvider):
             self._wake.send(True)
 
     def start(self) -> None:
+        service = self.container.service_name
+        # Export the series from the first scrape, before the first sweep sets a value.
+        for gauge in (metrics.OUTBOX_BACKLOG, metrics.OUTBOX_OLDEST_AGE):
+            gauge.labels(service=service).set(0)
+        metrics.OUTBOX_PUBLISHED.labels(service=service)
         self._running = True
         self.container.spawn_managed_thread(self._relay_forever, identifier="outbox-relay")
 
