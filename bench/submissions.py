@@ -48,6 +48,7 @@ TERMINAL = STOPPED | {ISSUED}
 # nothing ever leaves them.
 WAITING_FOR_VERIFIER = frozenset({"SUBMITTED", "IN_VERIFICATION"})
 POLL_INTERVAL_S = 0.5
+PROGRESS_EVERY_S = 10.0
 STALL_AFTER_S = 20.0
 ERROR_BODY_CHARS = 300
 
@@ -97,6 +98,8 @@ class DrainResult:
     done_at: float | None  # perf_counter when the last application was seen terminal
     drained: bool
     stalled: bool
+    started_at: float = 0.0  # perf_counter when polling began
+    ended_at: float = 0.0  # perf_counter when polling stopped
     polls: int = 0
     poll_errors: Counter[str] = field(default_factory=Counter)
 
@@ -350,9 +353,10 @@ def drain(
     """Poll every submitted application until all are terminal, the timeout passes, or
     nothing has got past verification within STALL_AFTER_S (no BENCH_AUTO_APPROVE)."""
     pending = {c.app_id: c.token for c in citizens if c.submitted and c.app_id and c.token}
-    result = DrainResult(final_status={a: "SUBMITTED" for a in pending}, done_at=None,
-                         drained=not pending, stalled=False)
     started = time.perf_counter()
+    result = DrainResult(final_status={a: "SUBMITTED" for a in pending}, done_at=None,
+                         drained=not pending, stalled=False, started_at=started)
+    last_progress = started
     progressed = False
     while pending:
         sweep_started = time.perf_counter()
@@ -378,13 +382,23 @@ def drain(
             break
         if now - started >= timeout_s:
             break
+        if now - last_progress >= PROGRESS_EVERY_S:
+            print_progress(now - started, pending, result.final_status)
+            last_progress = now
         time.sleep(max(0.0, POLL_INTERVAL_S - (now - sweep_started)))
+    result.ended_at = time.perf_counter()
     return result
+
+
+def print_progress(elapsed_s: float, pending: dict[str, str], statuses: dict[str, str]) -> None:
+    """A line now and then so a long drain visibly moves (or visibly does not)."""
+    counts = Counter(statuses[a] for a in pending)
+    summary = ", ".join(f"{s} {n}" for s, n in counts.most_common())
+    print(f"  ... {elapsed_s:.0f} s: {len(pending)} pending ({summary})", flush=True)
 
 
 def print_drain(citizens: list[Citizen], result: DrainResult, timeout_s: float) -> None:
     submitted = [c for c in citizens if c.submitted]
-    print("Drain (polling GET /api/v1/applications/{id})")
     if result.stalled:
         print(f"  STALLED: after {STALL_AFTER_S:.0f} s no application got past "
               "SUBMITTED/IN_VERIFICATION.")
@@ -392,7 +406,8 @@ def print_drain(citizens: list[Citizen], result: DrainResult, timeout_s: float) 
         print("  system with BENCH_AUTO_APPROVE=1 in its environment, e.g.")
         print("      BENCH_AUTO_APPROVE=1 bin/run-local")
     elif not result.drained:
-        print(f"  TIMEOUT: not drained within --drain-timeout {timeout_s:g} s")
+        print(f"  TIMEOUT: not drained within --drain-timeout {timeout_s:g} s "
+              f"(polled for {result.ended_at - result.started_at:.1f} s)")
     if submitted and result.drained and result.done_at is not None:
         first_create = min(c.created_at for c in citizens if c.created_at is not None)
         last_submit = max(c.submitted_at for c in submitted if c.submitted_at is not None)
@@ -416,6 +431,7 @@ def print_drain(citizens: list[Citizen], result: DrainResult, timeout_s: float) 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # show progress live
     base_url = args.base_url.rstrip("/")
     scan = build_scan(args.scan_kb)
     payloads = build_payloads(args.applications, args.seed)
@@ -430,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     with ThreadPoolExecutor(max_workers=args.concurrency, thread_name_prefix="citizen") as pool:
         citizens, wall_s = run_submissions(pool, base_url, payloads, scan)
         print_request_table(citizens, wall_s)
+        print("Drain (polling GET /api/v1/applications/{id})", flush=True)
         result = drain(pool, base_url, citizens, args.drain_timeout)
         print_drain(citizens, result, args.drain_timeout)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from silasidakep.config import load_settings
 from silasidakep.errors import DomainError
+from silasidakep.migrations import SERVICES_WITH_DATA
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -15,6 +16,13 @@ def _migrate(args: argparse.Namespace) -> int:
 
     upgrade_all(args.database_url)
     print("migrations applied")
+    return 0
+
+
+def _make_migration(args: argparse.Namespace) -> int:
+    from silasidakep.migrations import make_revision
+
+    make_revision(args.service, args.message, args.database_url)
     return 0
 
 
@@ -69,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="apply every service's migrations")
     migrate.set_defaults(run=_migrate)
+
+    revision = commands.add_parser(
+        "make-migration", help="autogenerate a migration for one service (developers)"
+    )
+    revision.add_argument("service", choices=SERVICES_WITH_DATA)
+    revision.add_argument("-m", "--message", required=True)
+    revision.set_defaults(run=_make_migration)
 
     staff = commands.add_parser("staff", help="manage staff accounts")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)

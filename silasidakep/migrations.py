@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from alembic import command, context
@@ -53,6 +52,3 @@ def run_env(metadata: MetaData) -> None:
             context.run_migrations()
     engine.dispose()
 
-
-def models_metadata(service: str) -> MetaData:
-    return importlib.import_module(f"services.{service}.models").metadata

@@ -70,7 +70,6 @@ class ServiceDefinition:
     name: str
     description: str
     output_document: str
-    output_title: str
     in_person: bool
     target_hours: int
     documents: tuple[DocumentRequirement, ...]
@@ -122,7 +121,6 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> dict[str, ServiceDefinition]:
             name=entry["name"],
             description=entry["description"],
             output_document=entry["output_document"],
-            output_title=entry["output_title"],
             in_person=bool(entry["in_person"]),
             target_hours=int(entry["target_hours"]),
             documents=tuple(DocumentRequirement(**d) for d in entry["documents"]),
