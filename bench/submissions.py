@@ -11,6 +11,7 @@ status, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import os
 import platform
@@ -390,11 +391,11 @@ def drain(
     return result
 
 
-def print_progress(elapsed_s: float, pending: dict[str, str], statuses: dict[str, str]) -> None:
+def print_progress(elapsed_s: float, pending: Iterable[str], statuses: dict[str, str]) -> None:
     """A line now and then so a long drain visibly moves (or visibly does not)."""
-    counts = Counter(statuses[a] for a in pending)
+    counts = Counter(statuses[app_id] for app_id in pending)
     summary = ", ".join(f"{s} {n}" for s, n in counts.most_common())
-    print(f"  ... {elapsed_s:.0f} s: {len(pending)} pending ({summary})", flush=True)
+    print(f"  ... {elapsed_s:.0f} s: {sum(counts.values())} pending ({summary})", flush=True)
 
 
 def print_drain(citizens: list[Citizen], result: DrainResult, timeout_s: float) -> None:
@@ -431,7 +432,8 @@ def print_drain(citizens: list[Citizen], result: DrainResult, timeout_s: float) 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # show progress live
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)  # show drain progress live, even in a pipe
     base_url = args.base_url.rstrip("/")
     scan = build_scan(args.scan_kb)
     payloads = build_payloads(args.applications, args.seed)

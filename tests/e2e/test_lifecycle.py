@@ -114,6 +114,7 @@ def test_approved_application_is_issued_signed_and_downloadable_with_the_pin(
     assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
     check = validate_signed_pdf(pdf.content, system.env["DEV_PKI_DIR"] + "/ca.pem")
     assert check.intact and check.valid and check.trusted
+    assert citizen.download(app["id"], app["access_token"], pin).content == pdf.content
 
     verified = requests.get(f"{system.gateway}/api/v1/verify/{number}", timeout=10).json()
     assert verified["status"] == "ACTIVE"
@@ -176,3 +177,22 @@ def test_rejection_is_final_and_carries_its_reason(system: System, verifier: str
     assert "Permohonan yang sama" in body_text(mail)
     resubmit = citizen.submit(app["id"], app["access_token"])
     assert resubmit.status_code == 409
+
+
+def test_wrong_pins_lock_the_download_even_for_the_right_pin(
+    system: System, verifier: str
+) -> None:
+    citizen, app, payload = submitted_application(system)
+    claim(system, verifier, app["id"])
+    staff_post(system, verifier, f"/applications/{app['id']}/decision", {"decision": "APPROVE"})
+    wait_for_status(citizen, app["id"], app["access_token"], "ISSUED")
+    pin_mail = system.mailbox.wait_for(payload["applicant"]["email"], "PIN unduh")
+    pin = re.search(r"^\s+(\d{6})\s*$", body_text(pin_mail), re.MULTILINE).group(1)
+    wrong = f"{(int(pin) + 1) % 10**6:06d}"
+    for _ in range(5):
+        assert citizen.download(app["id"], app["access_token"], wrong).status_code == 403
+    locked = citizen.download(app["id"], app["access_token"], pin)
+    assert locked.status_code == 429 and locked.json()["error"]["code"] == "PIN_LOCKED"
+    # Another application's token never opens this document, PIN or not.
+    other = citizen.create(application_payload(new_person())).json()
+    assert citizen.download(app["id"], other["access_token"], pin).status_code == 403
