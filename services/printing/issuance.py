@@ -63,14 +63,18 @@ def next_serial(session: Session, document_type: str, year: int) -> int:
     ).scalar_one()
 
 
-def allocate(
-    session: Session, application_id: uuid.UUID, snapshot: dict[str, Any], document_type: str
-) -> IssuedDocument:
-    existing = session.scalars(
+def _locked_document(session: Session, application_id: uuid.UUID) -> IssuedDocument | None:
+    return session.scalars(
         select(IssuedDocument)
         .where(IssuedDocument.application_id == application_id)
         .with_for_update()
     ).first()
+
+
+def allocate(
+    session: Session, application_id: uuid.UUID, snapshot: dict[str, Any], document_type: str
+) -> IssuedDocument:
+    existing = _locked_document(session, application_id)
     if existing is not None:
         return existing
     now = datetime.now(UTC)
@@ -136,8 +140,11 @@ def _member_row(member: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def render_signed(issuer: Issuer, number: str, snapshot: dict[str, Any]) -> bytes:
-    pdf = render_document(kk_content(issuer, number, snapshot))
+def render(issuer: Issuer, number: str, snapshot: dict[str, Any]) -> bytes:
+    return render_document(kk_content(issuer, number, snapshot))
+
+
+def sign(issuer: Issuer, pdf: bytes) -> bytes:
     return issuer.signer.sign(pdf, reason="Penerbitan dokumen kependudukan", location="Sumedang")
 
 
@@ -156,12 +163,8 @@ def finalise(
     sha256: str,
     signer: str,
 ) -> bool:
-    document = session.scalars(
-        select(IssuedDocument)
-        .where(IssuedDocument.application_id == application_id)
-        .with_for_update()
-    ).one()
-    if document.state == "ISSUED":
+    document = _locked_document(session, application_id)
+    if document is None or document.state == "ISSUED":
         return False
     now = datetime.now(UTC)
     for earlier in session.scalars(

@@ -103,8 +103,10 @@ class PrintingService(OpsEndpoints):
         if state == "ISSUED":
             return
         issuer = self.issuer
-        # Rendering and signing are CPU work: a native thread keeps the hub (and heartbeats) alive.
-        signed = tpool.execute(issuance.render_signed, issuer, number, snapshot)
+        # Rendering is CPU work: a native thread keeps the hub (and AMQP heartbeats) alive.
+        # Signing must be called from the hub: PdfSigner moves it off-hub itself, taking turns.
+        pdf = tpool.execute(issuance.render, issuer, number, snapshot)
+        signed = issuance.sign(issuer, pdf)
         key, sha256 = issuance.store_attempt(issuer, number, signed)
         with self.store.session() as session, session.begin():
             won = issuance.finalise(

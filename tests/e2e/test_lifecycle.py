@@ -196,3 +196,20 @@ def test_wrong_pins_lock_the_download_even_for_the_right_pin(
     # Another application's token never opens this document, PIN or not.
     other = citizen.create(application_payload(new_person())).json()
     assert citizen.download(app["id"], other["access_token"], pin).status_code == 403
+
+
+def test_many_approvals_at_once_are_all_issued(system: System, verifier: str) -> None:
+    """More approvals than printing has workers, all in flight together (a deadlock once)."""
+    apps = [submitted_application(system) for _ in range(14)]
+    for citizen, app, _ in apps:
+        claim(system, verifier, app["id"])
+    for _, app, _ in apps:
+        decided = staff_post(system, verifier, f"/applications/{app['id']}/decision",
+                             {"decision": "APPROVE"})
+        assert decided.status_code == 200
+    numbers = {
+        wait_for_status(citizen, app["id"], app["access_token"], "ISSUED")["document"][
+            "document_number"]
+        for citizen, app, _ in apps
+    }
+    assert len(numbers) == len(apps)
