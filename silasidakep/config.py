@@ -46,6 +46,7 @@ class Settings:
     gateway_address: str
     public_base_url: str
     jwt_secret: str
+    pin_hmac_key: str
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -67,4 +68,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         gateway_address=gateway_address,
         public_base_url=env.get("PUBLIC_BASE_URL", f"http://{gateway_address}").rstrip("/"),
         jwt_secret=secret(env, "JWT_SECRET", "development-only-jwt-secret-change-me"),
+        pin_hmac_key=secret(env, "PIN_HMAC_KEY", "development-only-pin-key-change-me"),
     )

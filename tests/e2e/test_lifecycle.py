@@ -201,7 +201,7 @@ def test_wrong_pins_lock_the_download_even_for_the_right_pin(
 def test_many_approvals_at_once_are_all_issued(system: System, verifier: str) -> None:
     """More approvals than printing has workers, all in flight together (a deadlock once)."""
     apps = [submitted_application(system) for _ in range(14)]
-    for citizen, app, _ in apps:
+    for _, app, _ in apps:
         claim(system, verifier, app["id"])
     for _, app, _ in apps:
         decided = staff_post(system, verifier, f"/applications/{app['id']}/decision",

@@ -67,7 +67,9 @@ CONTRACT_ENV = (
     "MAIL_FROM",
     "PUBLIC_BASE_URL",
 )
-SECRET_ENV = ("AMQP_URI", "DATABASE_URL", "S3_ACCESS_KEY", "S3_SECRET_KEY", "JWT_SECRET")
+SECRET_ENV = (
+    "AMQP_URI", "DATABASE_URL", "S3_ACCESS_KEY", "S3_SECRET_KEY", "JWT_SECRET", "PIN_HMAC_KEY"
+)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -222,7 +224,7 @@ def test_app_service_gets_the_whole_settings_contract(name: str) -> None:
     missing = [variable for variable in CONTRACT_ENV if not env.get(variable)]
     assert not missing, f"{name} lacks {missing}"
     assert env["SILASIDAKEP_ENV"] == "development"
-    assert env["JWT_SECRET"] and env["DEV_PKI_DIR"] == "/pki"
+    assert env["JWT_SECRET"] and env["PIN_HMAC_KEY"] and env["DEV_PKI_DIR"] == "/pki"
     assert env["AMQP_URI"] == "amqp://guest:guest@rabbitmq:5672/"
     assert env["S3_ENDPOINT"] == "http://minio:9000"
     assert (env["SMTP_HOST"], env["SMTP_PORT"]) == ("mailpit", "1025")
