@@ -17,7 +17,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.intake.catalogue import ServiceDefinition, get_service
+from services.intake.catalogue import ServiceDefinition, get_service, load_catalogue
 from services.intake.domain.identity import Issue, check_kk_number, check_nik
 from services.intake.domain.status import (
     DECISION_STATUS,
@@ -409,6 +409,4 @@ def apply_issued(session: Session, outbox: Outbox, data: dict[str, Any]) -> None
 
 
 def list_services() -> list[dict[str, Any]]:
-    from services.intake.catalogue import load_catalogue
-
     return [s.public() for s in load_catalogue().values()]
