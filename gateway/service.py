@@ -6,6 +6,7 @@ records the upload, and refuses it if the token or the application's state does 
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ from gateway.rpc import TimedRpcProxy
 from gateway.schemas import CreateApplicationIn, DecisionIn, StaffLoginIn
 from gateway.uploads import MAX_UPLOAD_BYTES, check_scan
 from silasidakep.config import load_settings
-from silasidakep.errors import PayloadTooLarge
+from silasidakep.errors import NotFound, PayloadTooLarge, ValidationFailed
 from silasidakep.ops import OpsEndpoints, check_broker
 from silasidakep.storage import Storage
 
@@ -33,6 +34,22 @@ VERIFY_LABELS = {
     "REVOKED": "DOKUMEN DICABUT",
     "UNKNOWN": "DOKUMEN TIDAK DIKENAL",
 }
+
+
+DOC_TYPE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{0,39}$")
+
+
+def scan_key(application_id: str, doc_type: str) -> str:
+    """Where a scan goes; checked first so junk never reaches object storage."""
+    try:
+        application_id = str(uuid.UUID(application_id))
+    except ValueError:
+        raise NotFound("Permohonan tidak ditemukan.", code="APPLICATION_NOT_FOUND") from None
+    if not DOC_TYPE_PATTERN.match(doc_type):
+        raise ValidationFailed(
+            fields={"doc_type": ["Jenis dokumen tidak dikenal."]}, code="UNKNOWN_DOCUMENT_TYPE"
+        )
+    return f"applications/{application_id}/{doc_type}/{uuid.uuid4()}"
 
 
 class GatewayService(OpsEndpoints):
@@ -75,7 +92,7 @@ class GatewayService(OpsEndpoints):
         # Read one byte past the limit so a body without Content-Length is caught too.
         data = request.stream.read(MAX_UPLOAD_BYTES + 1)
         scan = check_scan(data, request.headers.get("Content-Type"))
-        key = f"applications/{application_id}/{doc_type}/{uuid.uuid4()}"
+        key = scan_key(application_id, doc_type)
         bucket = self.settings.scans_bucket
         self.storage.put(bucket, key, scan.data, scan.content_type)
         upload = {

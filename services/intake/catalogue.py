@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -84,11 +84,15 @@ class ServiceDefinition:
     def required_document_types(self) -> frozenset[str]:
         return frozenset(d.type for d in self.documents if d.required)
 
-    def form_schema(self) -> Schema:
-        schema_cls = Schema.from_dict(
+    @cached_property
+    def _form_schema_class(self) -> type[Schema]:
+        # Built once per service: creating a schema class is not per-request work.
+        return Schema.from_dict(
             {f["name"]: _field_for(f) for f in self.form_fields}, name=f"{self.code}Form"
         )
-        return schema_cls(unknown=RAISE)
+
+    def form_schema(self) -> Schema:
+        return self._form_schema_class(unknown=RAISE)
 
     def load_form(self, form: dict[str, Any]) -> dict[str, Any]:
         """Validate and return the form in its JSON shape; raises marshmallow ValidationError."""

@@ -108,6 +108,9 @@ def test_uploads_that_must_be_refused(
         (citizen.upload(app_id, token, "KK_LAMA", b"%PDF-" + b"0" * (5 * 2**20)), 413,
          "FILE_TOO_LARGE"),
         (citizen.upload(app_id, token, "AKTA_NIKAH", pdf_scan()), 400, "UNKNOWN_DOCUMENT_TYPE"),
+        (citizen.upload(app_id, token, "kk lama", pdf_scan()), 400, "UNKNOWN_DOCUMENT_TYPE"),
+        (citizen.upload("bukan-uuid", token, "KK_LAMA", pdf_scan()), 404,
+         "APPLICATION_NOT_FOUND"),
         (citizen.upload("00000000-0000-0000-0000-000000000000", token, "KK_LAMA", pdf_scan()),
          404, "APPLICATION_NOT_FOUND"),
     ]
