@@ -132,12 +132,19 @@ class GatewayService(OpsEndpoints):
 
     @api("GET", "/api/v1/verify/<document_number>")
     def verify_json(self, request: Request, document_number: str) -> Response:
-        return json_response(self.printing.verify_document(document_number))
+        return self._verification(request, document_number, prefer_html=False)
 
     @api("GET", "/verify/<document_number>")
     def verify_page(self, request: Request, document_number: str) -> Response:
-        result = self.printing.verify_document(document_number)
-        if request.accept_mimetypes.best == "application/json":
+        return self._verification(request, document_number, prefer_html=True)
+
+    def _verification(self, request: Request, number: str, prefer_html: bool) -> Response:
+        """JSON or HTML by the Accept header; each route has its own default."""
+        result = self.printing.verify_document(number)
+        offered = ["text/html", "application/json"]
+        if not prefer_html:
+            offered.reverse()
+        if request.accept_mimetypes.best_match(offered, default=offered[0]) == "application/json":
             return json_response(result)
         html = templates.get_template("verify.html").render(result=result, labels=VERIFY_LABELS)
         return Response(html, mimetype="text/html")

@@ -122,6 +122,13 @@ def test_approved_application_is_issued_signed_and_downloadable_with_the_pin(
     assert verified["nik_masked"] != nik and verified["nik_masked"][:4] == nik[:4]
     page = requests.get(f"{system.gateway}/verify/{number}", timeout=10)
     assert page.status_code == 200 and "DOKUMEN ASLI DAN AKTIF" in page.text
+    assert nik not in page.text
+    as_html = requests.get(f"{system.gateway}/api/v1/verify/{number}", timeout=10,
+                           headers={"Accept": "text/html,*/*;q=0.8"})
+    assert as_html.headers["Content-Type"].startswith("text/html")
+    as_json = requests.get(f"{system.gateway}/verify/{number}", timeout=10,
+                           headers={"Accept": "application/json"})
+    assert as_json.json()["status"] == "ACTIVE"
     unknown = requests.get(f"{system.gateway}/api/v1/verify/3211-KK-1999-999999", timeout=10)
     assert unknown.json()["status"] == "UNKNOWN"
 
