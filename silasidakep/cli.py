@@ -65,8 +65,9 @@ def _dead_letters(args: argparse.Namespace) -> int:
         moved = deadletters.replay(amqp_uri, args.queue, args.limit)
         print(f"replayed {moved} message(s) to {args.queue}")
         return 0
+    print("  dead  work queue (replay with --replay WORK_QUEUE)")
     for queue in deadletters.list_dead_queues(amqp_uri):
-        print(f"{queue.messages:6d}  {queue.dead_queue}")
+        print(f"{queue.messages:6d}  {queue.work_queue}")
     return 0
 
 

@@ -12,8 +12,7 @@ from silasidakep.messaging import ATTEMPT_HEADER, dead_queue_name
 
 @dataclass(frozen=True)
 class DeadQueue:
-    work_queue: str
-    dead_queue: str
+    work_queue: str  # what ``replay`` takes; the dead letters wait in ``<work_queue>.dead``
     messages: int
 
 
@@ -33,7 +32,7 @@ def list_dead_queues(amqp_uri: str) -> list[DeadQueue]:
             except pika.exceptions.ChannelClosedByBroker:
                 channel = connection.channel()  # the queue does not exist yet
                 continue
-            result.append(DeadQueue(subscription.queue, dead, declared.method.message_count))
+            result.append(DeadQueue(subscription.queue, declared.method.message_count))
         return result
     finally:
         connection.close()

@@ -40,7 +40,6 @@ PIN_MAX_FAILURES = 5
 PIN_LOCKOUT = timedelta(minutes=15)
 
 
-
 def now_utc() -> datetime:
     return datetime.now(UTC)
 

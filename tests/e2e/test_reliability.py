@@ -113,7 +113,7 @@ def test_smtp_outage_retries_then_dead_letters_and_replay_delivers_once(system: 
         system.smtp.restart()
     assert system.mailbox.to(payload["applicant"]["email"]) == []
     listing = run_cli(["dead-letters"], system.env)
-    assert re.search(rf"^\s+[1-9]\d*\s+{re.escape(dead)}$", listing, re.MULTILINE), listing
+    assert re.search(rf"^\s+[1-9]\d*\s+{re.escape(queue)}$", listing, re.MULTILINE), listing
     run_cli(["dead-letters", "--replay", queue], system.env)
     mail = system.mailbox.wait_for(payload["applicant"]["email"], "telah diajukan")
     assert app["tracking_code"] in mail["Subject"]

@@ -38,10 +38,9 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> SigningFiles:
 
 @pytest.fixture(scope="module")
 def issuer(s3_endpoint: str, pki: SigningFiles) -> issuance.Issuer:
-    files = pki
     settings = dataclasses.replace(load_settings({}), s3_endpoint=s3_endpoint)
     return issuance.Issuer(
-        signer=PdfSigner(files.key_file, files.cert_file, files.ca_file), signer_name="Uji",
+        signer=PdfSigner(pki.key_file, pki.cert_file, pki.ca_file), signer_name="Uji",
         signer_title="Kepala Dinas", public_base_url="https://silasidakep.test",
         store=ObjectStore(settings), bucket="it-documents",
     )
