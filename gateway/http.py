@@ -12,7 +12,7 @@ from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from silasidakep.errors import DomainError, Unauthorized, ValidationFailed
+from silasidakep.errors import DomainError, Unauthorized, ValidationFailed, in_indonesian
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def parse_json(request: Request, schema: Schema) -> dict[str, Any]:
     try:
         return schema.load(body)
     except ValidationError as exc:
-        raise ValidationFailed(fields=exc.messages) from None
+        raise ValidationFailed(fields=in_indonesian(exc.messages)) from None
 
 
 def bearer_token(request: Request, required: bool = True) -> str | None:

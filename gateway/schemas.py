@@ -39,3 +39,27 @@ class DecisionIn(StrictSchema):
     )
     reason_code = fields.String(load_default=None, allow_none=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    # With REQUEST_REVISION: what the citizen must fix ("form.<field>", "applicant.<field>").
+    fix_fields = fields.List(
+        fields.String(validate=validate.Length(max=80)), load_default=list,
+        validate=validate.Length(max=50),
+    )
+    fix_documents = fields.List(
+        fields.String(validate=validate.Length(max=40)), load_default=list,
+        validate=validate.Length(max=30),
+    )
+
+
+class UpdateApplicationIn(StrictSchema):
+    """A citizen's edit while the application is a draft or has a revision requested."""
+
+    form = fields.Dict()
+    email = fields.Email()
+    phone = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(r"^(\+62|0)8\d{7,12}$", error="Nomor ponsel tidak valid."),
+    )
+
+
+class CancelIn(StrictSchema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))

@@ -14,9 +14,16 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.wrappers import Request, Response
 
+from gateway import public_status
 from gateway.http import api, bearer_token, json_response, parse_json
 from gateway.rpc import TimedRpcProxy
-from gateway.schemas import CreateApplicationIn, DecisionIn, StaffLoginIn
+from gateway.schemas import (
+    CancelIn,
+    CreateApplicationIn,
+    DecisionIn,
+    StaffLoginIn,
+    UpdateApplicationIn,
+)
 from gateway.uploads import MAX_UPLOAD_BYTES, check_scan
 from silasidakep.config import load_settings
 from silasidakep.errors import NotFound, PayloadTooLarge, ValidationFailed
@@ -58,6 +65,7 @@ class GatewayService(OpsEndpoints):
     intake = TimedRpcProxy("intake")
     verification = TimedRpcProxy("verification")
     printing = TimedRpcProxy("printing")
+    notification = TimedRpcProxy("notification")
     storage = Storage()
 
     def __init__(self) -> None:
@@ -106,6 +114,18 @@ class GatewayService(OpsEndpoints):
             raise
         return json_response(result, status=201)
 
+    @api("PATCH", "/api/v1/applications/<application_id>")
+    def update_application(self, request: Request, application_id: str) -> Response:
+        changes = parse_json(request, UpdateApplicationIn())
+        token = bearer_token(request)
+        return json_response(self.intake.update_application(application_id, token, changes))
+
+    @api("POST", "/api/v1/applications/<application_id>/cancel")
+    def cancel_application(self, request: Request, application_id: str) -> Response:
+        body = parse_json(request, CancelIn())
+        token = bearer_token(request)
+        return json_response(self.intake.cancel(application_id, token, body["reason"]))
+
     @api("POST", "/api/v1/applications/<application_id>/submit")
     def submit(self, request: Request, application_id: str) -> Response:
         result = self.intake.submit(application_id, bearer_token(request))
@@ -127,6 +147,22 @@ class GatewayService(OpsEndpoints):
                 "Cache-Control": "no-store",
             },
         )
+
+    # --- public service status ---------------------------------------------------------------
+
+    @api("GET", "/api/v1/status")
+    def service_status(self, request: Request) -> Response:
+        return json_response(
+            public_status.current(self._component_health, self.intake.backlog),
+            headers={"Cache-Control": "public, max-age=15"},
+        )
+
+    def _component_health(self) -> dict[str, bool]:
+        proxies = {
+            "intake": self.intake, "verification": self.verification,
+            "printing": self.printing, "notification": self.notification,
+        }
+        return public_status.probe(proxies, self.storage.ping)
 
     # --- public document verification (the QR code points here) -----------------------------
 

@@ -37,7 +37,7 @@ class RecipientSchema(EventSchema):
     name = fields.String(required=True)
     email = fields.String(required=True)
     phone = fields.String(load_default=None, allow_none=True)
-    nik_masked = fields.String(required=True)
+    nik_masked = fields.String(load_default=None, allow_none=True)
 
 
 class DocumentRefSchema(EventSchema):
@@ -64,6 +64,8 @@ class ApplicationSubmitted(EventSchema):
     application = fields.Nested(ApplicationSnapshotSchema, required=True)
     documents = fields.List(fields.Nested(DocumentRefSchema), required=True)
     warnings = fields.List(fields.Dict(), load_default=list)
+    # What a verifier may ask to fix: the service's document types and form fields with labels.
+    requirements = fields.Dict(load_default=None, allow_none=True)
 
 
 class ApplicationStatusChanged(EventSchema):
@@ -78,6 +80,61 @@ class ApplicationStatusChanged(EventSchema):
     reason_text = fields.String(load_default=None, allow_none=True)
     note = fields.String(load_default=None, allow_none=True)
     document_number = fields.String(load_default=None, allow_none=True)
+    # With REVISION_REQUESTED: what the citizen has to fix (form field paths, document types).
+    fix_fields = fields.List(fields.String(), load_default=list)
+    fix_documents = fields.List(fields.String(), load_default=list)
+    fix_labels = fields.List(fields.String(), load_default=list)  # the same, in words
+    expected_completion_at = fields.DateTime(load_default=None, allow_none=True)
+    recipient = fields.Nested(RecipientSchema, required=True)
+
+
+class ApplicationCancelled(EventSchema):
+    application_id = fields.UUID(required=True)
+    round = fields.Integer(required=True)
+    cancelled_at = fields.DateTime(required=True)
+
+
+class IssuanceRequested(EventSchema):
+    """Approved, and every in-person precondition (biometric recording) is met: print it."""
+
+    application_id = fields.UUID(required=True)
+    round = fields.Integer(required=True)
+    requested_at = fields.DateTime(required=True)
+    application = fields.Nested(ApplicationSnapshotSchema, required=True)
+
+
+class LocationSchema(EventSchema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    address = fields.String(required=True)
+
+
+class AppointmentEvent(EventSchema):
+    """appointment.booked / .rescheduled / .cancelled / .reminder_due share one shape."""
+
+    appointment_id = fields.UUID(required=True)
+    application_id = fields.UUID(required=True)
+    tracking_code = fields.String(required=True)
+    step = fields.String(required=True)
+    step_label = fields.String(required=True)
+    location = fields.Nested(LocationSchema, required=True)
+    slot_date = fields.Date(required=True)
+    start_time = fields.Time(required=True)
+    end_time = fields.Time(required=True)
+    recipient = fields.Nested(RecipientSchema, required=True)
+
+
+class ComplaintEvent(EventSchema):
+    """complaint.filed / complaint.answered."""
+
+    complaint_id = fields.UUID(required=True)
+    tracking_code = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("COMPLAINT", "FEEDBACK")))
+    category = fields.String(required=True)
+    application_tracking_code = fields.String(load_default=None, allow_none=True)
+    status = fields.String(required=True)
+    answer = fields.String(load_default=None, allow_none=True)
+    at = fields.DateTime(required=True)
     recipient = fields.Nested(RecipientSchema, required=True)
 
 
@@ -107,6 +164,9 @@ class VerificationDecided(EventSchema):
     reason_code = fields.String(load_default=None, allow_none=True)
     reason_text = fields.String(load_default=None, allow_none=True)
     note = fields.String(load_default=None, allow_none=True)
+    # With REQUEST_REVISION: form field paths and document types the citizen must fix.
+    fix_fields = fields.List(fields.String(), load_default=list)
+    fix_documents = fields.List(fields.String(), load_default=list)
     decided_at = fields.DateTime(required=True)
     # The approved data printing renders from; present only with APPROVE.
     application = fields.Nested(ApplicationSnapshotSchema, load_default=None, allow_none=True)
@@ -135,6 +195,14 @@ EVENTS: dict[str, EventContract] = {
         EventContract("application.submitted", "intake", 1, ApplicationSubmitted),
         EventContract("application.status_changed", "intake", 1, ApplicationStatusChanged),
         EventContract("application.download_pin_issued", "intake", 1, DownloadPinIssued),
+        EventContract("application.cancelled", "intake", 1, ApplicationCancelled),
+        EventContract("application.issuance_requested", "intake", 1, IssuanceRequested),
+        EventContract("appointment.booked", "intake", 1, AppointmentEvent),
+        EventContract("appointment.rescheduled", "intake", 1, AppointmentEvent),
+        EventContract("appointment.cancelled", "intake", 1, AppointmentEvent),
+        EventContract("appointment.reminder_due", "intake", 1, AppointmentEvent),
+        EventContract("complaint.filed", "intake", 1, ComplaintEvent),
+        EventContract("complaint.answered", "intake", 1, ComplaintEvent),
         EventContract("verification.claimed", "verification", 1, VerificationClaimed),
         EventContract("verification.decided", "verification", 1, VerificationDecided),
         EventContract("document.issued", "printing", 1, DocumentIssued),
@@ -162,10 +230,17 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("application.submitted", "verification", "on_application_submitted"),
     Subscription("verification.claimed", "intake", "on_verification_claimed"),
     Subscription("verification.decided", "intake", "on_verification_decided"),
-    Subscription("verification.decided", "printing", "on_verification_decided"),
+    Subscription("application.cancelled", "verification", "on_application_cancelled"),
+    Subscription("application.issuance_requested", "printing", "on_issuance_requested"),
     Subscription("document.issued", "intake", "on_document_issued"),
     Subscription("application.status_changed", "notification", "on_status_changed"),
     Subscription("application.download_pin_issued", "notification", "on_download_pin_issued"),
+    Subscription("appointment.booked", "notification", "on_appointment_booked"),
+    Subscription("appointment.rescheduled", "notification", "on_appointment_rescheduled"),
+    Subscription("appointment.cancelled", "notification", "on_appointment_cancelled"),
+    Subscription("appointment.reminder_due", "notification", "on_appointment_reminder_due"),
+    Subscription("complaint.filed", "notification", "on_complaint_filed"),
+    Subscription("complaint.answered", "notification", "on_complaint_answered"),
 )
 
 

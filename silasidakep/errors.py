@@ -8,6 +8,7 @@ to an HTTP status without guessing.
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from nameko.exceptions import get_module_path, registry
@@ -103,3 +104,41 @@ class ServiceUnavailable(DomainError):
     http_status = 503
     default_code = "SERVICE_UNAVAILABLE"
     default_message = "Layanan sedang mengalami gangguan. Silakan coba beberapa saat lagi."
+
+
+# marshmallow's built-in messages, as a citizen should read them.
+_MESSAGES = {
+    "Missing data for required field.": "Wajib diisi.",
+    "Field may not be null.": "Wajib diisi.",
+    "Unknown field.": "Isian tidak dikenal.",
+    "Not a valid email address.": "Alamat email tidak valid.",
+    "Not a valid string.": "Harus berupa teks.",
+    "Not a valid integer.": "Harus berupa bilangan bulat.",
+    "Not a valid boolean.": "Pilih ya atau tidak.",
+    "Not a valid date.": "Tanggal tidak valid (format TTTT-BB-HH).",
+    "Not a valid mapping type.": "Harus berupa objek.",
+    "Not a valid list.": "Harus berupa daftar.",
+    "Invalid input type.": "Jenis data tidak valid.",
+}
+_PATTERNS = (
+    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), "Panjang isian {0}–{1} karakter."),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"), "Paling banyak {0} karakter."),
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"), "Paling sedikit {0} karakter."),
+    (re.compile(r"^Must be one of: (.*)\.$"), "Pilih salah satu: {0}."),
+)
+
+
+def in_indonesian(messages: Any) -> Any:
+    """Translate marshmallow's English defaults; our own messages are Indonesian already."""
+    if isinstance(messages, dict):
+        return {key: in_indonesian(value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [in_indonesian(value) for value in messages]
+    if isinstance(messages, str):
+        if messages in _MESSAGES:
+            return _MESSAGES[messages]
+        for pattern, template in _PATTERNS:
+            match = pattern.match(messages)
+            if match:
+                return template.format(*match.groups())
+    return messages

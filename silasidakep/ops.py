@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from kombu import Connection
 from nameko.dependency_providers import Config
+from nameko.rpc import rpc
 from nameko.web.handlers import http
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Request, Response
@@ -49,3 +50,12 @@ class OpsEndpoints:
     @http("GET", "/metrics")
     def metrics(self, request: Request) -> Response:
         return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+
+class ServiceOps(OpsEndpoints):
+    """Mixin for services behind the gateway: the same checks over RPC, for the status page."""
+
+    @rpc
+    def health_status(self) -> dict[str, object]:
+        status, results = run_checks(self.health_checks())
+        return {"up": status == 200, "checks": results}

@@ -7,22 +7,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.intake.catalogue import ServiceDefinition, get_service, load_catalogue
-from services.intake.domain.identity import Issue, check_kk_number, check_nik
+from services.intake import forms
+from services.intake.catalogue import ServiceDefinition, get_service, holidays, load_catalogue
+from services.intake.domain import workdays
 from services.intake.domain.status import (
+    CANCELLABLE,
     DECISION_STATUS,
+    EDITABLE,
+    STATUS_TEXT,
     Status,
     can_transition,
+    expected_path,
     require_editable,
     require_transition,
 )
@@ -30,11 +34,16 @@ from services.intake.models import Application, Document, StatusChange
 from silasidakep import metrics
 from silasidakep.config import load_settings
 from silasidakep.db import Outbox
-from silasidakep.errors import Conflict, Forbidden, NotFound, TooManyAttempts, ValidationFailed
+from silasidakep.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyAttempts,
+    ValidationFailed,
+    in_indonesian,
+)
 from silasidakep.masking import mask_nik
 
-REGENCY_CODE = "32.11"
-KECAMATAN_PATTERN = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 PIN_MAX_FAILURES = 5
 PIN_LOCKOUT = timedelta(minutes=15)
@@ -64,49 +73,34 @@ def new_tracking_code() -> str:
 # --- validation ---------------------------------------------------------------------------------
 
 
-def _issues_to_fields(field: str, issues: list[Issue]) -> dict[str, list[str]]:
-    return {field: [i.message for i in issues]} if issues else {}
-
-
-def _warnings(field: str, issues: list[Issue]) -> list[dict[str, str]]:
-    return [{"field": field, "code": i.code, "message": i.message} for i in issues]
+def today_wib() -> date:
+    return now_utc().astimezone(workdays.WIB).date()
 
 
 def validate_applicant(applicant: dict[str, Any]) -> list[dict[str, str]]:
     """Raise ValidationFailed on a hard-rule breach; return soft warnings for the verifier."""
-    nik_check = check_nik(applicant["nik"])
-    errors = {
-        **_issues_to_fields("applicant.nik", nik_check.errors),
-        **_issues_to_fields("applicant.kk_number", check_kk_number(applicant["kk_number"])),
-    }
-    kecamatan = applicant["kecamatan_code"]
-    if not KECAMATAN_PATTERN.match(kecamatan) or not kecamatan.startswith(REGENCY_CODE + "."):
-        errors["applicant.kecamatan_code"] = [
-            "Kode kecamatan harus berformat 32.11.NN (kecamatan di Kabupaten Sumedang)."
-        ]
-    if errors:
-        raise ValidationFailed(fields=errors)
-    return _warnings("applicant.nik", nik_check.warnings)
+    found = forms.check_applicant(applicant)
+    if found.errors:
+        raise ValidationFailed(fields=found.errors)
+    return found.warnings
 
 
 def validate_form(service: ServiceDefinition, form: dict[str, Any]) -> tuple[dict, list[dict]]:
     try:
         loaded = service.load_form(form)
     except ValidationError as exc:
-        raise ValidationFailed(fields={"form": exc.messages}) from None
-    errors: dict[str, list[str]] = {}
-    warnings: list[dict[str, str]] = []
-    for index, member in enumerate(loaded.get("members") or []):
-        if not member.get("nik"):
-            continue
-        field = f"form.members.{index}.nik"
-        birth_date = datetime.fromisoformat(member["birth_date"]).date()
-        check = check_nik(member["nik"], birth_date=birth_date, sex=member["sex"])
-        errors.update(_issues_to_fields(field, check.errors))
-        warnings += _warnings(field, check.warnings)
-    if errors:
-        raise ValidationFailed(fields=errors)
-    return loaded, warnings
+        raise ValidationFailed(fields={"form": in_indonesian(exc.messages)}) from None
+    found = forms.check_form(service, loaded, today_wib())
+    if found.errors:
+        raise ValidationFailed(fields=found.errors)
+    return loaded, found.warnings
+
+
+def definition_of(app: Application) -> ServiceDefinition:
+    """The catalogue entry the application was created under (older rows: the current one)."""
+    if app.service_definition:
+        return ServiceDefinition.from_public(app.service_definition)
+    return get_service(app.service_code)
 
 
 # --- access -------------------------------------------------------------------------------------
@@ -154,6 +148,8 @@ def change_status(
     reason_code: str | None = None,
     reason_text: str | None = None,
     note: str | None = None,
+    fix_fields: list[str] | None = None,
+    fix_documents: list[str] | None = None,
 ) -> None:
     previous = app.status
     require_transition(previous, target)
@@ -164,6 +160,7 @@ def change_status(
         StatusChange(
             application_id=app.id, seq=seq, status=target, at=at, round=app.round,
             reason_code=reason_code, reason_text=reason_text, note=note,
+            fix_fields=fix_fields or [], fix_documents=fix_documents or [],
         )
     )
     outbox.add(
@@ -173,13 +170,17 @@ def change_status(
             "application_id": app.id,
             "tracking_code": app.tracking_code,
             "service_code": app.service_code,
-            "service_name": get_service(app.service_code).name,
+            "service_name": definition_of(app).name,
             "status": target.value,
             "previous_status": previous,
             "changed_at": at,
             "reason_code": reason_code,
             "reason_text": reason_text,
             "note": note,
+            "fix_fields": fix_fields or [],
+            "fix_documents": fix_documents or [],
+            "fix_labels": _fix_labels(definition_of(app), fix_fields or [], fix_documents or []),
+            "expected_completion_at": app.deadline_at,
             "document_number": app.document_number,
             "recipient": recipient(app),
         },
@@ -199,11 +200,13 @@ def create_application(session: Session, outbox: Outbox, payload: dict[str, Any]
     at = now_utc()
     app = Application(
         id=uuid.uuid4(), tracking_code=new_tracking_code(), service_code=service.code,
-        catalogue_version=service.catalogue_version, status=Status.DRAFT, round=0,
+        catalogue_version=service.catalogue_version, service_definition=service.public(),
+        status=Status.DRAFT, round=0,
         nik=applicant["nik"], name=applicant["name"], kk_number=applicant["kk_number"],
         kecamatan_code=applicant["kecamatan_code"], email=applicant["email"],
         phone=applicant.get("phone"), form=form, warnings=warnings + form_warnings,
         access_token_hash=hash_token(token), created_at=at, updated_at=at, pin_failures=0,
+        presence_done={},
     )
     session.add(app)
     session.add(
@@ -217,12 +220,30 @@ def create_application(session: Session, outbox: Outbox, payload: dict[str, Any]
     }
 
 
+def update_application(
+    session: Session, application_id: str, token: str | None, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """Replace the form and/or the contact details while the citizen may still edit."""
+    app = load_for_citizen(session, application_id, token)
+    app = _get(session, app.id, lock=True)
+    require_editable(app.status)
+    if "form" in changes:
+        form, form_warnings = validate_form(definition_of(app), changes["form"])
+        applicant_warnings = [w for w in app.warnings if w["field"].startswith("applicant.")]
+        app.form, app.warnings = form, applicant_warnings + form_warnings
+    for contact in ("email", "phone"):
+        if contact in changes:
+            setattr(app, contact, changes[contact])
+    app.updated_at = now_utc()
+    return view_of(app)
+
+
 def attach_document(
     session: Session, application_id: str, token: str | None, upload: dict[str, Any]
 ) -> dict:
     app = load_for_citizen(session, application_id, token)
     require_editable(app.status)
-    service = get_service(app.service_code)
+    service = definition_of(app)
     doc_type = upload["doc_type"]
     if doc_type not in service.document_types:
         raise ValidationFailed(
@@ -248,25 +269,86 @@ def current_documents(app: Application) -> list[Document]:
     return [d for d in app.documents if d.current]
 
 
-def submit(session: Session, outbox: Outbox, application_id: str, token: str | None) -> dict:
-    app = load_for_citizen(session, application_id, token)
-    app = _get(session, app.id, lock=True)
-    require_editable(app.status)
-    service = get_service(app.service_code)
-    missing = sorted(service.required_document_types - {d.doc_type for d in current_documents(app)})
+def last_revision(app: Application) -> StatusChange | None:
+    if app.status != Status.REVISION_REQUESTED:
+        return None
+    return next((h for h in reversed(app.history) if h.status == Status.REVISION_REQUESTED), None)
+
+
+def _check_documents_complete(app: Application, service: ServiceDefinition) -> None:
+    present = {d.doc_type for d in current_documents(app)}
+    missing = sorted(service.documents_required_for(app.form) - present)
     if missing:
         raise Conflict(
             "Dokumen wajib belum diunggah: " + ", ".join(missing) + ".",
             fields={"documents": {m: ["Dokumen wajib belum diunggah."] for m in missing}},
             code="MISSING_DOCUMENTS",
         )
+    revision = last_revision(app)
+    if revision is None:
+        return
+    # Documents the verifier asked to fix must be uploaded again after the request.
+    replaced = {d.doc_type for d in current_documents(app) if d.uploaded_at > revision.at}
+    stale = sorted(set(revision.fix_documents) - replaced)
+    if stale:
+        raise Conflict(
+            "Unggah ulang dokumen yang diminta petugas: " + ", ".join(stale) + ".",
+            fields={"documents": {d: ["Dokumen ini harus diunggah ulang."] for d in stale}},
+            code="REVISION_DOCUMENTS_NOT_REPLACED",
+        )
+
+
+def submit(session: Session, outbox: Outbox, application_id: str, token: str | None) -> dict:
+    app = load_for_citizen(session, application_id, token)
+    app = _get(session, app.id, lock=True)
+    require_editable(app.status)
+    service = definition_of(app)
+    _check_documents_complete(app, service)
     at = now_utc()
     app.round += 1
     app.submitted_at = at
-    app.deadline_at = at + timedelta(hours=service.target_hours)
+    app.deadline_at = workdays.deadline(at, service.target_working_days, holidays())
     change_status(session, outbox, app, Status.SUBMITTED, at)
     outbox.add(session, "application.submitted", submitted_event(app))
     return {"status": app.status, "tracking_code": app.tracking_code}
+
+
+def cancel(
+    session: Session, outbox: Outbox, application_id: str, token: str | None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    app = load_for_citizen(session, application_id, token)
+    app = _get(session, app.id, lock=True)
+    if app.status not in CANCELLABLE:
+        raise Conflict(
+            "Permohonan tidak dapat dibatalkan karena dokumen sudah diproses untuk ditandatangani"
+            " atau permohonan sudah selesai.",
+            code="NOT_CANCELLABLE",
+        )
+    at = now_utc()
+    change_status(session, outbox, app, Status.CANCELLED, at, note=reason)
+    outbox.add(
+        session, "application.cancelled",
+        {"application_id": app.id, "round": app.round, "cancelled_at": at},
+    )
+    from services.intake import appointments  # booking depends on applications, not vice versa
+
+    appointments.cancel_for_application(session, outbox, app.id, at)
+    return {"status": app.status, "tracking_code": app.tracking_code}
+
+
+def snapshot(app: Application) -> dict[str, Any]:
+    """The application data later stages work from (verification shows it, printing prints it)."""
+    return {
+        "tracking_code": app.tracking_code,
+        "service_code": app.service_code,
+        "output_document": definition_of(app).output_document,
+        "applicant": {
+            "nik": app.nik, "name": app.name, "kk_number": app.kk_number,
+            "kecamatan_code": app.kecamatan_code, "email": app.email, "phone": app.phone,
+        },
+        "form": app.form,
+    }
 
 
 def submitted_event(app: Application) -> dict[str, Any]:
@@ -275,16 +357,7 @@ def submitted_event(app: Application) -> dict[str, Any]:
         "round": app.round,
         "submitted_at": app.submitted_at,
         "deadline_at": app.deadline_at,
-        "application": {
-            "tracking_code": app.tracking_code,
-            "service_code": app.service_code,
-            "output_document": get_service(app.service_code).output_document,
-            "applicant": {
-                "nik": app.nik, "name": app.name, "kk_number": app.kk_number,
-                "kecamatan_code": app.kecamatan_code, "email": app.email, "phone": app.phone,
-            },
-            "form": app.form,
-        },
+        "application": snapshot(app),
         "documents": [
             {
                 "doc_type": d.doc_type, "object_key": d.object_key,
@@ -293,22 +366,100 @@ def submitted_event(app: Application) -> dict[str, Any]:
             for d in current_documents(app)
         ],
         "warnings": app.warnings,
+        "requirements": requirements(definition_of(app)),
     }
 
 
-def view(session: Session, application_id: str, token: str | None) -> dict[str, Any]:
-    app = load_for_citizen(session, application_id, token)
-    service = get_service(app.service_code)
+def requirements(service: ServiceDefinition) -> dict[str, Any]:
+    return {
+        "service_name": service.name,
+        "documents": [{"type": d.type, "label": d.label} for d in service.documents],
+        "fields": [
+            *({"path": f"applicant.{k}", "label": v} for k, v in APPLICANT_LABELS.items()),
+            *({"path": f"form.{f['name']}", "label": f["label"]} for f in service.form_fields),
+        ],
+    }
+
+
+# --- what the citizen sees ----------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _timeline(app: Application, service: ServiceDefinition) -> list[dict[str, Any]]:
+    """The path this application takes, with each step done, current or still to come."""
+    reached = {h.status: h.at for h in app.history}
+    path = expected_path(bool(service.steps_before_issuance))
+    current = Status(app.status)
+    if current not in path:  # revision, rejection, cancellation: shown where they happened
+        done = [s for s in path if s in reached]
+        path = [*done, current]
+    position = path.index(current)
+
+    def state(index: int) -> str:
+        return "done" if index < position else "current" if index == position else "upcoming"
+
+    return [
+        {"status": status, "label": STATUS_TEXT[status][0], "at": _iso(reached.get(status)),
+         "state": state(index)}
+        for index, status in enumerate(path)
+    ]
+
+
+def _revision_view(app: Application, service: ServiceDefinition) -> dict[str, Any] | None:
+    revision = last_revision(app)
+    if revision is None:
+        return None
+    return {
+        "reason_code": revision.reason_code,
+        "reason": revision.reason_text,
+        "note": revision.note,
+        "requested_at": revision.at.isoformat(),
+        "fields": [{"path": f, "label": _field_label(service, f)} for f in revision.fix_fields],
+        "documents": [
+            {"type": d, "label": service.document_label(d)} for d in revision.fix_documents
+        ],
+    }
+
+
+def _field_label(service: ServiceDefinition, path: str) -> str:
+    section, _, name = path.partition(".")
+    if section == "form":
+        return service.field_label(name.split(".")[0])
+    return APPLICANT_LABELS.get(name, path)
+
+
+def _fix_labels(service: ServiceDefinition, paths: list[str], doc_types: list[str]) -> list[str]:
+    return [_field_label(service, p) for p in paths] + [
+        service.document_label(d) for d in doc_types
+    ]
+
+
+APPLICANT_LABELS = {
+    "nik": "NIK pemohon", "name": "Nama pemohon", "kk_number": "Nomor KK",
+    "kecamatan_code": "Kecamatan", "email": "Email", "phone": "Nomor ponsel",
+}
+
+
+def view_of(app: Application) -> dict[str, Any]:
+    service = definition_of(app)
+    status = Status(app.status)
+    label, description = STATUS_TEXT[status]
     present = {d.doc_type for d in current_documents(app)}
     return {
         "id": str(app.id),
         "tracking_code": app.tracking_code,
         "service_code": app.service_code,
+        "service_name": service.name,
         "status": app.status,
+        "status_label": label,
+        "stage": {"label": label, "description": description},
         "round": app.round,
         "created_at": app.created_at.isoformat(),
-        "submitted_at": app.submitted_at.isoformat() if app.submitted_at else None,
-        "expected_completion_at": app.deadline_at.isoformat() if app.deadline_at else None,
+        "submitted_at": _iso(app.submitted_at),
+        "expected_completion_at": _iso(app.deadline_at),
         "applicant": {
             "nik_masked": mask_nik(app.nik), "name": app.name,
             "kecamatan_code": app.kecamatan_code, "email": app.email, "phone": app.phone,
@@ -321,20 +472,38 @@ def view(session: Session, application_id: str, token: str | None) -> dict[str, 
             }
             for d in current_documents(app)
         ],
-        "missing_documents": sorted(service.required_document_types - present),
+        "missing_documents": sorted(service.documents_required_for(app.form) - present),
+        "timeline": _timeline(app, service),
         "history": [
             {
-                "status": h.status, "at": h.at.isoformat(), "round": h.round,
-                "reason_code": h.reason_code, "reason": h.reason_text, "note": h.note,
+                "status": h.status, "label": STATUS_TEXT[Status(h.status)][0],
+                "at": h.at.isoformat(), "round": h.round, "reason_code": h.reason_code,
+                "reason": h.reason_text, "note": h.note,
             }
             for h in app.history
         ],
+        "revision": _revision_view(app, service),
+        "presence": [
+            {"step": p.step, "label": p.label, "done_at": (app.presence_done or {}).get(p.step)}
+            for p in service.presence
+        ],
+        "can_edit": status in EDITABLE,
+        "can_cancel": status in CANCELLABLE,
+        "can_book": bool(service.presence) and status not in BOOKING_CLOSED,
         "document": (
             {"document_number": app.document_number, "issued_at": app.issued_at.isoformat()}
             if app.document_number and app.issued_at
             else None
         ),
+        "service": service.public(),
     }
+
+
+BOOKING_CLOSED = frozenset({Status.DRAFT, Status.REJECTED, Status.CANCELLED})
+
+
+def view(session: Session, application_id: str, token: str | None) -> dict[str, Any]:
+    return view_of(load_for_citizen(session, application_id, token))
 
 
 def open_document(session: Session, application_id: str, token: str | None, pin: str) -> dict:
@@ -372,16 +541,50 @@ def apply_claim(session: Session, outbox: Outbox, data: dict[str, Any]) -> None:
         change_status(session, outbox, app, Status.IN_VERIFICATION, data["claimed_at"])
 
 
+def _pending_presence(app: Application) -> list[str]:
+    done = app.presence_done or {}
+    return [step for step in definition_of(app).steps_before_issuance if step not in done]
+
+
 def apply_decision(session: Session, outbox: Outbox, data: dict[str, Any]) -> None:
     app = _current_round(session, data)
     target = DECISION_STATUS[data["decision"]]
+    if target == Status.APPROVED and app is not None and _pending_presence(app):
+        target = Status.AWAITING_BIOMETRICS
     if app is None or not can_transition(app.status, target):
         return
+    at = data["decided_at"]
     change_status(
-        session, outbox, app, target, data["decided_at"],
+        session, outbox, app, target, at,
         reason_code=data.get("reason_code"), reason_text=data.get("reason_text"),
-        note=data.get("note"),
+        note=data.get("note"), fix_fields=data.get("fix_fields"),
+        fix_documents=data.get("fix_documents"),
     )
+    if target == Status.APPROVED:
+        _approve(session, outbox, app, at)
+
+
+def _approve(session: Session, outbox: Outbox, app: Application, at: datetime) -> None:
+    """Approved with nothing left to do in person: ask printing to issue the document."""
+    app.approved_at = at
+    outbox.add(
+        session, "application.issuance_requested",
+        {"application_id": app.id, "round": app.round, "requested_at": at,
+         "application": snapshot(app)},
+    )
+
+
+def record_presence(
+    session: Session, outbox: Outbox, application_id: uuid.UUID | str, step: str, at: datetime
+) -> None:
+    """Staff recorded an in-person step (e.g. biometrics). The last one releases issuance."""
+    app = _get(session, application_id, lock=True)
+    if definition_of(app).presence_step(step) is None:
+        raise Conflict("Layanan ini tidak memerlukan langkah tersebut.", code="STEP_NOT_REQUIRED")
+    app.presence_done = {**(app.presence_done or {}), step: at.isoformat()}
+    if app.status == Status.AWAITING_BIOMETRICS and not _pending_presence(app):
+        change_status(session, outbox, app, Status.APPROVED, at)
+        _approve(session, outbox, app, at)
 
 
 def apply_issued(session: Session, outbox: Outbox, data: dict[str, Any]) -> None:
@@ -409,3 +612,42 @@ def apply_issued(session: Session, outbox: Outbox, data: dict[str, Any]) -> None
 
 def list_services() -> list[dict[str, Any]]:
     return [s.public() for s in load_catalogue().values()]
+
+
+# --- public service status ----------------------------------------------------------------------
+
+WAITING = (Status.SUBMITTED,)
+IN_PROGRESS = (Status.IN_VERIFICATION, Status.AWAITING_BIOMETRICS, Status.APPROVED)
+RECENT = timedelta(days=30)
+
+
+def backlog(session: Session) -> list[dict[str, Any]]:
+    """Per service: applications waiting and in progress, and the median hours from submission
+    to approval over the last 30 days (what a citizen can expect to wait)."""
+    counts: dict[tuple[str, str], int] = dict(
+        ((code, status), n)
+        for code, status, n in session.execute(
+            select(Application.service_code, Application.status, func.count())
+            .where(Application.status.in_([*WAITING, *IN_PROGRESS]))
+            .group_by(Application.service_code, Application.status)
+        )
+    )
+    hours = func.extract("epoch", Application.approved_at - Application.submitted_at) / 3600
+    medians = dict(
+        session.execute(
+            select(Application.service_code, func.percentile_cont(0.5).within_group(hours))
+            .where(Application.approved_at > now_utc() - RECENT)
+            .group_by(Application.service_code)
+        ).all()
+    )
+    return [
+        {
+            "code": code,
+            "name": service.name,
+            "waiting": sum(counts.get((code, s), 0) for s in WAITING),
+            "in_progress": sum(counts.get((code, s), 0) for s in IN_PROGRESS),
+            "expected_wait_hours": round(medians[code], 1) if medians.get(code) else None,
+            "target_working_days": service.target_working_days,
+        }
+        for code, service in load_catalogue().items()
+    ]

@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -26,6 +40,9 @@ class Application(Base):
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
     service_code: Mapped[str] = mapped_column(String(40), index=True)
     catalogue_version: Mapped[int] = mapped_column(Integer)
+    # The service's catalogue entry as it was when the application was created: the application
+    # is validated against it for its whole life, whatever later catalogue versions say.
+    service_definition: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     status: Mapped[str] = mapped_column(String(40), index=True)
     round: Mapped[int] = mapped_column(Integer, default=0)
     nik: Mapped[str] = mapped_column(String(16), index=True)
@@ -47,6 +64,11 @@ class Application(Base):
     pin_hash: Mapped[str | None] = mapped_column(Text)
     pin_failures: Mapped[int] = mapped_column(Integer, default=0)
     pin_locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # In-person steps done, e.g. {"BIOMETRICS": "2026-11-28T09:10:00+00:00"}.
+    presence_done: Mapped[dict[str, str]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
 
     documents: Mapped[list[Document]] = relationship(
         back_populates="application", order_by="Document.uploaded_at"
@@ -85,3 +107,111 @@ class StatusChange(Base):
     reason_code: Mapped[str | None] = mapped_column(String(60))
     reason_text: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+    # With REVISION_REQUESTED: what the verifier asked the citizen to fix.
+    fix_fields: Mapped[list[str]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
+    fix_documents: Mapped[list[str]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
+
+
+# --- in-person appointments (services/intake/appointments.py) --------------------------------
+
+
+class Location(Base):
+    """A place where citizens do in-person steps: the Dinas office, the MPP, a kecamatan office."""
+
+    __tablename__ = "locations"
+    __table_args__ = (
+        CheckConstraint("kind IN ('DINAS', 'MPP', 'KECAMATAN')", name="ck_locations_kind"),
+    )
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))
+    kecamatan_code: Mapped[str | None] = mapped_column(String(13), index=True)
+    address: Mapped[str] = mapped_column(Text)
+    # Presence step codes served here, e.g. ["BIOMETRICS", "COLLECTION"].
+    steps: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Slot(Base):
+    """A time window at a location (dates and times are WIB) with a number of places.
+
+    ``booked`` only moves through conditional UPDATEs (see appointments.py); the CHECKs are the
+    last line of defence against overbooking."""
+
+    __tablename__ = "slots"
+    __table_args__ = (
+        UniqueConstraint("location_code", "date", "start_time", name="uq_slots_location_start"),
+        CheckConstraint("booked <= capacity", name="ck_slots_not_overbooked"),
+        CheckConstraint("booked >= 0", name="ck_slots_booked_non_negative"),
+        CheckConstraint("end_time > start_time", name="ck_slots_window"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    location_code: Mapped[str] = mapped_column(ForeignKey("locations.code"))
+    date: Mapped[date] = mapped_column(Date, index=True)
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    __table_args__ = (
+        # At most one live booking per application and step; cancelled ones stay for history.
+        Index(
+            "uq_appointments_one_booked_per_step", "application_id", "step", unique=True,
+            postgresql_where=text("status = 'BOOKED'"),
+        ),
+        CheckConstraint(
+            "status IN ('BOOKED', 'CANCELLED', 'ATTENDED', 'NO_SHOW')",
+            name="ck_appointments_status",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
+    step: Mapped[str] = mapped_column(String(40))
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    booked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Who recorded ATTENDED / NO_SHOW, for the audit trail.
+    marked_by: Mapped[str | None] = mapped_column(String(60))
+
+
+# --- complaints and feedback (services/intake/complaints.py) ----------------------------------
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+    __table_args__ = (
+        CheckConstraint("kind IN ('COMPLAINT', 'FEEDBACK')", name="ck_complaints_kind"),
+        CheckConstraint("status IN ('OPEN', 'ANSWERED', 'CLOSED')", name="ck_complaints_status"),
+        CheckConstraint("char_length(message) <= 2000", name="ck_complaints_message_length"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    # The application it is about, if any (checked to exist when filed).
+    application_tracking_code: Mapped[str | None] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(60))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    access_token_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(60))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

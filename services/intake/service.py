@@ -14,10 +14,10 @@ from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
 from silasidakep.errors import DomainError
 from silasidakep.messaging import on_event
-from silasidakep.ops import OpsEndpoints, check_broker
+from silasidakep.ops import ServiceOps, check_broker
 
 
-class IntakeService(OpsEndpoints):
+class IntakeService(ServiceOps):
     name = "intake"
     store = Store(metadata)
 
@@ -39,6 +39,24 @@ class IntakeService(OpsEndpoints):
     def create_application(self, payload: dict[str, Any]) -> dict[str, Any]:
         outbox = self.store.outbox
         return self._write(lambda s: applications.create_application(s, outbox, payload))
+
+    @rpc
+    def update_application(self, application_id: str, token: str, changes: dict) -> dict:
+        return self._write(
+            lambda s: applications.update_application(s, application_id, token, changes)
+        )
+
+    @rpc
+    def cancel(self, application_id: str, token: str, reason: str | None = None) -> dict:
+        outbox = self.store.outbox
+        return self._write(
+            lambda s: applications.cancel(s, outbox, application_id, token, reason)
+        )
+
+    @rpc
+    def backlog(self) -> list[dict[str, Any]]:
+        with self.store.session() as session:
+            return applications.backlog(session)
 
     @rpc
     def attach_document(self, application_id: str, token: str, upload: dict) -> dict[str, Any]:

@@ -72,10 +72,9 @@ def deliver_email(
 
 
 def status_email(event: dict[str, Any], public_base_url: str) -> RenderedEmail:
-    base = f"{public_base_url}/api/v1/applications/{event['application_id']}"
-    return render_email(
-        "status_changed", event=event, tracking_url=base, download_url=f"{base}/document"
-    )
+    # The tracking page holds the citizen's access token; links never carry it.
+    page = f"{public_base_url}/permohonan"
+    return render_email("status_changed", event=event, tracking_url=page, download_url=page)
 
 
 def pin_email(event: dict[str, Any]) -> RenderedEmail:

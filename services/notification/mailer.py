@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import make_msgid
 from functools import cache
@@ -21,15 +22,30 @@ class RenderedEmail:
     body: str
 
 
+BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+         "September", "Oktober", "November", "Desember")
+WIB = timezone(timedelta(hours=7), "WIB")  # Indonesia has no DST: a fixed offset is exact
+
+
+def tanggal(value: date | datetime) -> str:
+    """``2 Desember 2026``, or ``2 Desember 2026 pukul 16.00 WIB`` for an aware datetime."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        local = value.astimezone(WIB)
+        return f"{local.day} {BULAN[local.month - 1]} {local.year} pukul {local:%H.%M} WIB"
+    return f"{value.day} {BULAN[value.month - 1]} {value.year}"
+
+
 @cache
 def _environment() -> Environment:
     # Plain-text templates: autoescape is for the HTML templates issue #6 adds.
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
     )
+    environment.filters["tanggal"] = tanggal
+    return environment
 
 
 def render_email(template: str, **context: Any) -> RenderedEmail:

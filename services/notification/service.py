@@ -12,7 +12,7 @@ from silasidakep.config import load_settings
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
 from silasidakep.messaging import on_event
-from silasidakep.ops import OpsEndpoints, check_broker
+from silasidakep.ops import ServiceOps, check_broker
 
 
 def smtp_settings() -> SmtpSettings:
@@ -25,7 +25,7 @@ def smtp_settings() -> SmtpSettings:
     )
 
 
-class NotificationService(OpsEndpoints):
+class NotificationService(ServiceOps):
     name = "notification"
     store = Store(metadata)
 

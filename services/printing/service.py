@@ -21,7 +21,7 @@ from silasidakep.config import load_settings
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
 from silasidakep.messaging import on_event
-from silasidakep.ops import OpsEndpoints, check_broker
+from silasidakep.ops import ServiceOps, check_broker
 from silasidakep.storage import ObjectStore
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class IssuerProvider(DependencyProvider):
         return self.issuer
 
 
-class PrintingService(OpsEndpoints):
+class PrintingService(ServiceOps):
     name = "printing"
     store = Store(metadata)
     issuer = IssuerProvider()
@@ -89,11 +89,9 @@ class PrintingService(OpsEndpoints):
         with self.store.session() as session:
             return issuance.verification_view(session, document_number[:40])
 
-    @on_event("verification.decided")
-    def on_verification_decided(self, envelope: dict) -> None:
-        _, data = parse_envelope(envelope, "verification.decided")
-        if data["decision"] != "APPROVE":
-            return
+    @on_event("application.issuance_requested")
+    def on_issuance_requested(self, envelope: dict) -> None:
+        _, data = parse_envelope(envelope, "application.issuance_requested")
         application_id, snapshot = data["application_id"], data["application"]
         with self.store.session() as session, session.begin():
             document = issuance.allocate(

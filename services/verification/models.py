@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -25,7 +25,8 @@ class QueueItem(Base):
 
     application_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     round: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(20), index=True)  # PENDING, CLAIMED, DECIDED
+    # PENDING, CLAIMED, DECIDED, CANCELLED (by the citizen)
+    state: Mapped[str] = mapped_column(String(20), index=True)
     tracking_code: Mapped[str] = mapped_column(String(16))
     service_code: Mapped[str] = mapped_column(String(40), index=True)
     kecamatan_code: Mapped[str] = mapped_column(String(13), index=True)
@@ -34,6 +35,8 @@ class QueueItem(Base):
     application: Mapped[dict[str, Any]] = mapped_column(JSONB)
     documents: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    # Document types and form fields a revision request may name (from the submitted event).
+    requirements: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     claimed_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -61,6 +64,12 @@ class Decision(Base):
     decision: Mapped[str] = mapped_column(String(20))
     reason_code: Mapped[str | None] = mapped_column(String(60))
     note: Mapped[str | None] = mapped_column(Text)
+    fix_fields: Mapped[list[str]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
+    fix_documents: Mapped[list[str]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
     decided_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

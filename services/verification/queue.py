@@ -13,11 +13,11 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from services.verification.models import AccessLog, Decision, QueueItem
-from services.verification.staff import StaffPrincipal
+from silasidakep.auth import StaffPrincipal
 from silasidakep.db import Outbox
 from silasidakep.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
-PENDING, CLAIMED, DECIDED = "PENDING", "CLAIMED", "DECIDED"
+PENDING, CLAIMED, DECIDED, CANCELLED = "PENDING", "CLAIMED", "DECIDED", "CANCELLED"
 DEFAULT_LEASE = timedelta(minutes=30)
 REASON_CODES_FILE = Path(__file__).with_name("reason_codes.yaml")
 BENCH_DECIDER = "bench-auto-approve"
@@ -63,6 +63,7 @@ def enqueue(session: Session, data: dict[str, Any]) -> QueueItem | None:
     item.application = snapshot
     item.documents = data["documents"]
     item.warnings = data["warnings"]
+    item.requirements = data.get("requirements")
     item.claimed_by = item.claimed_at = item.lease_expires_at = None
     return item
 
@@ -131,6 +132,7 @@ def item_view(item: QueueItem) -> dict[str, Any]:
             for d in item.documents
         ],
         "warnings": item.warnings,
+        "requirements": item.requirements,
     }
 
 
@@ -159,17 +161,57 @@ def _check_reason(decision: str, reason_code: str | None) -> str | None:
     return texts[reason_code]
 
 
+def _check_fixes(
+    item: QueueItem, decision: str, fix_fields: list[str], fix_documents: list[str]
+) -> None:
+    """A revision request names what to fix, from the service's own fields and documents."""
+    if decision != "REQUEST_REVISION":
+        if fix_fields or fix_documents:
+            raise ValidationFailed(
+                fields={"fix_fields": ["Hanya untuk permintaan perbaikan."]}, code="FIX_NOT_ALLOWED"
+            )
+        return
+    if not fix_fields and not fix_documents:
+        raise ValidationFailed(
+            fields={"fix_fields": ["Sebutkan isian atau dokumen yang harus diperbaiki."]},
+            code="FIX_REQUIRED",
+        )
+    known = item.requirements or {}
+    errors: dict[str, list[str]] = {}
+    known_fields = {f["path"] for f in known.get("fields", [])}
+    if known and set(fix_fields) - known_fields:
+        errors["fix_fields"] = [f"Isian tidak dikenal: {sorted(set(fix_fields) - known_fields)}"]
+    known_documents = {d["type"] for d in known.get("documents", [])}
+    if known and set(fix_documents) - known_documents:
+        unknown = sorted(set(fix_documents) - known_documents)
+        errors["fix_documents"] = [f"Jenis dokumen tidak dikenal: {unknown}"]
+    if errors:
+        raise ValidationFailed(fields=errors, code="UNKNOWN_FIX_TARGET")
+
+
+def cancel(session: Session, data: dict[str, Any]) -> None:
+    """The citizen cancelled: take the round out of the queue (a decision on it is refused)."""
+    item = session.get(QueueItem, data["application_id"], with_for_update=True)
+    if item is not None and item.round == data["round"] and item.state != DECIDED:
+        item.state, item.lease_expires_at = CANCELLED, None
+
+
 def decide(
     session: Session, outbox: Outbox, staff: StaffPrincipal | None, application_id: str,
     decision: str, reason_code: str | None = None, note: str | None = None,
+    fix_fields: list[str] | None = None, fix_documents: list[str] | None = None,
 ) -> QueueItem:
     """Record a decision. ``staff`` None is the bench auto-approver (never in production paths)."""
     if staff is not None:
         staff.require("verifier")
+    fix_fields, fix_documents = list(fix_fields or []), list(fix_documents or [])
     reason_text = _check_reason(decision, reason_code)
     item = _load(session, application_id, lock=True)
     if item.state == DECIDED:
         raise Conflict("Permohonan ini sudah diputuskan.", code="ALREADY_DECIDED")
+    if item.state == CANCELLED:
+        raise Conflict("Permohonan ini dibatalkan oleh pemohon.", code="APPLICATION_CANCELLED")
+    _check_fixes(item, decision, fix_fields, fix_documents)
     if staff is not None:
         if item.state != CLAIMED:
             raise Conflict("Ambil permohonan dari antrean terlebih dahulu.", code="NOT_CLAIMED")
@@ -181,8 +223,9 @@ def decide(
     session.add(
         Decision(
             application_id=item.application_id, round=item.round, decision=decision,
-            reason_code=reason_code, note=note,
-            decided_by=staff.staff_id if staff else None, decided_at=now,
+            reason_code=reason_code, note=note, fix_fields=fix_fields,
+            fix_documents=fix_documents, decided_by=staff.staff_id if staff else None,
+            decided_at=now,
         )
     )
     log_access(session, staff, f"DECIDE_{decision}", item.application_id,
@@ -193,7 +236,7 @@ def decide(
         {
             "application_id": item.application_id, "round": item.round, "decision": decision,
             "reason_code": reason_code, "reason_text": reason_text, "note": note,
-            "decided_at": now,
+            "fix_fields": fix_fields, "fix_documents": fix_documents, "decided_at": now,
             "application": item.application if decision == "APPROVE" else None,
         },
     )

@@ -11,11 +11,12 @@ from nameko.rpc import rpc
 
 from services.verification import queue, staff
 from services.verification.models import metadata
+from silasidakep.auth import authenticate
 from silasidakep.config import load_settings
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
 from silasidakep.messaging import on_event
-from silasidakep.ops import OpsEndpoints, check_broker
+from silasidakep.ops import ServiceOps, check_broker
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ if BENCH_AUTO_APPROVE and os.environ.get("SILASIDAKEP_ENV", "development") != "d
     raise RuntimeError("BENCH_AUTO_APPROVE is only allowed with SILASIDAKEP_ENV=development")
 
 
-class VerificationService(OpsEndpoints):
+class VerificationService(ServiceOps):
     name = "verification"
     store = Store(metadata)
 
@@ -46,30 +47,31 @@ class VerificationService(OpsEndpoints):
 
     @rpc
     def claim_next(self, token: str) -> dict[str, Any] | None:
-        principal = staff.authenticate(token, self.jwt_secret)
+        principal = authenticate(token, self.jwt_secret)
         with self.store.session() as session, session.begin():
             item = queue.claim_next(session, self.store.outbox, principal)
             return queue.item_view(item) if item else None
 
     @rpc
     def get_application(self, token: str, application_id: str) -> dict[str, Any]:
-        principal = staff.authenticate(token, self.jwt_secret)
+        principal = authenticate(token, self.jwt_secret)
         with self.store.session() as session, session.begin():
             return queue.staff_view(session, principal, application_id)
 
     @rpc
     def document_ref(self, token: str, application_id: str, doc_type: str) -> dict[str, Any]:
-        principal = staff.authenticate(token, self.jwt_secret)
+        principal = authenticate(token, self.jwt_secret)
         with self.store.session() as session, session.begin():
             return queue.document_ref(session, principal, application_id, doc_type)
 
     @rpc
     def decide(self, token: str, application_id: str, decision: dict[str, Any]) -> dict[str, Any]:
-        principal = staff.authenticate(token, self.jwt_secret)
+        principal = authenticate(token, self.jwt_secret)
         with self.store.session() as session, session.begin():
             item = queue.decide(
                 session, self.store.outbox, principal, application_id,
                 decision["decision"], decision.get("reason_code"), decision.get("note"),
+                decision.get("fix_fields"), decision.get("fix_documents"),
             )
             return {"id": str(item.application_id), "state": item.state,
                     "decision": decision["decision"]}
@@ -86,3 +88,11 @@ class VerificationService(OpsEndpoints):
                 queue.decide(session, outbox, None, str(item.application_id), "APPROVE")
 
         self.store.consume_once(event_id, "verification.on_application_submitted", apply)
+
+    @on_event("application.cancelled")
+    def on_application_cancelled(self, envelope: dict) -> None:
+        event_id, data = parse_envelope(envelope, "application.cancelled")
+        self.store.consume_once(
+            event_id, "verification.on_application_cancelled",
+            lambda session: queue.cancel(session, data),
+        )

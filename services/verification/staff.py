@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -13,27 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.verification.models import Staff
-from silasidakep.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
+from silasidakep.auth import ISSUER, ROLES
+from silasidakep.errors import Conflict, Unauthorized, ValidationFailed
 
-ROLES = frozenset({"verifier", "supervisor", "signer", "kecamatan_operator", "admin", "auditor"})
 TOKEN_LIFETIME = timedelta(hours=8)
-ISSUER = "silasidakep"
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
 # Verifying against a dummy hash for unknown usernames keeps login time the same either way.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-
-
-@dataclass(frozen=True)
-class StaffPrincipal:
-    staff_id: uuid.UUID
-    username: str
-    roles: frozenset[str]
-
-    def require(self, role: str) -> None:
-        if role not in self.roles:
-            raise Forbidden(f"Tindakan ini memerlukan peran {role}.", code="ROLE_REQUIRED")
 
 
 def add_staff(session: Session, username: str, roles: list[str], password: str) -> Staff:
@@ -68,16 +55,3 @@ def login(session: Session, username: str, password: str, secret: str) -> str:
         "iss": ISSUER, "iat": now, "exp": now + TOKEN_LIFETIME,
     }
     return jwt.encode(claims, secret, algorithm="HS256")
-
-
-def authenticate(token: str | None, secret: str) -> StaffPrincipal:
-    if not token:
-        raise Unauthorized(code="MISSING_TOKEN")
-    try:
-        claims = jwt.decode(
-            token, secret, algorithms=["HS256"], issuer=ISSUER,
-            options={"require": ["exp", "sub", "iss"]},
-        )
-    except jwt.PyJWTError:
-        raise Unauthorized(code="INVALID_TOKEN") from None
-    return StaffPrincipal(uuid.UUID(claims["sub"]), claims["username"], frozenset(claims["roles"]))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 
 from services.verification import queue
 from services.verification.models import AccessLog, QueueItem, metadata
-from services.verification.staff import StaffPrincipal
+from silasidakep.auth import StaffPrincipal
 from silasidakep.db import Outbox, make_engine
 from silasidakep.errors import Conflict, Forbidden
 

@@ -4,41 +4,24 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import requests
 
-from tests.support.identities import Person, make_nik, make_person
+from tests.support.forms import family, first_village
+from tests.support.identities import Person, make_person
 
 
 def kk_form(person: Person, rng: random.Random | None = None) -> dict[str, Any]:
+    """A KK_PERUBAHAN form: the applicant as head of family plus a newborn child."""
     rng = rng or random.Random()
-    child_birth = date(2024, rng.randint(1, 12), rng.randint(1, 28))
-    child_sex = rng.choice(["L", "P"])
     return {
         "change_type": "PENAMBAHAN_ANGGOTA",
         "change_description": "Penambahan anggota keluarga karena kelahiran anak.",
         "address": "Jalan Prabu Geusan Ulun No. 12",
         "rt_rw": "002/005",
-        "desa": "Kotakaler",
-        "members": [
-            _member(person.nik, person.name, person.sex, person.birth_place,
-                    person.birth_date, "KEPALA KELUARGA", "KAWIN"),
-            _member(make_nik(birth_date=child_birth, sex=child_sex, rng=rng), "Anak Sintetis",
-                    child_sex, "Sumedang", child_birth, "ANAK", "BELUM KAWIN"),
-        ],
-    }
-
-
-def _member(nik: str, name: str, sex: str, place: str, born: date, relation: str,
-            marital: str) -> dict[str, Any]:
-    return {
-        "nik": nik, "name": name, "sex": sex, "birth_place": place,
-        "birth_date": born.isoformat(), "religion": "ISLAM", "education": "SLTA/SEDERAJAT",
-        "occupation": "WIRASWASTA" if relation != "ANAK" else "BELUM/TIDAK BEKERJA",
-        "marital_status": marital, "relationship": relation, "citizenship": "WNI",
-        "father_name": "Ayah Sintetis", "mother_name": "Ibu Sintetis",
+        "desa_code": first_village(person.kecamatan_code),
+        "members": family(person, rng),
     }
 
 

@@ -13,20 +13,22 @@ class Status(StrEnum):
     IN_VERIFICATION = "IN_VERIFICATION"
     REVISION_REQUESTED = "REVISION_REQUESTED"
     REJECTED = "REJECTED"
+    AWAITING_BIOMETRICS = "AWAITING_BIOMETRICS"
     APPROVED = "APPROVED"
     ISSUED = "ISSUED"
     CANCELLED = "CANCELLED"
 
 
 S = Status
+_DECIDED = {S.APPROVED, S.AWAITING_BIOMETRICS, S.REJECTED, S.REVISION_REQUESTED}
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.DRAFT: frozenset({S.SUBMITTED, S.CANCELLED}),
     # A decision may overtake the claim event: verification events are not ordered.
-    S.SUBMITTED: frozenset(
-        {S.IN_VERIFICATION, S.APPROVED, S.REJECTED, S.REVISION_REQUESTED, S.CANCELLED}
-    ),
-    S.IN_VERIFICATION: frozenset({S.APPROVED, S.REJECTED, S.REVISION_REQUESTED, S.CANCELLED}),
+    S.SUBMITTED: frozenset({S.IN_VERIFICATION, S.CANCELLED, *_DECIDED}),
+    S.IN_VERIFICATION: frozenset({S.CANCELLED, *_DECIDED}),
     S.REVISION_REQUESTED: frozenset({S.SUBMITTED, S.CANCELLED}),
+    # Approved, but the law requires an in-person step (KTP-el biometric recording) first.
+    S.AWAITING_BIOMETRICS: frozenset({S.APPROVED, S.CANCELLED}),
     S.APPROVED: frozenset({S.ISSUED}),
     S.REJECTED: frozenset(),
     S.ISSUED: frozenset(),
@@ -34,6 +36,8 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 EDITABLE = frozenset({S.DRAFT, S.REVISION_REQUESTED})
+# Signing starts on APPROVED (printing signs right away), so a citizen may cancel before that.
+CANCELLABLE = frozenset(s for s, targets in TRANSITIONS.items() if S.CANCELLED in targets)
 DECISION_STATUS = {
     "APPROVE": S.APPROVED,
     "REJECT": S.REJECTED,
@@ -60,3 +64,31 @@ def require_editable(current: str) -> None:
             "Permohonan hanya dapat diubah saat masih draf atau diminta perbaikan.",
             code="NOT_EDITABLE",
         )
+
+
+# What the citizen reads on the tracking page: a short label and where the application is now.
+STATUS_TEXT: dict[Status, tuple[str, str]] = {
+    S.DRAFT: ("Draf", "Permohonan belum diajukan. Lengkapi formulir dan dokumen, lalu ajukan."),
+    S.SUBMITTED: ("Diajukan", "Permohonan menunggu diperiksa petugas verifikasi."),
+    S.IN_VERIFICATION: ("Diverifikasi", "Petugas sedang memeriksa data dan dokumen Anda."),
+    S.REVISION_REQUESTED: (
+        "Perlu perbaikan",
+        "Perbaiki data atau dokumen yang diminta petugas, lalu ajukan kembali.",
+    ),
+    S.AWAITING_BIOMETRICS: (
+        "Menunggu perekaman",
+        "Permohonan disetujui. Datang ke lokasi layanan sesuai jadwal untuk perekaman biometrik.",
+    ),
+    S.APPROVED: ("Disetujui", "Dokumen sedang diterbitkan dan ditandatangani secara elektronik."),
+    S.ISSUED: ("Terbit", "Dokumen sudah terbit. Unduh dengan PIN yang dikirim terpisah."),
+    S.REJECTED: ("Ditolak", "Permohonan ditolak. Lihat alasan penolakan."),
+    S.CANCELLED: ("Dibatalkan", "Permohonan dibatalkan."),
+}
+
+
+def expected_path(needs_biometrics: bool) -> list[Status]:
+    """The statuses an application passes through when all goes well."""
+    path = [S.DRAFT, S.SUBMITTED, S.IN_VERIFICATION]
+    if needs_biometrics:
+        path.append(S.AWAITING_BIOMETRICS)
+    return [*path, S.APPROVED, S.ISSUED]

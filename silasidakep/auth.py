@@ -1,0 +1,44 @@
+"""Staff session tokens, checked inside every service that serves staff (not only at the gateway).
+
+Verification issues the tokens (HS256 JWT with the staff member's roles); any service holding
+``JWT_SECRET`` verifies them with ``authenticate`` and enforces roles with ``require``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import jwt
+
+from silasidakep.errors import Forbidden, Unauthorized
+
+ROLES = frozenset({"verifier", "supervisor", "signer", "kecamatan_operator", "admin", "auditor"})
+ISSUER = "silasidakep"
+
+
+@dataclass(frozen=True)
+class StaffPrincipal:
+    staff_id: uuid.UUID
+    username: str
+    roles: frozenset[str]
+
+    def require(self, *roles: str) -> None:
+        """Allow the action when the principal holds any one of ``roles``."""
+        if not self.roles & set(roles):
+            raise Forbidden(
+                f"Tindakan ini memerlukan peran {' atau '.join(roles)}.", code="ROLE_REQUIRED"
+            )
+
+
+def authenticate(token: str | None, secret: str) -> StaffPrincipal:
+    if not token:
+        raise Unauthorized(code="MISSING_TOKEN")
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=["HS256"], issuer=ISSUER,
+            options={"require": ["exp", "sub", "iss"]},
+        )
+    except jwt.PyJWTError:
+        raise Unauthorized(code="INVALID_TOKEN") from None
+    return StaffPrincipal(uuid.UUID(claims["sub"]), claims["username"], frozenset(claims["roles"]))
