@@ -14,17 +14,27 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.wrappers import Request, Response
 
-from gateway import public_status
+from gateway import public_status, web
 from gateway.http import api, bearer_token, json_response, parse_json
 from gateway.rpc import TimedRpcProxy
 from gateway.schemas import (
+    AttendanceIn,
+    BookAppointmentIn,
     CancelIn,
+    ComplaintAnswerIn,
+    ComplaintIn,
     CreateApplicationIn,
     DecisionIn,
+    LocationIn,
+    LocationUpdateIn,
+    RescheduleAppointmentIn,
+    SlotCapacityIn,
+    SlotsIn,
     StaffLoginIn,
     UpdateApplicationIn,
 )
 from gateway.uploads import MAX_UPLOAD_BYTES, check_scan
+from silasidakep import regions
 from silasidakep.config import load_settings
 from silasidakep.errors import NotFound, PayloadTooLarge, ValidationFailed
 from silasidakep.ops import OpsEndpoints, check_broker
@@ -41,6 +51,13 @@ VERIFY_LABELS = {
     "REVOKED": "DOKUMEN DICABUT",
     "UNKNOWN": "DOKUMEN TIDAK DIKENAL",
 }
+
+
+CACHE_A_DAY = {"Cache-Control": "public, max-age=86400"}
+
+
+def region_body(region: regions.Region) -> dict[str, str]:
+    return {"code": region.code, "name": region.name, "level": region.level}
 
 
 DOC_TYPE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{0,39}$")
@@ -148,6 +165,24 @@ class GatewayService(OpsEndpoints):
             },
         )
 
+    # --- region codes for pickers (static data, answered here without an RPC) ----------------
+
+    @api("GET", "/api/v1/regions")
+    def list_regions(self, request: Request) -> Response:
+        parent = request.args.get("parent") or None
+        if parent is not None and regions.get(parent) is None:
+            raise NotFound("Wilayah tidak ditemukan.", code="REGION_NOT_FOUND")
+        children = [region_body(r) for r in regions.children(parent)]
+        return json_response({"regions": children}, headers=CACHE_A_DAY)
+
+    @api("GET", "/api/v1/regions/<code>")
+    def get_region(self, request: Request, code: str) -> Response:
+        region = regions.get(code)
+        if region is None:
+            raise NotFound("Wilayah tidak ditemukan.", code="REGION_NOT_FOUND")
+        body = {**region_body(region), "path": [region_body(r) for r in regions.path(code)]}
+        return json_response(body, headers=CACHE_A_DAY)
+
     # --- public service status ---------------------------------------------------------------
 
     @api("GET", "/api/v1/status")
@@ -163,6 +198,32 @@ class GatewayService(OpsEndpoints):
             "printing": self.printing, "notification": self.notification,
         }
         return public_status.probe(proxies, self.storage.ping)
+
+    # --- citizen web pages (static; they use only the public API above) ----------------------
+
+    @api("GET", "/")
+    def home_page(self, request: Request) -> Response:
+        return web.page(request, "home")
+
+    @api("GET", "/layanan/<code>")
+    def apply_page(self, request: Request, code: str) -> Response:
+        return web.apply_page(request, code)
+
+    @api("GET", "/permohonan")
+    def track_page(self, request: Request) -> Response:
+        return web.page(request, "track")
+
+    @api("GET", "/pengaduan")
+    def complaints_page(self, request: Request) -> Response:
+        return web.page(request, "complaints")
+
+    @api("GET", "/status")
+    def status_page(self, request: Request) -> Response:
+        return web.page(request, "status")
+
+    @api("GET", "/static/<path:path>")
+    def static_file(self, request: Request, path: str) -> Response:
+        return web.static(request, path)
 
     # --- public document verification (the QR code points here) -----------------------------
 
@@ -215,3 +276,117 @@ class GatewayService(OpsEndpoints):
         return json_response(
             self.verification.decide(bearer_token(request), application_id, body)
         )
+
+    # --- in-person appointments (KTP-el biometrics, card collection) -------------------------
+
+    @api("GET", "/api/v1/locations")
+    def list_locations(self, request: Request) -> Response:
+        locations = self.intake.list_locations(
+            request.args.get("kecamatan_code") or None, request.args.get("step") or None
+        )
+        return json_response({"locations": locations})
+
+    @api("GET", "/api/v1/locations/<code>/slots")
+    def list_slots(self, request: Request, code: str) -> Response:
+        return json_response(self.intake.list_slots(
+            code, request.args.get("from") or None, request.args.get("to") or None
+        ))
+
+    @api("GET", "/api/v1/applications/<application_id>/appointments")
+    def list_appointments(self, request: Request, application_id: str) -> Response:
+        return json_response(
+            self.intake.list_appointments(application_id, bearer_token(request))
+        )
+
+    @api("POST", "/api/v1/applications/<application_id>/appointments")
+    def book_appointment(self, request: Request, application_id: str) -> Response:
+        body = parse_json(request, BookAppointmentIn())
+        token = bearer_token(request)
+        booked = self.intake.book_appointment(application_id, token, body["step"], body["slot_id"])
+        return json_response(booked, status=201)
+
+    @api("PUT", "/api/v1/applications/<application_id>/appointments/<appointment_id>")
+    def reschedule_appointment(
+        self, request: Request, application_id: str, appointment_id: str
+    ) -> Response:
+        body = parse_json(request, RescheduleAppointmentIn())
+        return json_response(self.intake.reschedule_appointment(
+            application_id, bearer_token(request), appointment_id, body["slot_id"]
+        ))
+
+    @api("DELETE", "/api/v1/applications/<application_id>/appointments/<appointment_id>")
+    def cancel_appointment(
+        self, request: Request, application_id: str, appointment_id: str
+    ) -> Response:
+        return json_response(self.intake.cancel_appointment(
+            application_id, bearer_token(request), appointment_id
+        ))
+
+    @api("POST", "/api/v1/staff/locations")
+    def staff_create_location(self, request: Request) -> Response:
+        body = parse_json(request, LocationIn())
+        return json_response(
+            self.intake.staff_create_location(bearer_token(request), body), status=201
+        )
+
+    @api("PUT", "/api/v1/staff/locations/<code>")
+    def staff_update_location(self, request: Request, code: str) -> Response:
+        body = parse_json(request, LocationUpdateIn())
+        return json_response(self.intake.staff_update_location(bearer_token(request), code, body))
+
+    @api("POST", "/api/v1/staff/locations/<code>/slots")
+    def staff_create_slots(self, request: Request, code: str) -> Response:
+        body = parse_json(request, SlotsIn())
+        return json_response(
+            self.intake.staff_create_slots(bearer_token(request), code, body), status=201
+        )
+
+    @api("PATCH", "/api/v1/staff/slots/<slot_id>")
+    def staff_set_slot_capacity(self, request: Request, slot_id: str) -> Response:
+        body = parse_json(request, SlotCapacityIn())
+        return json_response(
+            self.intake.staff_set_slot_capacity(bearer_token(request), slot_id, body["capacity"])
+        )
+
+    @api("GET", "/api/v1/staff/locations/<code>/appointments")
+    def staff_location_appointments(self, request: Request, code: str) -> Response:
+        return json_response(self.intake.staff_location_appointments(
+            bearer_token(request), code, request.args.get("date") or None
+        ))
+
+    @api("POST", "/api/v1/staff/appointments/<appointment_id>/attendance")
+    def staff_mark_attendance(self, request: Request, appointment_id: str) -> Response:
+        body = parse_json(request, AttendanceIn())
+        return json_response(self.intake.staff_mark_attendance(
+            bearer_token(request), appointment_id, body["attended"]
+        ))
+
+    # --- complaints and feedback --------------------------------------------------------------
+
+    @api("GET", "/api/v1/complaints/categories")
+    def complaint_categories(self, request: Request) -> Response:
+        return json_response(
+            self.intake.complaint_categories(), headers={"Cache-Control": "public, max-age=300"}
+        )
+
+    @api("POST", "/api/v1/complaints")
+    def file_complaint(self, request: Request) -> Response:
+        body = parse_json(request, ComplaintIn())
+        return json_response(self.intake.file_complaint(body), status=201)
+
+    @api("GET", "/api/v1/complaints/<tracking_code>")
+    def get_complaint(self, request: Request, tracking_code: str) -> Response:
+        return json_response(self.intake.get_complaint(tracking_code, bearer_token(request)))
+
+    @api("GET", "/api/v1/staff/complaints")
+    def staff_list_complaints(self, request: Request) -> Response:
+        return json_response(self.intake.staff_list_complaints(
+            bearer_token(request), request.args.get("status") or None
+        ))
+
+    @api("POST", "/api/v1/staff/complaints/<tracking_code>/answer")
+    def staff_answer_complaint(self, request: Request, tracking_code: str) -> Response:
+        body = parse_json(request, ComplaintAnswerIn())
+        return json_response(self.intake.staff_answer_complaint(
+            bearer_token(request), tracking_code, body["answer"]
+        ))

@@ -9,26 +9,12 @@ import requests
 
 from services.printing.documents.signing import validate_signed_pdf
 from tests.support.citizen import CitizenClient, application_payload, new_person
-from tests.support.infra import body_text, wait_until
+from tests.support.infra import body_text
+from tests.support.journeys import claim, staff_post, wait_for_status
 from tests.support.scans import jpeg_scan, pdf_scan, png_scan
 from tests.support.system import System
 
 pytestmark = pytest.mark.e2e
-
-
-def staff_post(system: System, token: str, path: str, body: dict | None = None):
-    return requests.post(
-        f"{system.gateway}/api/v1/staff{path}", json=body,
-        headers={"Authorization": f"Bearer {token}"}, timeout=30,
-    )
-
-
-def wait_for_status(citizen: CitizenClient, app_id: str, token: str, status: str) -> dict:
-    def reached():
-        body = citizen.get(app_id, token).json()
-        return body if body["status"] == status else None
-
-    return wait_until(reached, timeout=60, what=f"status {status}")
 
 
 def submitted_application(system: System) -> tuple[CitizenClient, dict, dict]:
@@ -47,20 +33,6 @@ def submitted_application(system: System) -> tuple[CitizenClient, dict, dict]:
     assert submitted.status_code == 202, submitted.text
     assert submitted.json()["status"] == "SUBMITTED"
     return citizen, app, payload
-
-
-def claim(system: System, token: str, app_id: str) -> dict:
-    """Claim until this application comes up (other tests' applications may be ahead)."""
-
-    def claimed():
-        response = staff_post(system, token, "/queue/claim")
-        if response.status_code == 204:
-            return None
-        assert response.status_code == 200, response.text
-        item = response.json()
-        return item if item["id"] == app_id else None
-
-    return wait_until(claimed, timeout=30, interval=0.2, what="claim of the application")
 
 
 def test_catalogue_lists_kk_change_with_documents_and_form(system: System) -> None:
@@ -141,16 +113,37 @@ def test_revision_round_trip_then_approval(system: System, verifier: str) -> Non
     citizen, app, payload = submitted_application(system)
     email = payload["applicant"]["email"]
     claim(system, verifier, app["id"])
-    revision = staff_post(
-        system, verifier, f"/applications/{app['id']}/decision",
-        {"decision": "REQUEST_REVISION", "reason_code": "DOKUMEN_TIDAK_TERBACA",
-         "note": "Foto KK lama buram."},
-    )
+    url = f"/applications/{app['id']}/decision"
+    unnamed = staff_post(system, verifier, url, {
+        "decision": "REQUEST_REVISION", "reason_code": "DOKUMEN_TIDAK_TERBACA"})
+    assert unnamed.status_code == 400 and unnamed.json()["error"]["code"] == "FIX_REQUIRED"
+    unknown = staff_post(system, verifier, url, {
+        "decision": "REQUEST_REVISION", "reason_code": "DOKUMEN_TIDAK_TERBACA",
+        "fix_documents": ["PASPOR"]})
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["code"] == "UNKNOWN_FIX_TARGET"
+    revision = staff_post(system, verifier, url, {
+        "decision": "REQUEST_REVISION", "reason_code": "DOKUMEN_TIDAK_TERBACA",
+        "note": "Foto KK lama buram.", "fix_documents": ["KK_LAMA"],
+        "fix_fields": ["form.rt_rw"]})
     assert revision.status_code == 200, revision.text
     state = wait_for_status(citizen, app["id"], app["access_token"], "REVISION_REQUESTED")
     assert state["history"][-1]["reason_code"] == "DOKUMEN_TIDAK_TERBACA"
-    assert "buram" in body_text(system.mailbox.wait_for(email, "perlu diperbaiki"))
+    assert state["revision"]["documents"] == [{"type": "KK_LAMA", "label": "Kartu Keluarga lama"}]
+    assert state["revision"]["fields"] == [{"path": "form.rt_rw", "label": "RT/RW"}]
+    assert state["can_edit"] and state["can_cancel"]
+    mail = body_text(system.mailbox.wait_for(email, "perlu diperbaiki"))
+    assert "buram" in mail and "- Kartu Keluarga lama" in mail and "- RT/RW" in mail
 
+    # The named document must be uploaded again before resubmitting.
+    stale = citizen.submit(app["id"], app["access_token"])
+    assert stale.status_code == 409
+    assert stale.json()["error"]["code"] == "REVISION_DOCUMENTS_NOT_REPLACED"
+    form = {**payload["form"], "rt_rw": "003/005"}
+    edited = citizen.session.patch(
+        f"{system.gateway}/api/v1/applications/{app['id']}", json={"form": form},
+        headers={"Authorization": f"Bearer {app['access_token']}"}, timeout=30)
+    assert edited.status_code == 200 and edited.json()["form"]["rt_rw"] == "003/005"
     replaced = citizen.upload(app["id"], app["access_token"], "KK_LAMA", png_scan(),
                               "image/png")
     assert replaced.status_code == 201

@@ -3,9 +3,12 @@ from __future__ import annotations
 import pytest
 
 from services.intake.domain.status import (
+    CANCELLABLE,
+    STATUS_TEXT,
     TRANSITIONS,
     Status,
     can_transition,
+    expected_path,
     require_editable,
     require_transition,
 )
@@ -49,3 +52,21 @@ def test_only_drafts_and_revisions_are_editable() -> None:
 
 def test_every_status_has_a_transition_entry() -> None:
     assert set(TRANSITIONS) == set(S)
+
+
+def test_biometrics_hold_an_approved_ktp_until_recorded_and_can_be_cancelled() -> None:
+    assert can_transition(S.IN_VERIFICATION, S.AWAITING_BIOMETRICS)
+    assert can_transition(S.AWAITING_BIOMETRICS, S.APPROVED)
+    assert can_transition(S.AWAITING_BIOMETRICS, S.CANCELLED)
+    assert not can_transition(S.AWAITING_BIOMETRICS, S.ISSUED)
+
+
+def test_cancellable_is_every_state_before_signing() -> None:
+    assert {S.DRAFT, S.SUBMITTED, S.IN_VERIFICATION, S.REVISION_REQUESTED,
+                           S.AWAITING_BIOMETRICS} == CANCELLABLE
+
+
+def test_every_status_has_citizen_text_and_paths_end_issued() -> None:
+    assert set(STATUS_TEXT) == set(S)
+    assert expected_path(True)[-3:] == [S.AWAITING_BIOMETRICS, S.APPROVED, S.ISSUED]
+    assert S.AWAITING_BIOMETRICS not in expected_path(False)

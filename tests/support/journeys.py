@@ -1,0 +1,85 @@
+"""Steps of the citizen and staff journeys over HTTP, shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import requests
+
+from services.intake.catalogue import get_service
+from tests.support.citizen import CitizenClient
+from tests.support.forms import adult, application_payload
+from tests.support.infra import body_text, wait_until
+from tests.support.scans import jpeg_scan, pdf_scan
+from tests.support.system import System
+
+Response = requests.Response
+
+
+def staff_post(system: System, token: str, path: str, body: dict | None = None) -> Response:
+    return requests.post(
+        f"{system.gateway}/api/v1/staff{path}", json=body,
+        headers={"Authorization": f"Bearer {token}"}, timeout=30,
+    )
+
+
+def wait_for_status(citizen: CitizenClient, app_id: str, token: str, status: str) -> dict:
+    def reached() -> dict | None:
+        body = citizen.get(app_id, token).json()
+        return body if body["status"] == status else None
+
+    return wait_until(reached, timeout=60, what=f"status {status}")
+
+
+def upload_required(citizen: CitizenClient, app: dict[str, Any], service_code: str,
+                    form: dict[str, Any]) -> None:
+    """Upload every document the service needs for this form, alternating PDF and JPEG."""
+    needed = sorted(get_service(service_code).documents_required_for(form))
+    for index, doc_type in enumerate(needed):
+        data, kind = (pdf_scan(doc_type), "application/pdf") if index % 2 == 0 else (
+            jpeg_scan(), "image/jpeg")
+        uploaded = citizen.upload(app["id"], app["access_token"], doc_type, data, kind)
+        assert uploaded.status_code == 201, uploaded.text
+
+
+def apply(system: System, service_code: str, seed: int) -> tuple[CitizenClient, dict, dict]:
+    """Create, upload what is required and submit; returns (client, created, payload)."""
+    citizen = CitizenClient.connect(system.gateway)
+    payload = application_payload(service_code, adult(seed), seed)
+    created = citizen.create(payload)
+    assert created.status_code == 201, created.text
+    app = created.json()
+    upload_required(citizen, app, service_code, payload["form"])
+    submitted = citizen.submit(app["id"], app["access_token"])
+    assert submitted.status_code == 202, submitted.text
+    return citizen, app, payload
+
+
+def claim(system: System, token: str, app_id: str) -> dict:
+    """Claim until this application comes up (other tests' applications may be ahead)."""
+
+    def claimed() -> dict | None:
+        response = staff_post(system, token, "/queue/claim")
+        if response.status_code == 204:
+            return None
+        assert response.status_code == 200, response.text
+        item = response.json()
+        return item if item["id"] == app_id else None
+
+    return wait_until(claimed, timeout=30, interval=0.2, what="claim of the application")
+
+
+def decide(system: System, token: str, app_id: str, **decision: Any) -> Response:
+    return staff_post(system, token, f"/applications/{app_id}/decision", decision)
+
+
+def approve(system: System, token: str, app_id: str) -> None:
+    claim(system, token, app_id)
+    decided = decide(system, token, app_id, decision="APPROVE")
+    assert decided.status_code == 200, decided.text
+
+
+def pin_from(system: System, email: str) -> str:
+    mail = system.mailbox.wait_for(email, "PIN unduh")
+    return re.search(r"^\s+(\d{6})\s*$", body_text(mail), re.MULTILINE).group(1)
