@@ -70,17 +70,24 @@ def test_a_cancelled_application_cannot_be_decided(system: System, verifier: str
         headers={"Authorization": f"Bearer {app['access_token']}"}, timeout=30,
     ).raise_for_status()
 
-    def refused() -> bool:
-        response = decide(system, verifier, app["id"], decision="APPROVE")
-        return response.status_code == 409 and (
-            response.json()["error"]["code"] == "APPLICATION_CANCELLED")
+    def queue_state() -> str:
+        return requests.get(
+            f"{system.gateway}/api/v1/staff/applications/{app['id']}", timeout=10,
+            headers={"Authorization": f"Bearer {verifier}"},
+        ).json()["state"]
 
-    wait_until(refused, timeout=20, what="verification learns of the cancellation")
+    wait_until(lambda: queue_state() == "CANCELLED", timeout=20,
+               what="verification learns of the cancellation")
+    refused = decide(system, verifier, app["id"], decision="APPROVE")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "APPLICATION_CANCELLED"
     assert citizen.get(app["id"], app["access_token"]).json()["status"] == "CANCELLED"
 
 
 def test_the_public_status_page_reports_components_and_backlog(system: System) -> None:
-    body = requests.get(f"{system.gateway}/api/v1/status", timeout=15).json()
+    response = requests.get(f"{system.gateway}/api/v1/status", timeout=15)
+    assert response.status_code == 200, response.text
+    body = response.json()
     components = {c["name"]: c["up"] for c in body["components"]}
     assert components == {
         "gateway": True, "intake": True, "verification": True, "printing": True,
