@@ -21,9 +21,16 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from services.printing.documents.card import CardContent, render_card
 from services.printing.documents.numbering import document_number
 from services.printing.documents.render import DocumentContent, render_document
 from services.printing.documents.signing import PdfSigner
+from services.printing.documents.templates import (
+    IssueData,
+    build_content,
+    load_templates,
+    template_context,
+)
 from services.printing.models import DocumentCounter, IssuedDocument
 from silasidakep.db import Outbox
 from silasidakep.masking import mask_nik
@@ -32,8 +39,17 @@ from silasidakep.storage import ObjectStore
 REGENCY_CODE = "32.11"
 REGION_NAME = "KABUPATEN SUMEDANG"
 WIB = ZoneInfo("Asia/Jakarta")
-OUTPUT_TITLES = {"KK": "KARTU KELUARGA"}
 HEAD_OF_FAMILY = "KEPALA KELUARGA"
+HOLDER_NAME_LENGTH = 60  # IssuedDocument.holder_name
+
+# One template per output document (services/printing/templates/*.yaml), loaded and checked when
+# this module is imported, so a broken template stops the service at start-up instead of failing
+# a print job. Read-only afterwards.
+TEMPLATES = load_templates()
+
+
+class UnsupportedDocument(ValueError):
+    """The snapshot asks for an output document that has no template."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +62,71 @@ class Issuer:
     bucket: str
 
 
-def subject_hash(kk_number: str) -> str:
-    return hashlib.sha256(kk_number.encode()).hexdigest()
+def subject_hash(subject_key: str) -> str:
+    """Hash of the subject key (see `document_subject`); a KK's key is its KK number."""
+    return hashlib.sha256(subject_key.encode()).hexdigest()
+
+
+def document_subject(snapshot: dict[str, Any]) -> tuple[str, str, str | None]:
+    """Whom a document is about: (subject key, holder name, NIK or None).
+
+    The subject key identifies what a re-issue replaces: a new document of the same type with
+    the same key supersedes the active one. Holder name and NIK are shown (the NIK masked) on
+    the public verification page; a subject without a NIK of its own (a newborn on a birth
+    certificate) or a couple (marriage, divorce) shows no NIK.
+    """
+    output = snapshot["output_document"]
+    applicant, form = snapshot["applicant"], snapshot.get("form") or {}
+    if output == "KK":
+        members = form.get("members") or []
+        head = next(
+            (m for m in members if str(m.get("relationship", "")).upper() == HEAD_OF_FAMILY),
+            None,
+        )
+        name = head["name"] if head else applicant["name"]
+        nik = (head.get("nik") if head else None) or applicant["nik"]
+        return applicant["kk_number"], name, nik
+    if output == "KTP_EL":
+        return applicant["nik"], applicant["name"], applicant["nik"]
+    if output == "SKPWNI":
+        key = f"{applicant['kk_number']}|{_field(form, 'planned_move_date')}"
+        return key, applicant["name"], applicant["nik"]
+    if output == "KIA":
+        nik = _field(form, "child_nik")
+        return nik, _field(form, "child_name"), nik
+    if output == "AKTA_LAHIR":
+        name = _field(form, "child_name")
+        key = "|".join((_normal_name(name), _field(form, "birth_date"), _field(form, "mother_nik")))
+        return key, name, form.get("child_nik") or None
+    if output == "AKTA_MATI":
+        nik = _field(form, "deceased_nik")
+        return nik, _field(form, "deceased_name"), nik
+    if output in ("AKTA_KAWIN", "AKTA_CERAI"):
+        key = f"{_field(form, 'husband_nik')}|{_field(form, 'wife_nik')}"
+        return key, f"{_field(form, 'husband_name')} dan {_field(form, 'wife_name')}", None
+    if output == "BIODATA":
+        nik = _field(form, "subject_nik")
+        return nik, _field(form, "subject_name"), nik
+    raise UnsupportedDocument(f"no subject rule for output document {output!r}")
+
+
+def _field(form: dict[str, Any], name: str) -> str:
+    value = form.get(name)
+    if value is None or value == "":
+        raise ValueError(f"the form has no {name!r}, needed to identify the document's subject")
+    return str(value)
+
+
+def _normal_name(name: str) -> str:
+    return " ".join(name.upper().split())
+
+
+def display_name(name: str) -> str:
+    """`name` cut to fit the register's holder_name column."""
+    name = " ".join(name.split())
+    if len(name) <= HOLDER_NAME_LENGTH:
+        return name
+    return name[: HOLDER_NAME_LENGTH - 1].rstrip() + "\u2026"
 
 
 def next_serial(session: Session, document_type: str, year: int) -> int:
@@ -78,70 +157,71 @@ def allocate(
     if existing is not None:
         return existing
     now = datetime.now(UTC)
-    applicant = snapshot["applicant"]
+    subject_key, holder_name, nik = document_subject(snapshot)
     serial = next_serial(session, document_type, now.astimezone(WIB).year)
     document = IssuedDocument(
         document_number=document_number(document_type, REGENCY_CODE, now.astimezone(WIB), serial),
         application_id=application_id,
         document_type=document_type,
         state="RENDERING",
-        subject_hash=subject_hash(applicant["kk_number"]),
-        holder_name=applicant["name"],
-        nik_masked=mask_nik(applicant["nik"]),
+        subject_hash=subject_hash(subject_key),
+        holder_name=display_name(holder_name),
+        nik_masked=mask_nik(nik) if nik else "",  # the column is not nullable: "" = no NIK
         allocated_at=now,
     )
     session.add(document)
     return document
 
 
-def kk_content(issuer: Issuer, number: str, snapshot: dict[str, Any]) -> DocumentContent:
-    form, applicant = snapshot["form"], snapshot["applicant"]
-    members = form.get("members") or []
-    head = next((m for m in members if m["relationship"].upper() == HEAD_OF_FAMILY), None)
-    return DocumentContent(
-        document_type="KK",
-        title=OUTPUT_TITLES["KK"],
-        document_number=number,
-        issued_at=datetime.now(WIB).replace(tzinfo=None),
+def issue_data(issuer: Issuer, number: str, issued_at: datetime | None = None) -> IssueData:
+    issued_at = issued_at or datetime.now(WIB)
+    if issued_at.tzinfo is not None:
+        issued_at = issued_at.astimezone(WIB).replace(tzinfo=None)
+    return IssueData(
+        number=number,
+        issued_at=issued_at,
         region_name=REGION_NAME,
         signer_name=issuer.signer_name,
         signer_title=issuer.signer_title,
         verify_url=f"{issuer.public_base_url}/verify/{number}",
-        fields=[
-            ("Nomor KK", applicant["kk_number"]),
-            ("Nama Kepala Keluarga", head["name"] if head else applicant["name"]),
-            ("Alamat", form.get("address", "")),
-            ("RT/RW", form.get("rt_rw", "")),
-            ("Desa/Kelurahan", form.get("desa", "")),
-            ("Kecamatan", applicant["kecamatan_code"]),
-            ("Kabupaten/Kota", "SUMEDANG"),
-            ("Provinsi", "JAWA BARAT"),
-        ],
-        members=[_member_row(m) for m in members],
     )
 
 
-def _member_row(member: dict[str, Any]) -> dict[str, str]:
-    birth = datetime.fromisoformat(member["birth_date"]).strftime("%d-%m-%Y")
-    return {
-        "Nama Lengkap": member["name"],
-        "NIK": member.get("nik") or "-",
-        "Jenis Kelamin": "Laki-laki" if member["sex"] == "L" else "Perempuan",
-        "Tempat Lahir": member["birth_place"],
-        "Tanggal Lahir": birth,
-        "Agama": member["religion"],
-        "Pendidikan": member["education"],
-        "Jenis Pekerjaan": member["occupation"],
-        "Status Perkawinan": member["marital_status"],
-        "Hubungan dalam Keluarga": member["relationship"],
-        "Kewarganegaraan": member["citizenship"],
-        "Nama Ayah": member["father_name"],
-        "Nama Ibu": member["mother_name"],
-    }
+def document_content(
+    issuer: Issuer,
+    number: str,
+    snapshot: dict[str, Any],
+    issued_at: datetime | None = None,
+    output_document: str | None = None,
+) -> DocumentContent | CardContent:
+    """What the document of `snapshot` prints, from the template of its output document."""
+    output = output_document or snapshot["output_document"]
+    template = TEMPLATES.get(output)
+    if template is None:
+        raise UnsupportedDocument(f"no template for output document {output!r}")
+    _, holder_name, nik = document_subject({**snapshot, "output_document": output})
+    issue = issue_data(issuer, number, issued_at)
+    context = template_context(template, snapshot, issue, holder_name, nik)
+    return build_content(template, context, issue)
+
+
+def kk_content(issuer: Issuer, number: str, snapshot: dict[str, Any]) -> DocumentContent:
+    """The KK of `snapshot` (kept for callers from before templates; see `document_content`)."""
+    content = document_content(issuer, number, snapshot, output_document="KK")
+    if not isinstance(content, DocumentContent):
+        raise TypeError("the KK template must use the a4 layout")
+    return content
+
+
+def render_content(content: DocumentContent | CardContent) -> bytes:
+    if isinstance(content, CardContent):
+        return render_card(content)
+    return render_document(content)
 
 
 def render(issuer: Issuer, number: str, snapshot: dict[str, Any]) -> bytes:
-    return render_document(kk_content(issuer, number, snapshot))
+    """Render the unsigned PDF of `snapshot`'s output document (A4 sheet or ID-1 card)."""
+    return render_content(document_content(issuer, number, snapshot))
 
 
 def sign(issuer: Issuer, pdf: bytes) -> bytes:

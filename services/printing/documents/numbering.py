@@ -15,6 +15,10 @@ from datetime import date
 _REGENCY_CODE = re.compile(r"^\d{2}\.?\d{2}$")  # "32.11" or "3211"
 _DOCUMENT_TYPE = re.compile(r"^[A-Z][A-Z0-9_]*$")  # e.g. KK, AKTA_LAHIR
 MAX_SERIAL = 999_999
+# Register codes printed in the number, after civil-registry practice (LT = kelahiran, KM =
+# kematian, KW = perkawinan, CR = perceraian); other types print their own name.
+REGISTER_CODES = {"AKTA_LAHIR": "LT", "AKTA_MATI": "KM", "AKTA_KAWIN": "KW", "AKTA_CERAI": "CR",
+                  "KTP_EL": "KTP", "BIODATA": "BIO"}
 
 
 def document_number(document_type: str, regency_code: str, issued_on: date, serial: int) -> str:
@@ -29,4 +33,5 @@ def document_number(document_type: str, regency_code: str, issued_on: date, seri
         raise ValueError(f"document type must be upper-case like 'KK', got {document_type!r}")
     if not 1 <= serial <= MAX_SERIAL:
         raise ValueError(f"serial must be between 1 and {MAX_SERIAL}, got {serial}")
-    return f"{regency_code.replace('.', '')}-{document_type}-{issued_on.year}-{serial:06d}"
+    register = REGISTER_CODES.get(document_type, document_type)
+    return f"{regency_code.replace('.', '')}-{register}-{issued_on.year}-{serial:06d}"

@@ -4,6 +4,10 @@ Since Permendagri 109/2019 the wet signature and stamp are replaced by an electr
 and a QR code in the bottom right corner that links to the verification page. The PDF is
 rendered deterministically (same content -> same bytes) so a re-download of unchanged data
 yields the same file before signing.
+
+The layout is generic: header, title and number, then label/value rows, paragraphs and tables
+in the order given (``DocumentContent.body``, built from the YAML templates by
+``templates.py``), then the signature block. Identity cards have their own renderer (card.py).
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ import reportlab
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_LEFT
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
 from reportlab.lib.pagesizes import A4, landscape, portrait
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -81,6 +86,7 @@ _COLUMN_WEIGHTS = {
 # Header labels too long for their column get an explicit hyphenated break.
 _HEADER_LABELS = {"Kewarganegaraan": "Kewarga-\nnegaraan"}
 _DEFAULT_COLUMN_WEIGHT = 55
+_CELL_PADDING = 2  # pt, left and right inside table cells
 
 BULAN = (
     "Januari",
@@ -104,6 +110,9 @@ FONT = "SilasidakepSans"
 FONT_BOLD = "SilasidakepSans-Bold"
 MARGIN = 14 * mm
 QR_SIZE = 32 * mm
+FRAME_PADDING = 6  # pt, reportlab's default Frame padding
+TITLE_MIN_SIZE = 12  # pt; long titles shrink down to this before wrapping
+CELL_MIN_SIZE = 5  # pt; a table cell shrinks down to this so its longest word fits
 
 _STYLES: dict[str, ParagraphStyle] = {
     "agency": ParagraphStyle(
@@ -121,6 +130,17 @@ _STYLES: dict[str, ParagraphStyle] = {
         "cell_head", fontName=FONT_BOLD, fontSize=6.5, leading=8, alignment=TA_CENTER
     ),
     "cell": ParagraphStyle("cell", fontName=FONT, fontSize=6.5, leading=8),
+    # Tables with few columns (e.g. the SKPWNI movers) have room for readable type.
+    "cell_head_large": ParagraphStyle(
+        "cell_head_large", fontName=FONT_BOLD, fontSize=8.5, leading=10.5, alignment=TA_CENTER
+    ),
+    "cell_large": ParagraphStyle("cell_large", fontName=FONT, fontSize=8.5, leading=10.5),
+    "section": ParagraphStyle(
+        "section", fontName=FONT_BOLD, fontSize=9.5, leading=12, spaceBefore=2, spaceAfter=3
+    ),
+    "prose": ParagraphStyle(
+        "prose", fontName=FONT, fontSize=10, leading=15, alignment=TA_JUSTIFY, spaceAfter=3 * mm
+    ),
     "sign": ParagraphStyle("sign", fontName=FONT, fontSize=9.5, leading=12, alignment=TA_LEFT),
     "sign_name": ParagraphStyle("sign_name", fontName=FONT_BOLD, fontSize=9.5, leading=12),
     "note": ParagraphStyle(
@@ -129,9 +149,42 @@ _STYLES: dict[str, ParagraphStyle] = {
 }
 
 
+# Tables with more columns than this turn an "auto" page to landscape.
+MAX_PORTRAIT_COLUMNS = 8
+# Up to this many columns a table uses the large cell type.
+MAX_LARGE_TYPE_COLUMNS = 6
+
+
+@dataclass(frozen=True)
+class FieldRows:
+    """Label : value rows (plain text)."""
+
+    rows: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Prose:
+    """A paragraph in reportlab's paragraph markup. Whoever builds it escapes data in it."""
+
+    markup: str
+
+
+@dataclass(frozen=True)
+class TableSection:
+    """A bordered table with a header row; cells are plain text keyed by column label."""
+
+    columns: tuple[str, ...]  # "No" is numbered automatically unless a row supplies it
+    rows: list[dict[str, str]]
+    heading: str = ""
+    weights: dict[str, float] = field(default_factory=dict)  # relative widths by column label
+
+
+BodySection = FieldRows | Prose | TableSection
+
+
 @dataclass(frozen=True)
 class DocumentContent:
-    """Everything printed on one issued document. Text is plain (not markup)."""
+    """Everything printed on one issued document. Text is plain (not markup), except `Prose`."""
 
     document_type: str  # e.g. "KK"
     title: str  # e.g. "KARTU KELUARGA"
@@ -143,6 +196,16 @@ class DocumentContent:
     verify_url: str
     fields: list[tuple[str, str]] = field(default_factory=list)  # head data, label/value
     members: list[dict[str, str]] = field(default_factory=list)  # keyed by column label
+    # Sections printed after `fields` and `members`, in order (templates build these).
+    body: list[BodySection] = field(default_factory=list)
+    orientation: str = "auto"  # auto (landscape for wide tables), portrait or landscape
+
+    @property
+    def landscape(self) -> bool:
+        if self.orientation != "auto":
+            return self.orientation == "landscape"
+        tables = [s for s in self.body if isinstance(s, TableSection)]
+        return bool(self.members) or any(len(t.columns) > MAX_PORTRAIT_COLUMNS for t in tables)
 
 
 def format_tanggal(value: dt.date) -> str:
@@ -172,9 +235,9 @@ def qr_drawing(value: str, size: float = QR_SIZE) -> Drawing:
 
 
 def render_document(doc: DocumentContent) -> bytes:
-    """Render `doc` to PDF bytes: landscape A4 with a member table, portrait otherwise."""
-    _register_fonts()
-    pagesize = landscape(A4) if doc.members else portrait(A4)
+    """Render `doc` to PDF bytes: landscape A4 with a wide table, portrait otherwise."""
+    register_fonts()
+    pagesize = landscape(A4) if doc.landscape else portrait(A4)
     buffer = BytesIO()
     template = SimpleDocTemplate(
         buffer,
@@ -189,12 +252,15 @@ def render_document(doc: DocumentContent) -> bytes:
         creator="Silasidakep",
         invariant=1,  # fixed timestamps and IDs, so identical content gives identical bytes
     )
-    width = template.width
+    # SimpleDocTemplate's frame pads its content by 6 pt on each side; tables as wide as
+    # `template.width` would stick out of the text column.
+    width = template.width - 2 * FRAME_PADDING
     story: list[Flowable] = [
         *_header(doc, width),
-        *_title(doc),
+        *_title(doc, width),
         *_fields(doc, width),
         *_members(doc, width),
+        *_body(doc, width),
         _signature_block(doc, width),
     ]
     template.build(story, onFirstPage=_page_footer(doc), onLaterPages=_page_footer(doc))
@@ -202,7 +268,7 @@ def render_document(doc: DocumentContent) -> bytes:
 
 
 @cache
-def _register_fonts() -> None:
+def register_fonts() -> None:
     # TTF fonts are always embedded (subset) by reportlab, unlike the 14 standard PDF fonts; Vera
     # ships inside the reportlab package, so no system font is needed.
     font_dir = Path(reportlab.__file__).parent / "fonts"
@@ -213,10 +279,17 @@ def _register_fonts() -> None:
     )
 
 
-def _p(text: str, style: str) -> Paragraph:
+def prose_paragraph(markup: str) -> Paragraph:
+    """A body paragraph from trusted markup; raises ValueError if reportlab cannot parse it."""
+    return Paragraph(markup, _STYLES["prose"])
+
+
+def _p(text: str, style: str | ParagraphStyle) -> Paragraph:
     # Every value is plain text from the registry; escape it so "&" or "<" can't break markup.
     # Newlines are kept as line breaks.
-    return Paragraph(escape(text).replace("\n", "<br/>"), _STYLES[style])
+    if isinstance(style, str):
+        style = _STYLES[style]
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
 def _header(doc: DocumentContent, width: float) -> list[Flowable]:
@@ -229,26 +302,37 @@ def _header(doc: DocumentContent, width: float) -> list[Flowable]:
     ]
 
 
-def _title(doc: DocumentContent) -> list[Flowable]:
+def _title(doc: DocumentContent, width: float) -> list[Flowable]:
+    # A long title ("SURAT KETERANGAN PINDAH WARGA NEGARA INDONESIA") shrinks to stay on one
+    # line where it can, rather than leaving a single word on a second line.
+    style = _STYLES["title"]
+    natural = stringWidth(doc.title, style.fontName, style.fontSize)
+    if natural > width:
+        size = max(TITLE_MIN_SIZE, style.fontSize * width / natural * 0.98)
+        style = ParagraphStyle("title_fit", parent=style, fontSize=size, leading=size * 1.25)
     return [
-        _p(doc.title, "title"),
+        _p(doc.title, style),
         _p(f"No. {doc.document_number}", "number"),
         Spacer(1, 5 * mm),
     ]
 
 
 def _fields(doc: DocumentContent, width: float) -> list[Flowable]:
-    """Head data as label : value rows; in landscape split into two side-by-side halves."""
-    if not doc.fields:
+    return _field_rows(doc.fields, width, doc.landscape)
+
+
+def _field_rows(rows: list[tuple[str, str]], width: float, landscape: bool) -> list[Flowable]:
+    """Label : value rows; in landscape split into two side-by-side halves."""
+    if not rows:
         return []
-    two_halves = bool(doc.members) and len(doc.fields) > 3
+    two_halves = landscape and len(rows) > 3
     if not two_halves:
-        return [_field_table(doc.fields, width), Spacer(1, 4 * mm)]
-    middle = (len(doc.fields) + 1) // 2
+        return [_field_table(rows, width), Spacer(1, 4 * mm)]
+    middle = (len(rows) + 1) // 2
     gap = 8 * mm
     half = (width - gap) / 2
     pair = Table(
-        [[_field_table(doc.fields[:middle], half), "", _field_table(doc.fields[middle:], half)]],
+        [[_field_table(rows[:middle], half), "", _field_table(rows[middle:], half)]],
         colWidths=[half, gap, half],
     )
     pair.setStyle(_no_padding())
@@ -285,11 +369,34 @@ def member_columns(doc: DocumentContent) -> tuple[str, ...]:
 def _members(doc: DocumentContent, width: float) -> list[Flowable]:
     if not doc.members:
         return []
-    columns = member_columns(doc)
-    header = [_p(_HEADER_LABELS.get(c, c), "cell_head") for c in columns]
-    rows = [_member_row(member, i, columns) for i, member in enumerate(doc.members, start=1)]
-    weights = [_COLUMN_WEIGHTS.get(c, _DEFAULT_COLUMN_WEIGHT) for c in columns]
+    return _table(TableSection(columns=member_columns(doc), rows=doc.members), width)
+
+
+def _body(doc: DocumentContent, width: float) -> list[Flowable]:
+    story: list[Flowable] = []
+    for section in doc.body:
+        if isinstance(section, FieldRows):
+            story += _field_rows(section.rows, width, doc.landscape)
+        elif isinstance(section, Prose):
+            story.append(prose_paragraph(section.markup))
+        else:
+            story += _table(section, width)
+    return story
+
+
+def _table(section: TableSection, width: float) -> list[Flowable]:
+    columns = section.columns
+    large = len(columns) <= MAX_LARGE_TYPE_COLUMNS
+    head_style, cell_style = ("cell_head_large", "cell_large") if large else ("cell_head", "cell")
+    header = [_p(_HEADER_LABELS.get(c, c), head_style) for c in columns]
+    weights = [
+        section.weights.get(c) or _COLUMN_WEIGHTS.get(c, _DEFAULT_COLUMN_WEIGHT) for c in columns
+    ]
     col_widths = [width * w / sum(weights) for w in weights]
+    rows = [
+        _member_row(row, i, columns, cell_style, col_widths)
+        for i, row in enumerate(section.rows, start=1)
+    ]
     table = Table([header, *rows], colWidths=col_widths, repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -298,20 +405,44 @@ def _members(doc: DocumentContent, width: float) -> list[Flowable]:
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
                 ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
                 ("VALIGN", (0, 1), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 2),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                ("LEFTPADDING", (0, 0), (-1, -1), _CELL_PADDING),
+                ("RIGHTPADDING", (0, 0), (-1, -1), _CELL_PADDING),
                 ("TOPPADDING", (0, 0), (-1, -1), 2),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
             ]
         )
     )
-    return [table]
+    heading = [_p(section.heading, "section")] if section.heading else []
+    return [*heading, table, Spacer(1, 4 * mm)]
 
 
-def _member_row(member: dict[str, str], index: int, columns: tuple[str, ...]) -> list[Flowable]:
+def _member_row(
+    member: dict[str, str],
+    index: int,
+    columns: tuple[str, ...],
+    style: str,
+    col_widths: list[float],
+) -> list[Flowable]:
     # "No" is numbered automatically unless the caller supplies it; missing values print empty.
     values = {"No": str(index), **member}
-    return [_p(values.get(column, ""), "cell") for column in columns]
+    return [
+        _cell(values.get(column, ""), style, col_width - 2 * _CELL_PADDING)
+        for column, col_width in zip(columns, col_widths, strict=True)
+    ]
+
+
+def _cell(text: str, style_name: str, available: float) -> Paragraph:
+    """A table cell whose type shrinks until its longest word fits the column.
+
+    reportlab breaks lines only at spaces and would otherwise split a long word anywhere
+    ("PELAJAR/MAHASISW" + "A").
+    """
+    style = _STYLES[style_name]
+    longest = max((stringWidth(w, style.fontName, style.fontSize) for w in text.split()), default=0)
+    if longest <= available:
+        return _p(text, style)
+    size = max(CELL_MIN_SIZE, style.fontSize * available / longest)
+    return _p(text, ParagraphStyle(f"{style.name}_fit", parent=style, fontSize=size))
 
 
 def _signature_block(doc: DocumentContent, width: float) -> Flowable:
@@ -324,7 +455,7 @@ def _signature_block(doc: DocumentContent, width: float) -> Flowable:
         Spacer(1, 3 * mm),
         _p(SIGNATURE_NOTE, "note"),
     ]
-    text_width = min(width - QR_SIZE - 10 * mm, 140 * mm)
+    text_width = min(width - QR_SIZE - 5 * mm, 140 * mm)
     gap = width - text_width - QR_SIZE
     block = Table(
         [[text, "", qr_drawing(doc.verify_url)]],

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from services.printing import issuance
 from services.printing.documents.devca import SigningFiles, ensure_dev_pki
 from services.printing.documents.render import DocumentContent
 from services.printing.documents.signing import PdfSigner
 
-from .samples import make_kk
+from .samples import PUBLIC_BASE_URL, SIGNER_NAME, SIGNER_TITLE, make_kk
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +25,16 @@ def pdf_signer(dev_pki: SigningFiles) -> PdfSigner:
 @pytest.fixture
 def kk() -> DocumentContent:
     return make_kk()
+
+
+@pytest.fixture(scope="session")
+def issuer(pdf_signer: PdfSigner) -> issuance.Issuer:
+    # Rendering and signing only: nothing here touches object storage.
+    return issuance.Issuer(
+        signer=pdf_signer,
+        signer_name=SIGNER_NAME,
+        signer_title=SIGNER_TITLE,
+        public_base_url=PUBLIC_BASE_URL,
+        store=None,  # type: ignore[arg-type]
+        bucket="unused",
+    )

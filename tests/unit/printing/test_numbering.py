@@ -13,7 +13,7 @@ def test_kk_number_format() -> None:
 
 def test_accepts_code_without_dots_and_uses_the_issue_year() -> None:
     assert (
-        document_number("AKTA_LAHIR", "3211", date(2027, 1, 1), 1) == "3211-AKTA_LAHIR-2027-000001"
+        document_number("AKTA_LAHIR", "3211", date(2027, 1, 1), 1) == "3211-LT-2027-000001"
     )
 
 
