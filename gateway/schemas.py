@@ -63,3 +63,76 @@ class UpdateApplicationIn(StrictSchema):
 
 class CancelIn(StrictSchema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+# --- in-person appointments and complaints (intake checks the rules; these check the shape) ---
+
+
+class BookAppointmentIn(StrictSchema):
+    step = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    slot_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class RescheduleAppointmentIn(StrictSchema):
+    slot_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class LocationUpdateIn(StrictSchema):
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    kind = fields.String(validate=validate.Length(min=1, max=20))
+    kecamatan_code = fields.String(allow_none=True, validate=validate.Length(max=13))
+    address = fields.String(validate=validate.Length(min=1, max=300))
+    steps = fields.List(fields.String(validate=validate.Length(max=40)),
+                        validate=validate.Length(max=10))
+    active = fields.Boolean()
+
+
+class LocationIn(LocationUpdateIn):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    address = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    steps = fields.List(fields.String(validate=validate.Length(max=40)), required=True,
+                        validate=validate.Length(max=10))
+
+
+# "from" is a Python keyword, hence from_dict.
+SlotsIn = StrictSchema.from_dict(
+    {
+        "from": fields.String(required=True, validate=validate.Length(max=10)),
+        "to": fields.String(required=True, validate=validate.Length(max=10)),
+        "windows": fields.List(fields.String(validate=validate.Length(max=11)), required=True,
+                               validate=validate.Length(min=1, max=24)),
+        "capacity": fields.Integer(required=True, strict=True),
+        "include_weekends": fields.Boolean(load_default=False),
+        "include_holidays": fields.Boolean(load_default=False),
+    },
+    name="SlotsIn",
+)
+
+
+class SlotCapacityIn(StrictSchema):
+    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=500))
+
+
+class AttendanceIn(StrictSchema):
+    attended = fields.Boolean(required=True)
+
+
+class ComplaintIn(StrictSchema):
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    category = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    message = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    application_tracking_code = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=16)
+    )
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    email = fields.Email(required=True)
+    phone = fields.String(
+        load_default=None, allow_none=True,
+        validate=validate.Regexp(r"^(\+62|0)8\d{7,12}$", error="Nomor ponsel tidak valid."),
+    )
+
+
+class ComplaintAnswerIn(StrictSchema):
+    answer = fields.String(required=True, validate=validate.Length(min=1, max=4000))

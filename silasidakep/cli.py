@@ -71,6 +71,73 @@ def _dead_letters(args: argparse.Namespace) -> int:
     return 0
 
 
+def _intake_write(args: argparse.Namespace, action) -> int:
+    """Run ``action(session)`` in one transaction on intake's tables; print domain errors."""
+    from sqlalchemy.orm import Session
+
+    from silasidakep.db import make_engine
+
+    engine = make_engine(args.database_url or load_settings().database_url, pool_size=1)
+    try:
+        with Session(engine) as session, session.begin():
+            print(action(session))
+    except DomainError as exc:
+        print(f"error: {exc.message} {exc.fields or ''}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _locations_add(args: argparse.Namespace) -> int:
+    from services.intake import appointments
+    from silasidakep.errors import Conflict
+
+    payload = {
+        "code": args.code, "name": args.name, "kind": args.kind,
+        "kecamatan_code": args.kecamatan, "address": args.address, "steps": args.step,
+    }
+
+    def add(session) -> str:
+        try:
+            location = appointments.create_location(session, payload)
+        except Conflict as exc:
+            if exc.code != "LOCATION_EXISTS" or not args.exists_ok:
+                raise
+            return f"location {args.code} exists; left as it is"
+        return f"location {location['code']} created ({location['name']})"
+
+    return _intake_write(args, add)
+
+
+def _slots_add(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from services.intake import appointments
+
+    today = appointments.today_wib(appointments.now_utc())
+    start = appointments.parse_date(args.date_from, "from") if args.date_from else today
+    if args.date_to:
+        end = appointments.parse_date(args.date_to, "to")
+    elif args.days:
+        end = start + timedelta(days=args.days - 1)
+    else:
+        print("give --to DATE or --days N", file=sys.stderr)
+        return 2
+    payload = {
+        "from": start.isoformat(), "to": end.isoformat(), "windows": args.window,
+        "capacity": args.capacity, "include_weekends": args.include_weekends,
+        "include_holidays": args.include_holidays,
+    }
+
+    def add(session) -> str:
+        result = appointments.create_slots(session, args.code, payload)
+        return (f"{result['location_code']}: {result['created']} slot(s) created,"
+                f" {result['existing']} existed already")
+
+    return _intake_write(args, add)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="silasidakep", description=__doc__)
     parser.add_argument("--database-url", help="defaults to $DATABASE_URL")
@@ -103,6 +170,36 @@ def build_parser() -> argparse.ArgumentParser:
     dev_ca = commands.add_parser("dev-ca", help="create the development signing CA if missing")
     dev_ca.add_argument("directory", nargs="?", default="var/pki")
     dev_ca.set_defaults(run=_dev_ca)
+
+    locations = commands.add_parser("locations", help="service locations for in-person steps")
+    location_commands = locations.add_subparsers(dest="locations_command", required=True)
+    add_location = location_commands.add_parser("add", help="add a location")
+    add_location.add_argument("code", help="e.g. DINAS, MPP-SUMEDANG, KEC-321106")
+    add_location.add_argument("--name", required=True)
+    add_location.add_argument("--kind", required=True, choices=("DINAS", "MPP", "KECAMATAN"))
+    add_location.add_argument("--kecamatan", help="Kemendagri code, e.g. 32.11.06")
+    add_location.add_argument("--address", required=True)
+    add_location.add_argument("--step", action="append", required=True,
+                              help="presence step served here; repeat (BIOMETRICS, COLLECTION)")
+    add_location.add_argument("--exists-ok", action="store_true",
+                              help="succeed without changes when the code exists")
+    add_location.set_defaults(run=_locations_add)
+
+    slots = commands.add_parser("slots", help="appointment slots")
+    slot_commands = slots.add_subparsers(dest="slots_command", required=True)
+    add_slots = slot_commands.add_parser(
+        "add", help="create slots for every working day of a range × each window (idempotent)"
+    )
+    add_slots.add_argument("code", help="location code")
+    add_slots.add_argument("--from", dest="date_from", help="YYYY-MM-DD (default: today, WIB)")
+    add_slots.add_argument("--to", dest="date_to", help="YYYY-MM-DD, inclusive")
+    add_slots.add_argument("--days", type=int, help="instead of --to: this many days")
+    add_slots.add_argument("--window", action="append", required=True,
+                           help="HH:MM-HH:MM in WIB; repeat for several")
+    add_slots.add_argument("--capacity", type=int, required=True)
+    add_slots.add_argument("--include-weekends", action="store_true")
+    add_slots.add_argument("--include-holidays", action="store_true")
+    add_slots.set_defaults(run=_slots_add)
     return parser
 
 

@@ -120,7 +120,8 @@ def _get(session: Session, application_id: str | uuid.UUID, lock: bool) -> Appli
         raise NotFound("Permohonan tidak ditemukan.", code="APPLICATION_NOT_FOUND") from None
     query = select(Application).where(Application.id == key)
     if lock:
-        query = query.with_for_update()
+        # populate_existing: the row may already be in the session from an unlocked read.
+        query = query.with_for_update().execution_options(populate_existing=True)
     app = session.scalars(query).one_or_none()
     if app is None:
         raise NotFound("Permohonan tidak ditemukan.", code="APPLICATION_NOT_FOUND")
@@ -331,10 +332,17 @@ def cancel(
         session, "application.cancelled",
         {"application_id": app.id, "round": app.round, "cancelled_at": at},
     )
+    _release_appointments(session, outbox, app.id, at)
+    return {"status": app.status, "tracking_code": app.tracking_code}
+
+
+def _release_appointments(
+    session: Session, outbox: Outbox, application_id: uuid.UUID, at: datetime
+) -> None:
+    """A cancelled or rejected application gives its booked slots back to other citizens."""
     from services.intake import appointments  # booking depends on applications, not vice versa
 
-    appointments.cancel_for_application(session, outbox, app.id, at)
-    return {"status": app.status, "tracking_code": app.tracking_code}
+    appointments.cancel_for_application(session, outbox, application_id, at)
 
 
 def snapshot(app: Application) -> dict[str, Any]:
@@ -562,6 +570,8 @@ def apply_decision(session: Session, outbox: Outbox, data: dict[str, Any]) -> No
     )
     if target == Status.APPROVED:
         _approve(session, outbox, app, at)
+    elif target == Status.REJECTED:
+        _release_appointments(session, outbox, app.id, at)
 
 
 def _approve(session: Session, outbox: Outbox, app: Application, at: datetime) -> None:
@@ -646,7 +656,9 @@ def backlog(session: Session) -> list[dict[str, Any]]:
             "name": service.name,
             "waiting": sum(counts.get((code, s), 0) for s in WAITING),
             "in_progress": sum(counts.get((code, s), 0) for s in IN_PROGRESS),
-            "expected_wait_hours": round(medians[code], 1) if medians.get(code) else None,
+            "expected_wait_hours": (
+                round(float(medians[code]), 1) if medians.get(code) is not None else None
+            ),
             "target_working_days": service.target_working_days,
         }
         for code, service in load_catalogue().items()

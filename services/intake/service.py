@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
 from nameko.rpc import rpc
+from nameko.timer import timer
 from sqlalchemy.orm import Session
 
-from services.intake import applications
+from services.intake import applications, appointments, complaints
 from services.intake.models import metadata
+from silasidakep.auth import StaffPrincipal, authenticate
+from silasidakep.config import load_settings
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
 from silasidakep.errors import DomainError
 from silasidakep.messaging import on_event
 from silasidakep.ops import ServiceOps, check_broker
+
+log = logging.getLogger(__name__)
+
+# How often the reminder sweep looks for tomorrow's appointments.
+REMINDER_INTERVAL_SECONDS = float(os.environ.get("REMINDER_INTERVAL_SECONDS", "300"))
+# Who may do what with appointments and complaints (checked here, not only at the gateway).
+LOCATION_ADMINS = ("admin",)
+COUNTER_STAFF = ("verifier", "supervisor", "kecamatan_operator")
+COMPLAINT_HANDLERS = ("supervisor", "verifier")
 
 
 class IntakeService(ServiceOps):
@@ -82,6 +96,134 @@ class IntakeService(ServiceOps):
                     # Commit the failed-attempt counter, then fail the call.
                     refusal = exc
             raise refusal
+
+    # --- in-person appointments: citizens ----------------------------------------------------
+
+    @rpc
+    def list_locations(self, kecamatan_code: str | None = None, step: str | None = None) -> list:
+        with self.store.session() as session:
+            return appointments.list_locations(session, kecamatan_code, step)
+
+    @rpc
+    def list_slots(self, location_code: str, date_from: str | None = None,
+                   date_to: str | None = None) -> dict[str, Any]:
+        with self.store.session() as session:
+            return appointments.list_slots(session, location_code, date_from, date_to)
+
+    @rpc
+    def list_appointments(self, application_id: str, token: str) -> dict[str, Any]:
+        with self.store.session() as session:
+            return appointments.list_for_application(session, application_id, token)
+
+    @rpc
+    def book_appointment(self, application_id: str, token: str, step: str,
+                         slot_id: int) -> dict[str, Any]:
+        outbox = self.store.outbox
+        return self._write(
+            lambda s: appointments.book(s, outbox, application_id, token, step, slot_id)
+        )
+
+    @rpc
+    def reschedule_appointment(self, application_id: str, token: str, appointment_id: str,
+                               slot_id: int) -> dict[str, Any]:
+        outbox = self.store.outbox
+        return self._write(lambda s: appointments.reschedule(
+            s, outbox, application_id, token, appointment_id, slot_id
+        ))
+
+    @rpc
+    def cancel_appointment(self, application_id: str, token: str,
+                           appointment_id: str) -> dict[str, Any]:
+        outbox = self.store.outbox
+        return self._write(
+            lambda s: appointments.cancel(s, outbox, application_id, token, appointment_id)
+        )
+
+    # --- in-person appointments: staff --------------------------------------------------------
+
+    def _staff(self, token: str | None, *roles: str) -> StaffPrincipal:
+        principal = authenticate(token, load_settings().jwt_secret)
+        principal.require(*roles)
+        return principal
+
+    @rpc
+    def staff_create_location(self, token: str, payload: dict[str, Any]) -> dict[str, Any]:
+        self._staff(token, *LOCATION_ADMINS)
+        return self._write(lambda s: appointments.create_location(s, payload))
+
+    @rpc
+    def staff_update_location(self, token: str, code: str, changes: dict) -> dict[str, Any]:
+        self._staff(token, *LOCATION_ADMINS)
+        return self._write(lambda s: appointments.update_location(s, code, changes))
+
+    @rpc
+    def staff_create_slots(self, token: str, code: str, payload: dict) -> dict[str, Any]:
+        self._staff(token, *LOCATION_ADMINS)
+        return self._write(lambda s: appointments.create_slots(s, code, payload))
+
+    @rpc
+    def staff_set_slot_capacity(self, token: str, slot_id: int, capacity: int) -> dict:
+        self._staff(token, *LOCATION_ADMINS)
+        return self._write(lambda s: appointments.set_capacity(s, slot_id, capacity))
+
+    @rpc
+    def staff_location_appointments(self, token: str, code: str, day: str | None) -> dict:
+        principal = self._staff(token, *COUNTER_STAFF)
+        log.info("%s listed appointments of %s on %s", principal.username, code, day)
+        with self.store.session() as session:
+            return appointments.location_day(session, code, day)
+
+    @rpc
+    def staff_mark_attendance(self, token: str, appointment_id: str, attended: bool) -> dict:
+        principal = self._staff(token, *COUNTER_STAFF)
+        outbox = self.store.outbox
+        return self._write(lambda s: appointments.mark_attendance(
+            s, outbox, appointment_id, attended, principal.username
+        ))
+
+    @timer(interval=REMINDER_INTERVAL_SECONDS, eager=True)
+    def send_appointment_reminders(self) -> int:
+        """Reminders for tomorrow's appointments, in batches, each batch one transaction."""
+        outbox = self.store.outbox
+        total = 0
+        while True:
+            sent = self._write(lambda s: appointments.send_reminders(s, outbox))
+            total += sent
+            if sent < appointments.REMINDER_BATCH:
+                break
+        if total:
+            log.info("queued %d appointment reminder(s)", total)
+        return total
+
+    # --- complaints and feedback -------------------------------------------------------------
+
+    @rpc
+    def complaint_categories(self) -> dict[str, Any]:
+        return complaints.categories()
+
+    @rpc
+    def file_complaint(self, payload: dict[str, Any]) -> dict[str, Any]:
+        outbox = self.store.outbox
+        return self._write(lambda s: complaints.file_complaint(s, outbox, payload))
+
+    @rpc
+    def get_complaint(self, tracking_code: str, token: str) -> dict[str, Any]:
+        with self.store.session() as session:
+            return complaints.view(session, tracking_code, token)
+
+    @rpc
+    def staff_list_complaints(self, token: str, status: str | None = None) -> dict[str, Any]:
+        self._staff(token, *COMPLAINT_HANDLERS)
+        with self.store.session() as session:
+            return complaints.list_for_staff(session, status)
+
+    @rpc
+    def staff_answer_complaint(self, token: str, tracking_code: str, answer: str) -> dict:
+        principal = self._staff(token, *COMPLAINT_HANDLERS)
+        outbox = self.store.outbox
+        return self._write(lambda s: complaints.answer(
+            s, outbox, tracking_code, answer, principal.username
+        ))
 
     def _follow(self, envelope: dict, event_type: str, handler: str, apply: Callable) -> None:
         event_id, data = parse_envelope(envelope, event_type)

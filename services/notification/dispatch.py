@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -79,3 +79,44 @@ def status_email(event: dict[str, Any], public_base_url: str) -> RenderedEmail:
 
 def pin_email(event: dict[str, Any]) -> RenderedEmail:
     return render_email("download_pin", event=event)
+
+
+# --- in-person appointments and complaints -------------------------------------------------------
+
+DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+MONTHS = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+    "Oktober", "November", "Desember",
+)
+APPOINTMENT_TEMPLATES = ("booked", "rescheduled", "cancelled", "reminder_due")
+COMPLAINT_TEMPLATES = ("filed", "answered")
+
+
+def tanggal(day: date) -> str:
+    """``Senin, 30 November 2026``."""
+    return f"{DAYS[day.weekday()]}, {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def appointment_when(event: dict[str, Any]) -> str:
+    start, end = event["start_time"], event["end_time"]
+    return f"{tanggal(event['slot_date'])}, pukul {start:%H.%M}–{end:%H.%M} WIB"
+
+
+def appointment_email(kind: str, event: dict[str, Any], public_base_url: str) -> RenderedEmail:
+    if kind not in APPOINTMENT_TEMPLATES:
+        raise ValueError(f"unknown appointment email {kind}")
+    base = f"{public_base_url}/api/v1/applications/{event['application_id']}"
+    return render_email(
+        f"appointment_{kind}", event=event, when=appointment_when(event),
+        appointments_url=f"{base}/appointments",
+    )
+
+
+def complaint_email(kind: str, event: dict[str, Any], public_base_url: str) -> RenderedEmail:
+    if kind not in COMPLAINT_TEMPLATES:
+        raise ValueError(f"unknown complaint email {kind}")
+    noun = "Pengaduan" if event["kind"] == "COMPLAINT" else "Saran"
+    return render_email(
+        f"complaint_{kind}", event=event, noun=noun,
+        complaint_url=f"{public_base_url}/api/v1/complaints/{event['tracking_code']}",
+    )

@@ -55,3 +55,49 @@ class NotificationService(ServiceOps):
             self.store.sessions, self.smtp, event_id, "download_pin",
             event["application_id"], event["recipient"]["email"], dispatch.pin_email(event),
         )
+
+    # --- in-person appointments ----------------------------------------------------------------
+
+    def _appointment(self, envelope: dict, kind: str) -> None:
+        event_id, event = parse_envelope(envelope, f"appointment.{kind}")
+        email = dispatch.appointment_email(kind, event, self.public_base_url)
+        dispatch.deliver_email(
+            self.store.sessions, self.smtp, event_id, f"appointment_{kind}",
+            event["application_id"], event["recipient"]["email"], email,
+        )
+
+    @on_event("appointment.booked")
+    def on_appointment_booked(self, envelope: dict) -> None:
+        self._appointment(envelope, "booked")
+
+    @on_event("appointment.rescheduled")
+    def on_appointment_rescheduled(self, envelope: dict) -> None:
+        self._appointment(envelope, "rescheduled")
+
+    @on_event("appointment.cancelled")
+    def on_appointment_cancelled(self, envelope: dict) -> None:
+        self._appointment(envelope, "cancelled")
+
+    @on_event("appointment.reminder_due")
+    def on_appointment_reminder_due(self, envelope: dict) -> None:
+        self._appointment(envelope, "reminder_due")
+
+    # --- complaints and feedback ---------------------------------------------------------------
+
+    def _complaint(self, envelope: dict, kind: str) -> None:
+        event_id, event = parse_envelope(envelope, f"complaint.{kind}")
+        email = dispatch.complaint_email(kind, event, self.public_base_url)
+        # messages.application_id is NOT NULL and a complaint has no application: the
+        # complaint's own id goes there (a complaint and an application never share an id).
+        dispatch.deliver_email(
+            self.store.sessions, self.smtp, event_id, f"complaint_{kind}",
+            event["complaint_id"], event["recipient"]["email"], email,
+        )
+
+    @on_event("complaint.filed")
+    def on_complaint_filed(self, envelope: dict) -> None:
+        self._complaint(envelope, "filed")
+
+    @on_event("complaint.answered")
+    def on_complaint_answered(self, envelope: dict) -> None:
+        self._complaint(envelope, "answered")

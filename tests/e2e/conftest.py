@@ -24,3 +24,17 @@ def system() -> Iterator[System]:
 def verifier(system: System) -> str:
     password = system.add_staff("verifikator.satu", "verifier")
     return system.staff_token("verifikator.satu", password)
+
+
+@pytest.fixture(scope="session")
+def admin(system: System) -> str:
+    """Manages service locations and appointment slots."""
+    password = system.add_staff("admin.satu", "admin")
+    return system.staff_token("admin.satu", password)
+
+
+@pytest.fixture(scope="session")
+def supervisor(system: System) -> str:
+    """Answers complaints; may also record attendance at the counter."""
+    password = system.add_staff("supervisor.satu", "supervisor")
+    return system.staff_token("supervisor.satu", password)

@@ -75,6 +75,7 @@ def boot(artifacts: Path, extra_env: dict[str, str] | None = None) -> System:
         "MAIL_FROM": "Disdukcapil Sumedang <no-reply@silasidakep.test>",
         "DEV_PKI_DIR": str(artifacts / "pki"),
         "EVENT_RETRY_DELAYS_MS": "200,500,1000",
+        "REMINDER_INTERVAL_SECONDS": "1",  # appointment reminders go out within a second
         "RPC_TIMEOUT_SECONDS": "5",
         **(extra_env or {}),
     }

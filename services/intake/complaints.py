@@ -1,0 +1,205 @@
+"""Complaints and feedback (pengaduan dan saran): a citizen files one, follows it with a tracking
+code and its own access token, and staff answer it. Every filing and answer reaches the citizen
+by email through ``complaint.filed`` / ``complaint.answered``.
+
+Plain functions over a SQLAlchemy session and the outbox; ``service.py`` checks staff roles.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import uuid
+from datetime import datetime
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.intake.applications import TRACKING_ALPHABET, hash_token, now_utc
+from services.intake.models import Application, Complaint
+from silasidakep.db import Outbox
+from silasidakep.errors import Conflict, Forbidden, NotFound, ValidationFailed, in_indonesian
+
+OPEN, ANSWERED, CLOSED = "OPEN", "ANSWERED", "CLOSED"
+STATUSES = (OPEN, ANSWERED, CLOSED)
+KINDS = {"COMPLAINT": "Pengaduan", "FEEDBACK": "Saran dan masukan"}
+CATEGORIES = {
+    "LAYANAN_LAMBAT": "Layanan lambat",
+    "PETUGAS": "Sikap atau pelayanan petugas",
+    "APLIKASI_BERMASALAH": "Aplikasi bermasalah",
+    "JADWAL_KEDATANGAN": "Jadwal kedatangan (perekaman, pengambilan)",
+    "DOKUMEN_SALAH": "Kesalahan data pada dokumen",
+    "SARAN": "Saran",
+    "LAINNYA": "Lainnya",
+}
+MAX_MESSAGE = 2000
+MAX_ANSWER = 4000
+STAFF_PAGE = 100
+
+
+def new_tracking_code() -> str:
+    return "ADU-" + "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
+
+
+def categories() -> dict[str, Any]:
+    return {
+        "kinds": [{"code": c, "label": label} for c, label in KINDS.items()],
+        "categories": [{"code": c, "label": label} for c, label in CATEGORIES.items()],
+    }
+
+
+class ComplaintIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    kind = fields.String(required=True, validate=validate.OneOf(tuple(KINDS)))
+    category = fields.String(required=True, validate=validate.OneOf(tuple(CATEGORIES)))
+    message = fields.String(required=True, validate=validate.Length(min=10, max=MAX_MESSAGE))
+    application_tracking_code = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=16)
+    )
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    phone = fields.String(
+        load_default=None, allow_none=True,
+        validate=validate.Regexp(r"^(\+62|0)8\d{7,12}$", error="Nomor ponsel tidak valid."),
+    )
+
+
+def _event(complaint: Complaint, at: datetime) -> dict[str, Any]:
+    return {
+        "complaint_id": complaint.id,
+        "tracking_code": complaint.tracking_code,
+        "kind": complaint.kind,
+        "category": complaint.category,
+        "application_tracking_code": complaint.application_tracking_code,
+        "status": complaint.status,
+        "answer": complaint.answer,
+        "at": at,
+        "recipient": {
+            "name": complaint.name, "email": complaint.email, "phone": complaint.phone,
+            "nik_masked": None,
+        },
+    }
+
+
+def _view(complaint: Complaint) -> dict[str, Any]:
+    return {
+        "tracking_code": complaint.tracking_code,
+        "kind": complaint.kind,
+        "kind_label": KINDS.get(complaint.kind, complaint.kind),
+        "category": complaint.category,
+        "category_label": CATEGORIES.get(complaint.category, complaint.category),
+        "message": complaint.message,
+        "application_tracking_code": complaint.application_tracking_code,
+        "status": complaint.status,
+        "answer": complaint.answer,
+        "answered_at": complaint.answered_at.isoformat() if complaint.answered_at else None,
+        "created_at": complaint.created_at.isoformat(),
+    }
+
+
+def staff_view(complaint: Complaint) -> dict[str, Any]:
+    return {
+        **_view(complaint),
+        "id": str(complaint.id),
+        "name": complaint.name,
+        "email": complaint.email,
+        "phone": complaint.phone,
+        "answered_by": complaint.answered_by,
+    }
+
+
+def file_complaint(
+    session: Session, outbox: Outbox, payload: dict[str, Any], now: datetime | None = None
+) -> dict[str, Any]:
+    try:
+        values = ComplaintIn().load(payload or {})
+    except ValidationError as exc:
+        raise ValidationFailed(fields=in_indonesian(exc.messages)) from None
+    values["message"] = values["message"].strip()
+    if len(values["message"]) < 10:
+        raise ValidationFailed(fields={"message": ["Tuliskan paling sedikit 10 karakter."]})
+    reference = (values.get("application_tracking_code") or "").strip().upper() or None
+    if reference is not None and session.scalar(
+        select(Application.id).where(Application.tracking_code == reference)
+    ) is None:
+        raise ValidationFailed(
+            fields={"application_tracking_code": ["Nomor permohonan tidak ditemukan."]},
+            code="APPLICATION_NOT_FOUND",
+        )
+    now = now or now_utc()
+    token = secrets.token_urlsafe(32)
+    complaint = Complaint(
+        id=uuid.uuid4(), tracking_code=new_tracking_code(), kind=values["kind"],
+        category=values["category"], message=values["message"],
+        application_tracking_code=reference, name=values["name"].strip(),
+        email=values["email"], phone=values.get("phone"), access_token_hash=hash_token(token),
+        status=OPEN, created_at=now,
+    )
+    session.add(complaint)
+    session.flush()
+    outbox.add(session, "complaint.filed", _event(complaint, now))
+    return {
+        "id": str(complaint.id),
+        "tracking_code": complaint.tracking_code,
+        "status": complaint.status,
+        "access_token": token,
+    }
+
+
+def _by_tracking_code(session: Session, tracking_code: str, lock: bool = False) -> Complaint:
+    query = select(Complaint).where(Complaint.tracking_code == str(tracking_code).upper())
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    complaint = session.scalars(query).one_or_none()
+    if complaint is None:
+        raise NotFound("Pengaduan tidak ditemukan.", code="COMPLAINT_NOT_FOUND")
+    return complaint
+
+
+def view(session: Session, tracking_code: str, token: str | None) -> dict[str, Any]:
+    complaint = _by_tracking_code(session, tracking_code)
+    if not token or not hmac.compare_digest(complaint.access_token_hash, hash_token(token)):
+        raise Forbidden("Token akses tidak berlaku untuk pengaduan ini.", code="INVALID_TOKEN")
+    return _view(complaint)
+
+
+def list_for_staff(
+    session: Session, status: str | None = None, limit: int = STAFF_PAGE, offset: int = 0
+) -> dict[str, Any]:
+    """Open ones oldest first (the backlog); otherwise newest first."""
+    query = select(Complaint)
+    if status:
+        if status not in STATUSES:
+            raise ValidationFailed(fields={"status": ["Pilih OPEN, ANSWERED, atau CLOSED."]})
+        query = query.where(Complaint.status == status)
+    oldest_first = status == OPEN
+    query = query.order_by(
+        Complaint.created_at.asc() if oldest_first else Complaint.created_at.desc()
+    )
+    limit = max(1, min(int(limit), STAFF_PAGE))
+    rows = session.scalars(query.limit(limit).offset(max(0, int(offset)))).all()
+    return {"complaints": [staff_view(c) for c in rows], "limit": limit, "offset": offset}
+
+
+def answer(
+    session: Session, outbox: Outbox, tracking_code: str, text: str, staff_username: str,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    text = (text or "").strip()
+    if not text or len(text) > MAX_ANSWER:
+        raise ValidationFailed(fields={"answer": [f"Isi jawaban 1–{MAX_ANSWER} karakter."]})
+    complaint = _by_tracking_code(session, tracking_code, lock=True)
+    if complaint.status != OPEN:
+        raise Conflict("Pengaduan ini sudah dijawab atau ditutup.", code="ALREADY_ANSWERED")
+    now = now or now_utc()
+    complaint.status = ANSWERED
+    complaint.answer = text
+    complaint.answered_by = staff_username
+    complaint.answered_at = now
+    session.flush()
+    outbox.add(session, "complaint.answered", _event(complaint, now))
+    return staff_view(complaint)

@@ -1,0 +1,139 @@
+"""Complaints and feedback on real PostgreSQL: filing, the citizen's view, staff answers, events."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from services.intake import applications, complaints
+from services.intake.models import Complaint, metadata
+from silasidakep.contracts import parse_envelope
+from silasidakep.db import Outbox, make_engine
+from silasidakep.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from tests.support.forms import adult, application_payload
+from tests.support.identities import make_person
+
+OUTBOX = metadata.tables["intake.outbox"]
+
+
+@pytest.fixture
+def sessions(database_url: str):
+    engine = make_engine(database_url)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    yield factory
+    with factory() as session, session.begin():  # leave the shared outbox empty
+        session.execute(OUTBOX.delete())
+    engine.dispose()
+
+
+@pytest.fixture
+def outbox() -> Outbox:
+    return Outbox(OUTBOX, producer="intake")
+
+
+def complaint_events(sessions: sessionmaker, tracking_code: str) -> list[tuple[str, dict]]:
+    with sessions() as session:
+        rows = session.execute(
+            select(OUTBOX.c.envelope).where(OUTBOX.c.event_type.like("complaint.%"))
+            .order_by(OUTBOX.c.created_at)
+        ).all()
+    found = []
+    for (envelope,) in rows:
+        _, data = parse_envelope(envelope, envelope["event_type"])
+        if data["tracking_code"] == tracking_code:
+            found.append((envelope["event_type"], data))
+    return found
+
+
+def payload(**changes) -> dict:
+    person = make_person(7)
+    return {
+        "kind": "COMPLAINT", "category": "LAYANAN_LAMBAT",
+        "message": "Permohonan saya belum diverifikasi padahal sudah lewat tiga hari kerja.",
+        "name": person.name, "email": person.email, "phone": person.phone, **changes,
+    }
+
+
+def test_file_view_answer(sessions, outbox) -> None:
+    seed = 90_001
+    with sessions() as s, s.begin():
+        app = applications.create_application(
+            s, outbox, application_payload("KTP_BARU", adult(seed), seed)
+        )
+    with sessions() as s, s.begin():
+        filed = complaints.file_complaint(
+            s, outbox, payload(application_tracking_code=app["tracking_code"].lower())
+        )
+    code, token = filed["tracking_code"], filed["access_token"]
+    assert re.fullmatch(r"ADU-[0-9A-HJKMNP-TV-Z]{8}", code) and filed["status"] == "OPEN"
+    with sessions() as s:
+        stored = s.scalars(select(Complaint).where(Complaint.tracking_code == code)).one()
+        assert token not in stored.access_token_hash  # only the hash is kept
+        seen = complaints.view(s, code, token)
+    assert seen["status"] == "OPEN" and seen["application_tracking_code"] == app["tracking_code"]
+    assert seen["category_label"] == "Layanan lambat" and "email" not in seen
+
+    with pytest.raises(Forbidden), sessions() as s:
+        complaints.view(s, code, "bukan-token")
+    with pytest.raises(NotFound), sessions() as s:
+        complaints.view(s, "ADU-00000000", token)
+
+    with sessions() as s:
+        open_ones = complaints.list_for_staff(s, "OPEN")["complaints"]
+    assert code in {c["tracking_code"] for c in open_ones}
+
+    with sessions() as s, s.begin():
+        answered = complaints.answer(s, outbox, code, "Mohon maaf, permohonan Anda sudah kami"
+                                     " proses hari ini.", "supervisor.uji")
+    assert answered["status"] == "ANSWERED" and answered["answered_by"] == "supervisor.uji"
+    with pytest.raises(Conflict) as again, sessions() as s, s.begin():
+        complaints.answer(s, outbox, code, "Jawaban kedua.", "supervisor.uji")
+    assert again.value.code == "ALREADY_ANSWERED"
+    with sessions() as s:
+        assert complaints.view(s, code, token)["answer"].startswith("Mohon maaf")
+        assert code not in {c["tracking_code"] for c in
+                            complaints.list_for_staff(s, "OPEN")["complaints"]}
+
+    sent = complaint_events(sessions, code)
+    assert [kind for kind, _ in sent] == ["complaint.filed", "complaint.answered"]
+    assert sent[1][1]["answer"].startswith("Mohon maaf")
+    assert sent[0][1]["recipient"]["email"] == payload()["email"]
+    assert sent[0][1]["complaint_id"] == uuid.UUID(filed["id"])
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"kind": "PUJIAN"}, "kind"),
+        ({"category": "CUACA"}, "category"),
+        ({"message": "x" * 2001}, "message"),
+        ({"message": "   pendek   "}, "message"),
+        ({"email": "bukan-email"}, "email"),
+        ({"application_tracking_code": "SLS-ZZZZZZZZ"}, "application_tracking_code"),
+        ({"nik": "3211060101900001"}, "nik"),
+    ],
+)
+def test_refused_complaints_write_nothing(sessions, outbox, changes, field) -> None:
+    with pytest.raises(ValidationFailed) as refused, sessions() as s, s.begin():
+        complaints.file_complaint(s, outbox, payload(**changes))
+    assert field in refused.value.fields
+    with sessions() as s:
+        assert s.execute(select(OUTBOX.c.event_id)
+                         .where(OUTBOX.c.event_type == "complaint.filed")).first() is None
+
+
+def test_feedback_without_an_application(sessions, outbox) -> None:
+    with sessions() as s, s.begin():
+        filed = complaints.file_complaint(
+            s, outbox, payload(kind="FEEDBACK", category="SARAN", phone=None,
+                               message="Mohon tambahkan jadwal perekaman pada hari Sabtu.")
+        )
+    ((kind, event),) = complaint_events(sessions, filed["tracking_code"])
+    assert kind == "complaint.filed" and event["kind"] == "FEEDBACK"
+    assert event["application_tracking_code"] is None
+    with pytest.raises(ValidationFailed), sessions() as s:
+        complaints.list_for_staff(s, "SEMUA")
