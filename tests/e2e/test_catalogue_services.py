@@ -14,8 +14,9 @@ from tests.support.system import System
 pytestmark = pytest.mark.e2e
 
 SERVICES = sorted(load_catalogue())
-# Cards and KTP_BARU's biometric step have their own tests; everything else issues a signed PDF.
-PAPER = [s for s in SERVICES if load_catalogue()[s].output_document not in ("KTP_EL", "KIA")]
+# KTP_BARU waits for biometric recording first (tests/e2e/test_in_person.py); every other
+# service goes from approval straight to a signed document (cards as their print data).
+DIRECT = [s for s in SERVICES if not load_catalogue()[s].steps_before_issuance]
 
 
 @pytest.mark.parametrize("code", SERVICES)
@@ -44,8 +45,8 @@ def test_every_service_can_be_applied_for_and_cancelled(
     assert again.status_code == 409 and again.json()["error"]["code"] == "NOT_CANCELLABLE"
 
 
-@pytest.mark.parametrize("code", PAPER)
-def test_paper_documents_are_issued_signed_and_verifiable(
+@pytest.mark.parametrize("code", DIRECT)
+def test_documents_are_issued_signed_and_verifiable(
     system: System, verifier: str, code: str
 ) -> None:
     citizen, app, payload = apply(system, code, seed=SERVICES.index(code) + 200)

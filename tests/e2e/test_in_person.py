@@ -118,8 +118,10 @@ def test_booking_a_biometrics_slot_through_the_gateway(
         body = citizen.get(app["id"], token).json()
         return body if body["status"] in ("APPROVED", "ISSUED") else None
 
-    state = wait_until(released, timeout=60, what="issuance released after biometrics")
+    wait_until(released, timeout=60, what="issuance released after biometrics")
+    state = wait_for_status(citizen, app["id"], token, "ISSUED")
     assert "AWAITING_BIOMETRICS" in [h["status"] for h in state["history"]]
+    assert state["document"]["document_number"].startswith("3211-KTP-")
     mine = call(system, "GET", path, token).json()
     assert [a["status"] for a in mine["appointments"]] == ["ATTENDED"]
     no_secrets_in_mail(system, email, nik, token)
