@@ -1,0 +1,112 @@
+"""The citizen web pages: static HTML, one ES module per page and one stylesheet.
+
+The pages hold no data of their own: every page talks to the public JSON API exactly as the
+regional super-app does. Nothing is rendered on the server, so this module only serves files,
+with safe path handling, explicit content types and cache headers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from werkzeug.security import safe_join
+from werkzeug.wrappers import Request, Response
+
+from gateway.http import json_response
+from silasidakep.errors import NotFound
+
+WEB_DIR = Path(__file__).resolve().parent
+PAGES_DIR = WEB_DIR / "pages"
+STATIC_DIR = WEB_DIR / "static"
+
+PAGES = {
+    "home": "beranda.html",
+    "apply": "layanan.html",
+    "track": "permohonan.html",
+    "complaints": "pengaduan.html",
+    "status": "status.html",
+}
+# Only these extensions are served: never Python files, never anything without a known type.
+CONTENT_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".webmanifest": "application/manifest+json",
+}
+SERVICE_CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,39}$")
+STATIC_PATH = re.compile(r"^[a-z0-9][a-z0-9_\-/]*(\.[a-z0-9]+)+$")
+
+# The pages load only their own scripts and styles and talk only to this origin's API.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    # The tracking link carries the access token in its fragment, which is never sent; no
+    # referrer at all keeps even the path of a page out of other servers' logs.
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+# Assets have no hashed names (no build step), so browsers revalidate them after a short while;
+# the ETag makes that revalidation a 304.
+STATIC_CACHE = "public, max-age=300, must-revalidate"
+
+
+@lru_cache(maxsize=64)
+def _load(path: Path, mtime_ns: int) -> tuple[bytes, str]:
+    data = path.read_bytes()
+    return data, hashlib.sha256(data).hexdigest()[:32]
+
+
+def _read(path: Path) -> tuple[bytes, str]:
+    # The modification time is part of the cache key, so an edited file is served at once.
+    return _load(path, path.stat().st_mtime_ns)
+
+
+def _conditional(request: Request, data: bytes, etag: str, content_type: str,
+                 cache_control: str) -> Response:
+    headers = {"Cache-Control": cache_control, "ETag": f'"{etag}"', **SECURITY_HEADERS}
+    if etag in request.if_none_match:
+        return Response(status=304, headers=headers)
+    return Response(data, headers=headers, content_type=content_type)
+
+
+def page(request: Request, name: str) -> Response:
+    """One of the citizen pages. HTML is always revalidated, so a new release shows at once."""
+    data, etag = _read(PAGES_DIR / PAGES[name])
+    return _conditional(request, data, etag, "text/html; charset=utf-8", "no-cache")
+
+
+def _not_found(message: str, code: str) -> Response:
+    # Answered, not raised: a raised error is logged with a traceback, and probes for files
+    # that do not exist are routine on any public site.
+    return json_response(NotFound(message, code=code).to_body(), status=404)
+
+
+def apply_page(request: Request, code: str) -> Response:
+    if not SERVICE_CODE.match(code):
+        return _not_found("Layanan tidak ditemukan.", "SERVICE_NOT_FOUND")
+    return page(request, "apply")
+
+
+def static(request: Request, path: str) -> Response:
+    """A stylesheet, script or image under ``static/``; anything else is a 404."""
+    missing = _not_found("Berkas tidak ditemukan.", "STATIC_NOT_FOUND")
+    if not STATIC_PATH.match(path) or "//" in path:
+        return missing
+    content_type = CONTENT_TYPES.get(Path(path).suffix)
+    joined = safe_join(str(STATIC_DIR), path)
+    if content_type is None or joined is None:
+        return missing
+    target = Path(joined)
+    if not target.is_file() or STATIC_DIR not in target.resolve().parents:
+        return missing
+    data, etag = _read(target)
+    return _conditional(request, data, etag, content_type, STATIC_CACHE)

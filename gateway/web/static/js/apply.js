@@ -1,0 +1,348 @@
+// Apply page (/layanan/<code>): the form built from the service's form_schema, the applicant
+// block and the document uploads. POST /applications, PUT each scan (with progress), then
+// POST /submit; the tracking link (token in the fragment) is shown and kept on this device.
+
+import {
+  announce,
+  api,
+  ApiError,
+  clear,
+  copyText,
+  el,
+  errorNotice,
+  humanize,
+  notice,
+  rememberApplication,
+  trackingLink,
+  workingDays,
+} from "./lib.js";
+import {
+  buildDocumentInputs,
+  buildFields,
+  clearErrors,
+  documentRequired,
+  flattenErrors,
+  showErrors,
+  uploadChosen,
+} from "./form.js";
+
+const SUMEDANG = "32.11";
+const APPLICANT_FIELDS = [
+  { name: "nik", label: "NIK pemohon", type: "nik", required: true },
+  {
+    name: "name",
+    label: "Nama lengkap pemohon",
+    type: "person_name",
+    required: true,
+    autocomplete: "name",
+    hint: "Sesuai KTP-el atau Kartu Keluarga.",
+  },
+  { name: "kk_number", label: "Nomor Kartu Keluarga (KK)", type: "kk_number", required: true },
+  {
+    name: "kecamatan_code",
+    label: "Kecamatan tempat tinggal",
+    type: "region_select",
+    parent: SUMEDANG,
+    required: true,
+    placeholder: "— Pilih kecamatan —",
+    hint: "Kecamatan di Kabupaten Sumedang tempat Anda tinggal.",
+  },
+  { name: "email", label: "Email", type: "email", required: true },
+  { name: "phone", label: "Nomor ponsel", type: "phone", required: false },
+];
+
+const root = document.getElementById("isi");
+const heading = document.getElementById("judul");
+
+function serviceCode() {
+  const parts = window.location.pathname.split("/").filter(Boolean);
+  return decodeURIComponent(parts[1] || "");
+}
+
+function intro(service) {
+  const visits = service.presence || [];
+  return el(
+    "div",
+    { class: "card" },
+    el("p", { text: service.description || "" }),
+    el(
+      "dl",
+      { class: "facts-list" },
+      el("dt", { text: "Waktu layanan" }),
+      el("dd", { text: workingDays(service.target_working_days) }),
+      el("dt", { text: "Biaya" }),
+      el("dd", { text: "Gratis" }),
+      el("dt", { text: "Datang langsung" }),
+      el(
+        "dd",
+        {},
+        visits.length
+          ? `Ya, untuk: ${visits.map((v) => v.label).join("; ")}. Jadwalnya dapat dipesan setelah permohonan diajukan.`
+          : "Tidak perlu. Seluruh proses dilakukan secara daring.",
+      ),
+    ),
+  );
+}
+
+function section(title, ...children) {
+  return el("fieldset", { class: "section" }, el("legend", { text: title }), ...children);
+}
+
+function successPanel(service, created, email) {
+  const link = trackingLink(created.id, created.access_token);
+  const linkId = "tautan-pelacakan";
+  const copied = el("span", { role: "status", class: "muted" });
+  const title = el("h2", { tabindex: "-1", text: "Permohonan berhasil diajukan" });
+  const panel = el(
+    "div",
+    {},
+    notice(
+      "success",
+      title,
+      el("p", {}, "Kode pelacakan Anda:"),
+      el("p", { class: "code big-code", id: "kode-pelacakan", text: created.tracking_code }),
+      el(
+        "p",
+        {},
+        `Permohonan ${service.name} sedang menunggu pemeriksaan petugas. Pemberitahuan setiap perubahan status dikirim ke ${email}.`,
+      ),
+    ),
+    el(
+      "div",
+      { class: "card" },
+      el("h2", { text: "Simpan tautan pelacakan" }),
+      el(
+        "p",
+        {},
+        "Tautan ini adalah kunci untuk melihat, memperbaiki, dan mengunduh dokumen permohonan Anda. Simpan baik-baik dan jangan dibagikan kepada orang lain.",
+      ),
+      el("label", { for: linkId, class: "visually-hidden", text: "Tautan pelacakan" }),
+      el("input", { type: "text", id: linkId, readonly: true, value: link, class: "code" }),
+      el(
+        "div",
+        { class: "button-row" },
+        el(
+          "button",
+          {
+            type: "button",
+            class: "button secondary",
+            onclick: async () => {
+              const ok = await copyText(link);
+              copied.textContent = ok
+                ? "Tautan disalin."
+                : "Tidak dapat menyalin otomatis; pilih dan salin tautan di atas.";
+            },
+          },
+          "Salin tautan",
+        ),
+        el("a", { class: "button", href: link, id: "lihat-status" }, "Lihat status permohonan"),
+        copied,
+      ),
+      el(
+        "p",
+        { class: "muted" },
+        "Permohonan ini juga tersimpan di perangkat ini, di halaman Lacak permohonan bagian \u201cPermohonan saya\u201d.",
+      ),
+    ),
+  );
+  return { panel, title };
+}
+
+function render(service) {
+  document.title = `${service.name} — Ajukan permohonan — Silasidakep`;
+  heading.textContent = `Ajukan: ${service.name}`;
+  const schema = service.form_schema || {};
+  const fieldsSpec = schema.fields || [];
+  const vocabularies = schema.vocabularies || {};
+
+  const summary = el("div", {
+    class: "error-summary",
+    tabindex: "-1",
+    hidden: true,
+    role: "alert",
+  });
+  const applicant = buildFields(APPLICANT_FIELDS, { prefix: "applicant" });
+  const form = buildFields(fieldsSpec, { prefix: "form", vocabularies });
+  const labelOf = (name) => (fieldsSpec.find((f) => f.name === name) || {}).label || name;
+  const documents = buildDocumentInputs(service.required_documents || [], {
+    required: (doc) => documentRequired(doc, form.values()),
+    note: (doc) =>
+      doc.required_when
+        ? `wajib bila ${labelOf(doc.required_when.field).toLowerCase()}: ${humanize(doc.required_when.equals).toLowerCase()}`
+        : "",
+  });
+  const consentId = "pernyataan";
+  const consent = el(
+    "div",
+    { class: "field", dataset: { path: "consent", label: "Pernyataan" } },
+    el("p", { class: "field-error", id: `${consentId}-error`, hidden: true }),
+    el(
+      "div",
+      { class: "control check" },
+      el("input", {
+        type: "checkbox",
+        id: consentId,
+        required: true,
+        "aria-describedby": `${consentId}-error`,
+      }),
+      el(
+        "label",
+        { for: consentId },
+        "Saya menyatakan bahwa data dan dokumen yang saya kirim benar dan milik saya atau keluarga saya.",
+      ),
+    ),
+  );
+  const progress = el("div", { class: "progress-text", role: "status", "aria-live": "polite" });
+  const button = el("button", { type: "submit", class: "button block" }, "Ajukan permohonan");
+  const draftNote = el("div", { hidden: true });
+
+  const formNode = el(
+    "form",
+    { novalidate: true, "aria-labelledby": "judul" },
+    summary,
+    draftNote,
+    section("Data pemohon", el("p", { class: "hint", text: "Orang yang mengajukan permohonan ini." }), applicant.node),
+    section("Data permohonan", form.node),
+    section(
+      "Dokumen persyaratan",
+      el(
+        "p",
+        { class: "hint" },
+        "Foto atau pindaian dokumen asli, jelas dan terbaca. PDF, JPEG, atau PNG, paling besar 5 MB per berkas.",
+      ),
+      documents.node,
+    ),
+    section("Pernyataan", consent),
+    progress,
+    button,
+  );
+  form.node.addEventListener("change", () => documents.refresh());
+  clear(root, intro(service), formNode);
+  summary.id = "ringkasan";
+
+  let created = null;
+  let busy = false;
+
+  const setBusy = (value) => {
+    busy = value;
+    button.disabled = value;
+    formNode.setAttribute("aria-busy", value ? "true" : "false");
+    button.textContent = value ? "Sedang diproses…" : created ? "Lanjutkan pengajuan" : "Ajukan permohonan";
+  };
+  const step = (text) => {
+    progress.textContent = text;
+  };
+  const fail = (errors, intro) => {
+    step("");
+    const shown = showErrors(formNode, summary, errors, { intro });
+    announce(`Ada ${shown} kesalahan. Periksa kembali isian yang ditandai.`);
+  };
+  const failWith = (error, path) => {
+    const fields = flattenErrors(error.fields || {});
+    if (path && !Object.keys(fields).length) fields[path] = [error.message];
+    else if (!Object.keys(fields).length) fields._ = [error.message];
+    fail(fields, Object.keys(error.fields || {}).length ? error.message : undefined);
+  };
+
+  formNode.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    clearErrors(formNode, summary);
+    const errors = {
+      ...(created ? {} : applicant.validate()),
+      ...form.validate(),
+      ...documents.validate(),
+    };
+    if (!formNode.querySelector(`#${consentId}`).checked) {
+      errors.consent = ["Centang pernyataan ini untuk melanjutkan."];
+    }
+    if (Object.keys(errors).length) {
+      fail(errors);
+      return;
+    }
+    setBusy(true);
+    try {
+      if (!created) {
+        step("Menyimpan permohonan…");
+        created = await api("POST", "/api/v1/applications", {
+          body: { service_code: service.code, applicant: applicant.values(), form: form.values() },
+        });
+        rememberApplication({
+          id: created.id,
+          token: created.access_token,
+          tracking_code: created.tracking_code,
+          service_code: service.code,
+          service_name: service.name,
+        });
+        lockApplicant();
+      } else {
+        step("Menyimpan perubahan formulir…");
+        await api("PATCH", `/api/v1/applications/${created.id}`, {
+          token: created.access_token,
+          body: { form: form.values() },
+        });
+      }
+      await uploadChosen(documents, created.id, created.access_token, step);
+      step("Mengajukan permohonan…");
+      await api("POST", `/api/v1/applications/${created.id}/submit`, { token: created.access_token });
+      step("");
+      const { panel, title } = successPanel(service, created, applicant.values().email);
+      clear(root, panel);
+      heading.textContent = "Permohonan terkirim";
+      document.title = `Permohonan terkirim — ${service.name} — Silasidakep`;
+      title.focus();
+      announce(`Permohonan berhasil diajukan. Kode pelacakan ${created.tracking_code}.`);
+    } catch (failure) {
+      if (failure && failure.path) failWith(failure.error, failure.path);
+      else if (failure instanceof ApiError) failWith(failure);
+      else failWith(new ApiError(0, "ERROR", String(failure)));
+    } finally {
+      if (root.contains(button)) setBusy(false);
+    }
+  });
+
+  function lockApplicant() {
+    for (const input of applicant.node.querySelectorAll("input, select")) {
+      if (input.tagName === "SELECT") input.disabled = true;
+      else input.readOnly = true;
+    }
+    clear(
+      draftNote,
+      notice(
+        "info",
+        el(
+          "p",
+          {},
+          "Permohonan sudah tersimpan sebagai draf dengan kode ",
+          el("strong", { class: "code", text: created.tracking_code }),
+          ". Data pemohon tidak dapat diubah lagi; perbaiki isian yang ditandai lalu tekan \u201cLanjutkan pengajuan\u201d.",
+        ),
+      ),
+    );
+    draftNote.hidden = false;
+  }
+}
+
+async function main() {
+  const code = serviceCode();
+  try {
+    const { services } = await api("GET", "/api/v1/services");
+    const service = services.find((s) => s.code === code);
+    if (!service) {
+      heading.textContent = "Layanan tidak ditemukan";
+      clear(
+        root,
+        notice("error", el("p", { text: `Tidak ada layanan dengan kode ${code}.` })),
+        el("p", {}, el("a", { href: "/" }, "Lihat semua layanan")),
+      );
+      return;
+    }
+    render(service);
+  } catch (error) {
+    clear(root, errorNotice(error));
+  } finally {
+    root.removeAttribute("aria-busy");
+  }
+}
+
+main();

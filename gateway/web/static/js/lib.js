@@ -1,0 +1,315 @@
+// Shared helpers for the citizen pages: the JSON API, DOM building, formatting, local storage.
+// Every page uses only the public API (/api/v1/...), as the regional super-app does.
+
+export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+export const UPLOAD_TYPES = {
+  "application/pdf": "PDF",
+  "image/jpeg": "JPEG",
+  "image/png": "PNG",
+};
+
+const NETWORK_MESSAGE =
+  "Tidak dapat terhubung ke server. Periksa koneksi internet Anda, lalu coba lagi.";
+const GENERIC_MESSAGE = "Terjadi kesalahan. Silakan coba beberapa saat lagi.";
+
+export class ApiError extends Error {
+  constructor(status, code, message, fields) {
+    super(message || GENERIC_MESSAGE);
+    this.status = status;
+    this.code = code || "ERROR";
+    this.fields = fields || {};
+  }
+}
+
+async function errorFrom(response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  const error = body && body.error ? body.error : {};
+  return new ApiError(response.status, error.code, error.message, error.fields);
+}
+
+/** Call the JSON API. Resolves with the parsed body (null for 204), rejects with ApiError. */
+export async function api(method, path, { body, token, raw = false } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "omit",
+      cache: "no-store",
+    });
+  } catch {
+    throw new ApiError(0, "NETWORK", NETWORK_MESSAGE);
+  }
+  if (!response.ok) throw await errorFrom(response);
+  if (raw) return response;
+  if (response.status === 204) return null;
+  return response.json();
+}
+
+/**
+ * Upload one file with progress: PUT /api/v1/applications/{id}/documents/{type}.
+ * fetch() cannot report upload progress, XMLHttpRequest can.
+ */
+export function uploadDocument(appId, token, docType, file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    const path = `/api/v1/applications/${encodeURIComponent(appId)}/documents/${encodeURIComponent(docType)}`;
+    xhr.open("PUT", path);
+    xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+    xhr.setRequestHeader("Content-Type", file.type);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable && onProgress) onProgress(event.loaded / event.total);
+    };
+    xhr.onload = () => {
+      let body = null;
+      try {
+        body = JSON.parse(xhr.responseText || "null");
+      } catch {
+        body = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        if (onProgress) onProgress(1);
+        resolve(body);
+      } else {
+        const error = body && body.error ? body.error : {};
+        reject(new ApiError(xhr.status, error.code, error.message, error.fields));
+      }
+    };
+    xhr.onerror = () => reject(new ApiError(0, "NETWORK", NETWORK_MESSAGE));
+    xhr.send(file);
+  });
+}
+
+/** Check a chosen file before sending it; returns an error message or "". */
+export function fileProblem(file) {
+  if (!file) return "";
+  if (!(file.type in UPLOAD_TYPES)) {
+    return "Jenis berkas tidak didukung. Gunakan PDF, JPEG, atau PNG.";
+  }
+  if (file.size > MAX_UPLOAD_BYTES) return "Ukuran berkas melebihi 5 MB.";
+  if (file.size === 0) return "Berkas kosong.";
+  return "";
+}
+
+// --- DOM ---------------------------------------------------------------------------------------
+
+/** Build an element. Text is always set as text, never parsed as HTML. */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key.startsWith("on") && typeof value === "function") {
+      node.addEventListener(key.slice(2), value);
+    } else if (value === true) node.setAttribute(key, "");
+    else node.setAttribute(key, String(value));
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+export function clear(node, ...children) {
+  node.replaceChildren();
+  append(node, children);
+  return node;
+}
+
+let uid = 0;
+export function nextId(prefix = "f") {
+  uid += 1;
+  return `${prefix}-${uid}`;
+}
+
+/** Say something to screen-reader users through the page's polite live region. */
+export function announce(message) {
+  const region = document.getElementById("pengumuman");
+  if (!region) return;
+  region.textContent = "";
+  // A fresh text node after a tick is announced even when the text repeats.
+  window.setTimeout(() => {
+    region.textContent = message;
+  }, 50);
+}
+
+/** A notice box: kind is "info", "success", "warning" or "error". */
+export function notice(kind, ...children) {
+  return el(
+    "div",
+    { class: `notice notice-${kind}`, role: kind === "error" ? "alert" : null },
+    ...children,
+  );
+}
+
+export function errorNotice(error) {
+  return notice("error", el("p", { text: error.message || GENERIC_MESSAGE }));
+}
+
+/** A spinner line while something loads; put it in an aria-busy container. */
+export function loading(text = "Memuat…") {
+  return el("p", { class: "loading", role: "status" }, text);
+}
+
+// --- formatting --------------------------------------------------------------------------------
+
+const TIME_ZONE = "Asia/Jakarta";
+
+export function formatDateTime(iso) {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${new Intl.DateTimeFormat("id-ID", {
+    dateStyle: "long",
+    timeStyle: "short",
+    timeZone: TIME_ZONE,
+  }).format(date)} WIB`;
+}
+
+/** A calendar date (YYYY-MM-DD) with its weekday, e.g. "Senin, 4 Mei 2026". */
+export function formatDate(isoDate) {
+  if (!isoDate) return "—";
+  const [y, m, d] = isoDate.slice(0, 10).split("-").map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d, 12));
+  return new Intl.DateTimeFormat("id-ID", {
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  }).format(date);
+}
+
+export function formatTime(time) {
+  return time ? time.slice(0, 5) : "";
+}
+
+export function formatBytes(bytes) {
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1).replace(".", ",")} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+/** Today's date in Sumedang (WIB) as YYYY-MM-DD, whatever the device's time zone. */
+export function todayWib(offsetDays = 0) {
+  const date = new Date(Date.now() + offsetDays * 86400000);
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: TIME_ZONE,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(date);
+  return parts; // en-CA formats as YYYY-MM-DD
+}
+
+// Words that keep their capitals when a code is turned into a label.
+const ACRONYMS = new Set([
+  "SD", "SLTP", "SLTA", "YME", "WNI", "WNA", "KK", "KTP", "KIA", "SKPWNI", "RT", "RW", "SPTJM",
+  "I", "II", "III", "IV", "PIN", "NIK",
+]);
+const PROPER = { TUHAN: "Tuhan" };
+
+/** "PENAMBAHAN_ANGGOTA" -> "Penambahan anggota", "SLTA/SEDERAJAT" -> "SLTA/sederajat". */
+export function humanize(value) {
+  const words = String(value)
+    .replace(/_/g, " ")
+    .split(/(\s+|\/|-)/)
+    .map((word) => (ACRONYMS.has(word) ? word : PROPER[word] || word.toLowerCase()));
+  const text = words.join("");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export function workingDays(days) {
+  return `${days} hari kerja`;
+}
+
+// --- "Permohonan saya" and "Pengaduan saya": kept only on this device ----------------------------
+
+function readList(key) {
+  try {
+    const list = JSON.parse(window.localStorage.getItem(key) || "[]");
+    return Array.isArray(list) ? list : [];
+  } catch {
+    return [];
+  }
+}
+
+function writeList(key, list) {
+  try {
+    window.localStorage.setItem(key, JSON.stringify(list));
+  } catch {
+    // Private mode or storage full: the tracking link still works.
+  }
+}
+
+const APPLICATIONS_KEY = "silasidakep.permohonan";
+const COMPLAINTS_KEY = "silasidakep.pengaduan";
+
+export function myApplications() {
+  return readList(APPLICATIONS_KEY);
+}
+
+export function rememberApplication(entry) {
+  const list = readList(APPLICATIONS_KEY).filter((item) => item.id !== entry.id);
+  const previous = readList(APPLICATIONS_KEY).find((item) => item.id === entry.id) || {};
+  list.unshift({ ...previous, ...entry, saved_at: previous.saved_at || new Date().toISOString() });
+  writeList(APPLICATIONS_KEY, list.slice(0, 50));
+}
+
+export function forgetApplication(id) {
+  writeList(
+    APPLICATIONS_KEY,
+    readList(APPLICATIONS_KEY).filter((item) => item.id !== id),
+  );
+}
+
+export function myComplaints() {
+  return readList(COMPLAINTS_KEY);
+}
+
+export function rememberComplaint(entry) {
+  const list = readList(COMPLAINTS_KEY).filter(
+    (item) => item.tracking_code !== entry.tracking_code,
+  );
+  list.unshift({ ...entry, saved_at: new Date().toISOString() });
+  writeList(COMPLAINTS_KEY, list.slice(0, 50));
+}
+
+export function forgetComplaint(code) {
+  writeList(
+    COMPLAINTS_KEY,
+    readList(COMPLAINTS_KEY).filter((item) => item.tracking_code !== code),
+  );
+}
+
+/** The tracking link: the token travels in the fragment, which never reaches a server. */
+export function trackingLink(id, token) {
+  const fragment = new URLSearchParams({ id, token }).toString();
+  return `${window.location.origin}/permohonan#${fragment}`;
+}
+
+/** Copy text, with a fallback for browsers without the async clipboard. */
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
