@@ -1,8 +1,10 @@
-"""The citizen web pages: static HTML, one ES module per page and one stylesheet.
+"""The citizen web pages: HTML, one ES module per page and one stylesheet.
 
 The pages hold no data of their own: every page talks to the public JSON API exactly as the
-regional super-app does. Nothing is rendered on the server, so this module only serves files,
-with safe path handling, explicit content types and cache headers.
+regional super-app does. Each page is a Jinja2 template that only fills the shared layout
+(``pages/_layout.html``), rendered once per file version; nothing depends on the request. This
+module serves them and the static files, with safe path handling, explicit content types and
+cache headers.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Request, Response
 
@@ -59,10 +62,24 @@ SECURITY_HEADERS = {
 STATIC_CACHE = "public, max-age=300, must-revalidate"
 
 
+_templates = Environment(
+    loader=FileSystemLoader(PAGES_DIR), autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined, auto_reload=True,
+)
+
+
+def _tagged(data: bytes) -> tuple[bytes, str]:
+    return data, hashlib.sha256(data).hexdigest()[:32]
+
+
 @lru_cache(maxsize=64)
 def _load(path: Path, mtime_ns: int) -> tuple[bytes, str]:
-    data = path.read_bytes()
-    return data, hashlib.sha256(data).hexdigest()[:32]
+    return _tagged(path.read_bytes())
+
+
+@lru_cache(maxsize=16)
+def _render(name: str, mtimes_ns: tuple[int, int]) -> tuple[bytes, str]:
+    return _tagged(_templates.get_template(name).render().encode())
 
 
 def _read(path: Path) -> tuple[bytes, str]:
@@ -80,7 +97,12 @@ def _conditional(request: Request, data: bytes, etag: str, content_type: str,
 
 def page(request: Request, name: str) -> Response:
     """One of the citizen pages. HTML is always revalidated, so a new release shows at once."""
-    data, etag = _read(PAGES_DIR / PAGES[name])
+    template = PAGES[name]
+    # Both files' modification times key the cache, so an edited page or layout shows at once.
+    mtimes = tuple(
+        (PAGES_DIR / f).stat().st_mtime_ns for f in (template, "_layout.html")
+    )
+    data, etag = _render(template, mtimes)
     return _conditional(request, data, etag, "text/html; charset=utf-8", "no-cache")
 
 
