@@ -4,8 +4,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import sessionmaker
 
+from services.intake.models import metadata as intake_metadata
+from silasidakep.db import Outbox, make_engine
 from tests.support import infra
+
+INTAKE_OUTBOX = intake_metadata.tables["intake.outbox"]
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +39,19 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.endpoint
     finally:
         server.stop()
+
+
+@pytest.fixture
+def intake_sessions(database_url: str) -> Iterator[sessionmaker]:
+    """Sessions on intake's schema; the shared outbox is emptied afterwards."""
+    engine = make_engine(database_url)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    yield factory
+    with factory() as session, session.begin():
+        session.execute(INTAKE_OUTBOX.delete())
+    engine.dispose()
+
+
+@pytest.fixture
+def intake_outbox() -> Outbox:
+    return Outbox(INTAKE_OUTBOX, producer="intake")
