@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from services.intake import applications
+from services.intake.catalogue import get_service
 from silasidakep.contracts import parse_envelope
 from silasidakep.errors import Conflict
 from tests.integration.conftest import INTAKE_OUTBOX as OUTBOX
+from tests.support import forms
 from tests.support.citizen import application_payload
 from tests.support.identities import make_person
 
@@ -84,3 +86,78 @@ def test_a_refused_submission_writes_nothing(intake_sessions, intake_outbox) -> 
     assert events_for(intake_sessions, created["id"]) == []
     with intake_sessions() as s:
         assert applications.view(s, created["id"], created["access_token"])["status"] == "DRAFT"
+
+
+def _submitted(intake_sessions, intake_outbox, service_code: str, seed: int) -> tuple[str, str]:
+    payload = forms.application_payload(service_code, forms.adult(seed), seed)
+    with intake_sessions() as s, s.begin():
+        created = applications.create_application(s, intake_outbox, payload)
+    app_id, token = created["id"], created["access_token"]
+    needed = get_service(service_code).documents_required_for(payload["form"])
+    with intake_sessions() as s, s.begin():
+        for doc_type in needed:
+            applications.attach_document(s, app_id, token, upload(app_id, doc_type))
+    with intake_sessions() as s, s.begin():
+        applications.submit(s, intake_outbox, app_id, token)
+    return app_id, token
+
+
+def test_biometrics_hold_issuance_until_recorded(intake_sessions, intake_outbox) -> None:
+    app_id, token = _submitted(intake_sessions, intake_outbox, "KTP_BARU", 51)
+    now = datetime.now(UTC)
+    with intake_sessions() as s, s.begin():
+        applications.apply_decision(s, intake_outbox, {
+            "application_id": uuid.UUID(app_id), "round": 1, "decision": "APPROVE",
+            "decided_at": now})
+    kinds = [kind for kind, _ in events_for(intake_sessions, app_id)]
+    assert "application.issuance_requested" not in kinds
+    with intake_sessions() as s:
+        view = applications.view(s, app_id, token)
+    assert view["status"] == "AWAITING_BIOMETRICS" and not view["can_edit"]
+    assert view["presence"][0] == {"step": "BIOMETRICS", "label": view["presence"][0]["label"],
+                                   "done_at": None}
+    with intake_sessions() as s, s.begin():
+        applications.record_presence(s, intake_outbox, app_id, "BIOMETRICS", now)
+    requested = [d for k, d in events_for(intake_sessions, app_id)
+                 if k == "application.issuance_requested"]
+    assert len(requested) == 1
+    assert requested[0]["application"]["output_document"] == "KTP_EL"
+    with intake_sessions() as s:
+        assert applications.view(s, app_id, token)["status"] == "APPROVED"
+
+
+def test_revision_names_what_to_fix_and_requires_new_uploads(
+    intake_sessions, intake_outbox
+) -> None:
+    app_id, token = _submitted(intake_sessions, intake_outbox, "PINDAH_KELUAR", 52)
+    with intake_sessions() as s, s.begin():
+        applications.apply_decision(s, intake_outbox, {
+            "application_id": uuid.UUID(app_id), "round": 1, "decision": "REQUEST_REVISION",
+            "reason_code": "DOKUMEN_TIDAK_TERBACA", "reason_text": "Buram.",
+            "fix_fields": ["form.destination_rt_rw"], "fix_documents": ["KK"],
+            "decided_at": datetime.now(UTC)})
+    changed = [d for k, d in events_for(intake_sessions, app_id)
+               if k == "application.status_changed"][-1]
+    assert changed["fix_labels"] == ["RT/RW tujuan", "Kartu Keluarga"]
+    with intake_sessions() as s, pytest.raises(Conflict) as stale:
+        applications.submit(s, intake_outbox, app_id, token)
+    assert stale.value.code == "REVISION_DOCUMENTS_NOT_REPLACED"
+    with intake_sessions() as s, s.begin():
+        applications.attach_document(s, app_id, token, upload(app_id, "KK"))
+        applications.submit(s, intake_outbox, app_id, token)
+    with intake_sessions() as s:
+        view = applications.view(s, app_id, token)
+    assert view["status"] == "SUBMITTED" and view["round"] == 2
+    assert len([d for d in view["documents"] if d["doc_type"] == "KK"]) == 1
+
+
+def test_a_cancelled_application_tells_verification(intake_sessions, intake_outbox) -> None:
+    app_id, token = _submitted(intake_sessions, intake_outbox, "BIODATA", 53)
+    with intake_sessions() as s, s.begin():
+        applications.cancel(s, intake_outbox, app_id, token, "Tidak jadi.")
+    cancelled = [d for k, d in events_for(intake_sessions, app_id)
+                 if k == "application.cancelled"]
+    assert [c["round"] for c in cancelled] == [1]
+    with intake_sessions() as s, pytest.raises(Conflict) as again:
+        applications.cancel(s, intake_outbox, app_id, token)
+    assert again.value.code == "NOT_CANCELLABLE"
