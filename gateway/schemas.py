@@ -10,16 +10,21 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+def phone_field(**options: object) -> fields.String:
+    """An Indonesian mobile number (08… or +628…), optional."""
+    return fields.String(
+        **{"load_default": None, **options}, allow_none=True,
+        validate=validate.Regexp(r"^(\+62|0)8\d{7,12}$", error="Nomor ponsel tidak valid."),
+    )
+
+
 class ApplicantIn(StrictSchema):
     nik = fields.String(required=True, validate=validate.Length(max=32))
     name = fields.String(required=True, validate=validate.Length(min=1, max=60))
     kk_number = fields.String(required=True, validate=validate.Length(max=32))
     kecamatan_code = fields.String(required=True, validate=validate.Length(max=13))
     email = fields.Email(required=True)
-    phone = fields.String(
-        load_default=None, allow_none=True,
-        validate=validate.Regexp(r"^(\+62|0)8\d{7,12}$", error="Nomor ponsel tidak valid."),
-    )
+    phone = phone_field()
 
 
 class CreateApplicationIn(StrictSchema):
@@ -55,10 +60,7 @@ class UpdateApplicationIn(StrictSchema):
 
     form = fields.Dict()
     email = fields.Email()
-    phone = fields.String(
-        allow_none=True,
-        validate=validate.Regexp(r"^(\+62|0)8\d{7,12}$", error="Nomor ponsel tidak valid."),
-    )
+    phone = phone_field(load_default=fields.missing_)
 
 
 class CancelIn(StrictSchema):
@@ -128,10 +130,7 @@ class ComplaintIn(StrictSchema):
     )
     name = fields.String(required=True, validate=validate.Length(min=1, max=60))
     email = fields.Email(required=True)
-    phone = fields.String(
-        load_default=None, allow_none=True,
-        validate=validate.Regexp(r"^(\+62|0)8\d{7,12}$", error="Nomor ponsel tidak valid."),
-    )
+    phone = phone_field()
 
 
 class ComplaintAnswerIn(StrictSchema):
