@@ -1,122 +1,388 @@
-"""Turns events into messages: record first (idempotent on event id × channel), then send."""
+"""Turns events into messages, one per (event id, channel), and delivers each at most once.
+
+State machine of a message::
+
+    QUEUED -> SENDING -> SENT -> DELIVERED (provider receipt)
+                     \\-> FAILED (transient; retried) -> ... -> TECHNICAL_FAILURE (terminal)
+                     \\-> TECHNICAL_FAILURE (permanent provider answer, e.g. HTTP 4xx)
+    SKIPPED (channel not configured, no phone number, no template, identical duplicate)
+    INBOX messages are stored as DELIVERED at once.
+
+Crash safety: SENDING (with the attempt counted) is committed *before* the provider is called,
+and the outcome in a second transaction after it. A worker that dies in between leaves the row in
+SENDING without acking the event; the broker redelivers it, and once the row has been SENDING for
+longer than ``sending_timeout`` it is sent again with the same message id as idempotency key, so a
+provider that deduplicates (the webhook contract requires it) delivers once. A redelivery that
+finds a *fresh* SENDING row (another worker is sending right now) does not send; it retries later.
+Retries are per message: an event is retried (broker retry queues, exponential backoff) only for
+its messages still in FAILED, throttled or in flight; sent channels are never sent again.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
+import os
 import uuid
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.notification.mailer import RenderedEmail, SmtpSettings, render_email, send_email
-from services.notification.models import Message
+from services.notification import rendering
+from services.notification.channels import Outgoing, PermanentError, Sender
+from services.notification.models import Attempt, Message
 from silasidakep import metrics
-from silasidakep.masking import mask_email
+from silasidakep.config import secret
+from silasidakep.contracts import DEFAULT_NOTIFY_CHANNELS
+from silasidakep.logs import redact
+from silasidakep.masking import mask_email, mask_phone
+from silasidakep.messaging import retry_delays_ms
 
-EMAIL = "email"
+log = logging.getLogger(__name__)
+
+FINAL = frozenset({"SENT", "DELIVERED", "TECHNICAL_FAILURE", "SKIPPED"})
+STATES = ("QUEUED", "SENDING", "SENT", "DELIVERED", "FAILED", "TECHNICAL_FAILURE", "SKIPPED")
 
 
-def _locked_message(
-    session: Session, event_id: uuid.UUID, template: str, application_id: uuid.UUID,
-    email: str, subject: str,
-) -> Message:
-    """The message row for this event, created if needed and locked for this transaction.
+class RetryLater(Exception):
+    """Some messages of the event are not final yet: the event handler retries with backoff."""
 
-    The lock is what makes concurrent deliveries of one event (a redelivery racing the
-    original) wait for each other instead of both sending."""
+
+@dataclass(frozen=True)
+class Policy:
+    max_attempts: int
+    sending_timeout: timedelta
+    throttle_per_minute: int
+    duplicate_window: timedelta
+    hash_key: str
+    alert_failures: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Policy:
+        env = os.environ if env is None else env
+        return cls(
+            # By default the last broker retry of the event is the last attempt.
+            max_attempts=int(env.get("NOTIFY_MAX_ATTEMPTS", len(retry_delays_ms()) + 1)),
+            sending_timeout=timedelta(
+                seconds=float(env.get("NOTIFY_SENDING_TIMEOUT_SECONDS", "60"))
+            ),
+            throttle_per_minute=int(env.get("NOTIFY_THROTTLE_PER_MINUTE", "10")),
+            duplicate_window=timedelta(
+                seconds=float(env.get("NOTIFY_DUPLICATE_WINDOW_SECONDS", "600"))
+            ),
+            hash_key=secret(env, "NOTIFY_HASH_KEY", "development-only-notify-hash-key"),
+            alert_failures=int(env.get("NOTIFY_ALERT_AFTER_FAILURES", "5")),
+        )
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def address_for(channel: str, recipient: dict[str, Any]) -> str | None:
+    if channel == "EMAIL":
+        return recipient.get("email")
+    if channel in ("SMS", "WHATSAPP"):
+        return recipient.get("phone")
+    return "inbox"
+
+
+def masked(channel: str, address: str) -> str:
+    if channel in ("SMS", "WHATSAPP"):
+        return mask_phone(address)
+    if channel == "EMAIL":
+        return ", ".join(mask_email(a) for a in address.split(","))
+    return address
+
+
+def digest(key: str, *parts: str) -> str:
+    return hmac.new(key.encode(), "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
+
+
+def short_error(exc: BaseException) -> str:
+    return redact(f"{type(exc).__name__}: {exc}")[:500]
+
+
+# --- planning: one row per channel ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Planned:
+    message_id: uuid.UUID
+    channel: str
+    outgoing: Outgoing | None  # None: nothing to send (skipped, inbox, already final)
+
+
+def _insert(session: Session, **values: Any) -> uuid.UUID:
     session.execute(
         insert(Message)
-        .values(
-            id=uuid.uuid4(), event_id=event_id, channel=EMAIL, template=template,
-            application_id=application_id, recipient_masked=mask_email(email), subject=subject,
-            state="QUEUED", attempts=0, created_at=datetime.now(UTC),
-        )
+        .values(id=uuid.uuid4(), attempts=0, created_at=now(), **values)
         .on_conflict_do_nothing(index_elements=["event_id", "channel"])
     )
     return session.scalars(
-        select(Message)
-        .where(Message.event_id == event_id, Message.channel == EMAIL)
-        .with_for_update()
+        select(Message.id).where(
+            Message.event_id == values["event_id"], Message.channel == values["channel"]
+        )
     ).one()
 
 
-def deliver_email(
-    sessions: sessionmaker, smtp: SmtpSettings, event_id: uuid.UUID, template: str,
-    application_id: uuid.UUID, to: str, email: RenderedEmail,
-) -> bool:
-    """Send once. Returns False when a previous delivery of this event already sent it.
-
-    A crash between sending and committing SENT resends on redelivery: SMTP cannot tell
-    whether a server already accepted a message, so at-least-once is the honest guarantee.
-    """
-    failure: Exception | None = None
-    with sessions() as session, session.begin():
-        message = _locked_message(session, event_id, template, application_id, to, email.subject)
-        if message.state == "SENT":
-            return False
-        message.attempts += 1
-        try:
-            send_email(smtp, to, email)
-        except Exception as exc:
-            message.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            failure = exc
+def plan(
+    session: Session, policy: Policy, senders: Mapping[str, Sender | None], event_id: uuid.UUID,
+    template: str, event: dict[str, Any], subject_id: uuid.UUID | None, public_base_url: str,
+) -> list[Planned]:
+    recipient = event["recipient"]
+    channels = list(dict.fromkeys(recipient.get("channels") or DEFAULT_NOTIFY_CHANNELS))
+    if template in rendering.SECRET_TEMPLATES or "application_id" not in event:
+        # The inbox is shown on the application's page: no secrets, no complaints there.
+        channels = [c for c in channels if c != "INBOX"]
+    context = rendering.context_for(template, event, public_base_url)
+    planned = []
+    for channel in channels:
+        row: dict[str, Any] = {
+            "event_id": event_id, "channel": channel, "template": template,
+            "application_id": subject_id, "subject": "", "template_version": 1,
+        }
+        address = address_for(channel, recipient)
+        reason = None
+        rendered = None
+        if not rendering.has_template(channel, template):
+            reason = f"no {channel} template {template}"
+        elif not address:
+            reason = "no phone number" if channel in ("SMS", "WHATSAPP") else "no address"
+        elif channel != "INBOX" and senders.get(channel) is None:
+            reason = f"channel {channel} not configured"
         else:
-            message.state, message.sent_at, message.last_error = "SENT", datetime.now(UTC), None
-    outcome = "failed" if failure else "sent"
-    metrics.NOTIFICATIONS.labels(channel=EMAIL, outcome=outcome).inc()
-    if failure:
-        raise failure  # the handler retries with backoff, then dead-letters
-    return True
+            rendered = rendering.render(channel, template, context)
+            row["template_version"] = rendered.version
+            row["subject"] = (rendered.subject or rendered.text)[:200]
+        row["recipient_masked"] = masked(channel, address) if address else "-"
+        row["recipient_hash"] = digest(policy.hash_key, channel, address or "")
+        if rendered is not None:
+            row["body_hash"] = digest(policy.hash_key, rendered.subject, rendered.text)
+        if reason:
+            row.update(state="SKIPPED", last_error=reason)
+        elif channel == "INBOX":
+            row.update(state="DELIVERED", body=rendered.text, delivered_at=now())
+        elif _is_duplicate(session, policy, row):
+            row.update(state="SKIPPED", last_error="identical message sent recently")
+        else:
+            row["state"] = "QUEUED"
+        message_id = _insert(session, **row)
+        outgoing = None
+        if row["state"] == "QUEUED":
+            outgoing = Outgoing(str(message_id), channel, address, rendered.subject,
+                                rendered.text)
+        planned.append(Planned(message_id, channel, outgoing))
+    return planned
 
 
-def status_email(event: dict[str, Any], public_base_url: str) -> RenderedEmail:
-    # The tracking page holds the citizen's access token; links never carry it.
-    page = f"{public_base_url}/permohonan"
-    return render_email("status_changed", event=event, tracking_url=page, download_url=page)
+def _is_duplicate(session: Session, policy: Policy, row: dict[str, Any]) -> bool:
+    return bool(session.scalar(
+        select(func.count()).select_from(Message).where(
+            Message.recipient_hash == row["recipient_hash"],
+            Message.channel == row["channel"],
+            Message.body_hash == row["body_hash"],
+            Message.event_id != row["event_id"],
+            Message.state.in_(("QUEUED", "SENDING", "SENT", "DELIVERED", "FAILED")),
+            Message.created_at > now() - policy.duplicate_window,
+        )
+    ))
 
 
-def pin_email(event: dict[str, Any]) -> RenderedEmail:
-    return render_email("download_pin", event=event)
+# --- one attempt at one message -------------------------------------------------------------------
+
+AfterSend = Callable[[Outgoing], None]
 
 
-# --- in-person appointments and complaints -------------------------------------------------------
+def attempt(
+    sessions: sessionmaker, policy: Policy, sender: Sender, message_id: uuid.UUID,
+    outgoing: Outgoing, after_send: AfterSend | None = None,
+) -> str:
+    """Returns the message's state afterwards, or ``throttled`` / ``in_flight``."""
+    with sessions() as session, session.begin():
+        message = session.get(Message, message_id, with_for_update=True)
+        started = now()
+        if message.state in FINAL:
+            return message.state
+        if message.state == "SENDING" and message.sending_at > started - policy.sending_timeout:
+            return "in_flight"
+        recent = session.scalar(
+            select(func.count()).select_from(Message).where(
+                Message.recipient_hash == message.recipient_hash,
+                Message.channel == message.channel,
+                Message.id != message.id,
+                Message.sending_at > started - timedelta(minutes=1),
+            )
+        )
+        if recent >= policy.throttle_per_minute:
+            metrics.NOTIFICATIONS.labels(channel=message.channel, outcome="throttled").inc()
+            return "throttled"
+        message.state, message.sending_at, message.last_attempt_at = "SENDING", started, started
+        message.attempts += 1
+        message.provider = sender.provider
+    outcome, error, ref = "sent", None, None
+    try:
+        ref = sender.send(outgoing)
+    except PermanentError as exc:
+        outcome, error = "permanent", short_error(exc)
+    except Exception as exc:  # TransientError, or anything unexpected: try again later
+        outcome, error = "transient", short_error(exc)
+    if after_send is not None and outcome == "sent":
+        after_send(outgoing)  # test hook: a crash between the provider's answer and the commit
+    with sessions() as session, session.begin():
+        message = session.get(Message, message_id, with_for_update=True)
+        session.add(Attempt(message_id=message_id, channel=message.channel, at=now(),
+                            outcome=outcome, error=error))
+        if message.state != "SENDING":  # a receipt or a concurrent resend got there first
+            return message.state
+        if outcome == "sent":
+            message.state, message.sent_at, message.last_error = "SENT", now(), None
+            message.provider_ref = ref
+        elif outcome == "permanent" or message.attempts >= policy.max_attempts:
+            message.state, message.last_error = "TECHNICAL_FAILURE", error
+        else:
+            message.state, message.last_error = "FAILED", error
+        state = message.state
+    metrics.NOTIFICATIONS.labels(channel=outgoing.channel, outcome=state.lower()).inc()
+    if state != "SENT":
+        log.warning("notification %s via %s: %s (%s)", message_id, outgoing.channel, state, error)
+    return state
 
-DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-MONTHS = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-    "Oktober", "November", "Desember",
-)
-APPOINTMENT_TEMPLATES = ("booked", "rescheduled", "cancelled", "reminder_due")
-COMPLAINT_TEMPLATES = ("filed", "answered")
+
+def deliver_event(
+    sessions: sessionmaker, policy: Policy, senders: Mapping[str, Sender | None],
+    event_id: uuid.UUID, event_type: str, event: dict[str, Any], public_base_url: str,
+    after_send: AfterSend | None = None,
+) -> dict[str, str]:
+    """Record and send every channel's message for one event. Returns channel -> state.
+
+    Raises RetryLater while any message is FAILED (transient), throttled or in flight."""
+    template = rendering.template_for(event_type, event)
+    if template is None:
+        return {}
+    subject_id = event.get("application_id") or event.get("complaint_id")
+    with sessions() as session, session.begin():
+        planned = plan(session, policy, senders, event_id, template, event, subject_id,
+                       public_base_url)
+    states: dict[str, str] = {}
+    for item in planned:
+        if item.outgoing is None:
+            with sessions() as session:
+                states[item.channel] = session.get(Message, item.message_id).state
+            continue
+        states[item.channel] = attempt(sessions, policy, senders[item.channel], item.message_id,
+                                       item.outgoing, after_send)
+    pending = {c: s for c, s in states.items() if s not in FINAL}
+    if pending:
+        raise RetryLater(f"messages not final yet: {pending}")
+    return states
 
 
-def tanggal(day: date) -> str:
-    """``Senin, 30 November 2026``."""
-    return f"{DAYS[day.weekday()]}, {day.day} {MONTHS[day.month - 1]} {day.year}"
+# --- receipts, inbox, staff views -----------------------------------------------------------------
 
 
-def appointment_when(event: dict[str, Any]) -> str:
-    start, end = event["start_time"], event["end_time"]
-    return f"{tanggal(event['slot_date'])}, pukul {start:%H.%M}–{end:%H.%M} WIB"
+def record_receipt(sessions: sessionmaker, reference: str, status: str) -> str | None:
+    """A provider's delivery report: DELIVERED, or FAILED (undeliverable: terminal)."""
+    with sessions() as session, session.begin():
+        query = select(Message).with_for_update()
+        try:
+            query = query.where(Message.id == uuid.UUID(reference))
+        except ValueError:
+            query = query.where(Message.provider_ref == reference)
+        message = session.scalars(query).first()
+        if message is None:
+            return None
+        if status == "DELIVERED" and message.state in ("SENDING", "SENT", "FAILED"):
+            message.state, message.delivered_at = "DELIVERED", now()
+        elif status == "FAILED" and message.state in ("SENDING", "SENT"):
+            message.state, message.last_error = "TECHNICAL_FAILURE", "provider: undeliverable"
+        metrics.NOTIFICATIONS.labels(channel=message.channel, outcome=status.lower()).inc()
+        return message.state
 
 
-def appointment_email(kind: str, event: dict[str, Any], public_base_url: str) -> RenderedEmail:
-    if kind not in APPOINTMENT_TEMPLATES:
-        raise ValueError(f"unknown appointment email {kind}")
-    base = f"{public_base_url}/api/v1/applications/{event['application_id']}"
-    return render_email(
-        f"appointment_{kind}", event=event, when=appointment_when(event),
-        appointments_url=f"{base}/appointments",
+def message_view(message: Message, with_body: bool = False) -> dict[str, Any]:
+    view = {
+        "id": str(message.id), "event_id": str(message.event_id), "channel": message.channel,
+        "template": message.template, "template_version": message.template_version,
+        "application_id": str(message.application_id) if message.application_id else None,
+        "recipient": message.recipient_masked, "subject": message.subject,
+        "state": message.state, "attempts": message.attempts, "last_error": message.last_error,
+        "provider": message.provider,
+        "created_at": message.created_at.isoformat(),
+        "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+        "delivered_at": message.delivered_at.isoformat() if message.delivered_at else None,
+    }
+    if with_body:
+        view["text"] = message.body
+    return view
+
+
+def inbox(sessions: sessionmaker, application_id: str) -> list[dict[str, Any]]:
+    with sessions() as session:
+        rows = session.scalars(
+            select(Message)
+            .where(Message.application_id == uuid.UUID(application_id),
+                   Message.channel == "INBOX", Message.state == "DELIVERED")
+            .order_by(Message.created_at)
+        ).all()
+        return [
+            {"id": str(m.id), "subject": m.subject, "text": m.body,
+             "at": m.created_at.isoformat(), "template": m.template}
+            for m in rows
+        ]
+
+
+def list_messages(
+    sessions: sessionmaker, state: str | None, application_id: str | None, limit: int = 200,
+) -> list[dict[str, Any]]:
+    query = select(Message).order_by(Message.created_at.desc()).limit(limit)
+    if state:
+        query = query.where(Message.state == state)
+    if application_id:
+        query = query.where(Message.application_id == uuid.UUID(application_id))
+    with sessions() as session:
+        return [message_view(m) for m in session.scalars(query).all()]
+
+
+def channel_failing(sessions: sessionmaker, channel: str, n: int) -> tuple[bool, str | None]:
+    """Whether the last ``n`` attempts on ``channel`` all failed, and the last error."""
+    with sessions() as session:
+        rows = session.execute(
+            select(Attempt.outcome, Attempt.error).where(Attempt.channel == channel)
+            .order_by(Attempt.id.desc()).limit(n)
+        ).all()
+    failing = len(rows) >= n and all(outcome != "sent" for outcome, _ in rows)
+    return failing, rows[0].error if rows else None
+
+
+# --- staff notices --------------------------------------------------------------------------------
+
+
+def deliver_staff_notice(
+    sessions: sessionmaker, policy: Policy, sender: Sender, notice_key: str, template: str,
+    context: dict[str, Any], supervisors: list[str],
+) -> str:
+    """One email to all supervisors, once per ``notice_key`` (retried on the next call)."""
+    event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"silasidakep:notice:{notice_key}")
+    rendered = rendering.render("EMAIL", template, context)
+    to = ", ".join(supervisors)
+    with sessions() as session, session.begin():
+        message_id = _insert(
+            session, event_id=event_id, channel="EMAIL", template=template,
+            template_version=rendered.version, application_id=None,
+            subject=rendered.subject[:200], recipient_masked=masked("EMAIL", to)[:254],
+            recipient_hash=digest(policy.hash_key, "EMAIL", to), state="QUEUED",
+        )
+    outgoing = Outgoing(str(message_id), "EMAIL", to, rendered.subject, rendered.text)
+    staff_policy = Policy(
+        max_attempts=policy.max_attempts, sending_timeout=policy.sending_timeout,
+        throttle_per_minute=10**6, duplicate_window=policy.duplicate_window,
+        hash_key=policy.hash_key, alert_failures=policy.alert_failures,
     )
-
-
-def complaint_email(kind: str, event: dict[str, Any], public_base_url: str) -> RenderedEmail:
-    if kind not in COMPLAINT_TEMPLATES:
-        raise ValueError(f"unknown complaint email {kind}")
-    noun = "Pengaduan" if event["kind"] == "COMPLAINT" else "Saran"
-    return render_email(
-        f"complaint_{kind}", event=event, noun=noun,
-        complaint_url=f"{public_base_url}/api/v1/complaints/{event['tracking_code']}",
-    )
+    return attempt(sessions, staff_policy, sender, message_id, outgoing)

@@ -1,13 +1,17 @@
 """Notification's tables (schema ``notification``): one row per message per channel.
 
-Message bodies are not stored: some carry a download PIN, and all carry personal data."""
+Message bodies are not stored for outgoing channels: some carry a download PIN, and all carry
+personal data; the text is rendered again from the (redelivered) event when a send is retried.
+Only INBOX messages keep their text, because the citizen reads them later on the tracking page;
+they never carry the PIN.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -22,17 +26,48 @@ class Base(DeclarativeBase):
 
 class Message(Base):
     __tablename__ = "messages"
-    __table_args__ = (UniqueConstraint("event_id", "channel"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "channel"),
+        Index("ix_notification_messages_throttle", "recipient_hash", "channel", "sending_at"),
+        Index("ix_notification_messages_channel_attempt", "channel", "last_attempt_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
-    channel: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))  # EMAIL, SMS, WHATSAPP, INBOX
     template: Mapped[str] = mapped_column(String(60))
-    application_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    template_version: Mapped[int] = mapped_column(Integer, default=1)
+    # The application (or complaint) the message is about; NULL for staff notices.
+    application_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
     recipient_masked: Mapped[str] = mapped_column(String(254))
+    # HMAC of the address: throttling and duplicate detection without storing the address.
+    recipient_hash: Mapped[str | None] = mapped_column(String(64))
+    body_hash: Mapped[str | None] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(200))
-    state: Mapped[str] = mapped_column(String(20), index=True)  # QUEUED, SENT
+    # QUEUED, SENDING, SENT, DELIVERED, FAILED, TECHNICAL_FAILURE, SKIPPED
+    state: Mapped[str] = mapped_column(String(20), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    provider: Mapped[str | None] = mapped_column(String(40))
+    provider_ref: Mapped[str | None] = mapped_column(String(200), index=True)
+    body: Mapped[str | None] = mapped_column(Text)  # INBOX only
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sending_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Attempt(Base):
+    """One try at one message: what the channel-failure alert and staff look at."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (Index("ix_notification_attempts_channel_at", "channel", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(String(20))  # sent, transient, permanent
+    error: Mapped[str | None] = mapped_column(Text)

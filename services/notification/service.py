@@ -1,37 +1,64 @@
-"""Notification service entrypoints: every citizen-facing status change becomes an email."""
+"""Notification service: every citizen-facing event becomes one message per chosen channel.
+
+Channels: EMAIL (SMTP), SMS and WHATSAPP (HTTP providers, see ``channels/``), INBOX (stored here,
+read on the tracking page through the gateway). See docs/notifications.md.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
-from services.notification import dispatch
-from services.notification.mailer import SmtpSettings
+from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
+
+from services.notification import dispatch, rendering
+from services.notification.channels import Sender, http_sender, provider_config
+from services.notification.channels.email import EmailSender, smtp_settings
+from services.notification.channels.webhook import verify_signature
 from services.notification.models import metadata
+from silasidakep.auth import authenticate
 from silasidakep.config import load_settings
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
+from silasidakep.errors import Forbidden, NotFound, ValidationFailed
 from silasidakep.messaging import on_event
 from silasidakep.ops import ServiceOps, check_broker
 
+log = logging.getLogger(__name__)
 
-def smtp_settings() -> SmtpSettings:
-    settings = load_settings()
-    return SmtpSettings(
-        host=settings.smtp_host, port=settings.smtp_port, mail_from=settings.mail_from,
-        username=os.environ.get("SMTP_USERNAME") or None,
-        password=os.environ.get("SMTP_PASSWORD") or None,
-        starttls=os.environ.get("SMTP_STARTTLS") == "1",
-    )
+DIGEST_INTERVAL_SECONDS = float(os.environ.get("NOTIFY_DIGEST_INTERVAL_SECONDS", "3600"))
+STAFF_ROLES = ("supervisor", "admin")
+
+
+def build_senders() -> dict[str, Sender | None]:
+    senders: dict[str, Sender | None] = {"EMAIL": None, "SMS": None, "WHATSAPP": None}
+    if os.environ.get("NOTIFY_EMAIL_ENABLED", "1") == "1":
+        senders["EMAIL"] = EmailSender(smtp_settings())
+    for channel in ("SMS", "WHATSAPP"):
+        config = provider_config(channel)
+        senders[channel] = http_sender(config) if config else None
+    return senders
+
+
+def supervisor_emails() -> list[str]:
+    return [a.strip() for a in os.environ.get("SUPERVISOR_EMAILS", "").split(",") if a.strip()]
 
 
 class NotificationService(ServiceOps):
     name = "notification"
     store = Store(metadata)
+    intake = RpcProxy("intake")
 
     def __init__(self) -> None:
-        self.smtp = smtp_settings()
-        self.public_base_url = load_settings().public_base_url
+        settings = load_settings()
+        self.public_base_url = settings.public_base_url
+        self.jwt_secret = settings.jwt_secret
+        self.senders = build_senders()
+        self.policy = dispatch.Policy.from_env()
 
     def health_checks(self) -> dict[str, Callable[[], None]]:
         return {
@@ -39,65 +66,148 @@ class NotificationService(ServiceOps):
             "broker": lambda: check_broker(self.config["AMQP_URI"]),
         }
 
+    def _deliver(self, envelope: dict, event_type: str) -> None:
+        event_id, event = parse_envelope(envelope, event_type)
+        try:
+            dispatch.deliver_event(
+                self.store.sessions, self.policy, self.senders, event_id, event_type, event,
+                self.public_base_url,
+            )
+        finally:
+            self._alert_if_failing()
+
+    # --- citizen events ----------------------------------------------------------------------
+
     @on_event("application.status_changed")
     def on_status_changed(self, envelope: dict) -> None:
-        event_id, event = parse_envelope(envelope, "application.status_changed")
-        email = dispatch.status_email(event, self.public_base_url)
-        dispatch.deliver_email(
-            self.store.sessions, self.smtp, event_id, f"status_changed.{event['status']}",
-            event["application_id"], event["recipient"]["email"], email,
-        )
+        self._deliver(envelope, "application.status_changed")
 
     @on_event("application.download_pin_issued")
     def on_download_pin_issued(self, envelope: dict) -> None:
-        event_id, event = parse_envelope(envelope, "application.download_pin_issued")
-        dispatch.deliver_email(
-            self.store.sessions, self.smtp, event_id, "download_pin",
-            event["application_id"], event["recipient"]["email"], dispatch.pin_email(event),
-        )
-
-    # --- in-person appointments ----------------------------------------------------------------
-
-    def _appointment(self, envelope: dict, kind: str) -> None:
-        event_id, event = parse_envelope(envelope, f"appointment.{kind}")
-        email = dispatch.appointment_email(kind, event, self.public_base_url)
-        dispatch.deliver_email(
-            self.store.sessions, self.smtp, event_id, f"appointment_{kind}",
-            event["application_id"], event["recipient"]["email"], email,
-        )
+        self._deliver(envelope, "application.download_pin_issued")
 
     @on_event("appointment.booked")
     def on_appointment_booked(self, envelope: dict) -> None:
-        self._appointment(envelope, "booked")
+        self._deliver(envelope, "appointment.booked")
 
     @on_event("appointment.rescheduled")
     def on_appointment_rescheduled(self, envelope: dict) -> None:
-        self._appointment(envelope, "rescheduled")
+        self._deliver(envelope, "appointment.rescheduled")
 
     @on_event("appointment.cancelled")
     def on_appointment_cancelled(self, envelope: dict) -> None:
-        self._appointment(envelope, "cancelled")
+        self._deliver(envelope, "appointment.cancelled")
 
     @on_event("appointment.reminder_due")
     def on_appointment_reminder_due(self, envelope: dict) -> None:
-        self._appointment(envelope, "reminder_due")
-
-    # --- complaints and feedback ---------------------------------------------------------------
-
-    def _complaint(self, envelope: dict, kind: str) -> None:
-        event_id, event = parse_envelope(envelope, f"complaint.{kind}")
-        email = dispatch.complaint_email(kind, event, self.public_base_url)
-        # messages.application_id is NOT NULL and a complaint has no application: the
-        # complaint's own id goes there (a complaint and an application never share an id).
-        dispatch.deliver_email(
-            self.store.sessions, self.smtp, event_id, f"complaint_{kind}",
-            event["complaint_id"], event["recipient"]["email"], email,
-        )
+        self._deliver(envelope, "appointment.reminder_due")
 
     @on_event("complaint.filed")
     def on_complaint_filed(self, envelope: dict) -> None:
-        self._complaint(envelope, "filed")
+        self._deliver(envelope, "complaint.filed")
 
     @on_event("complaint.answered")
     def on_complaint_answered(self, envelope: dict) -> None:
-        self._complaint(envelope, "answered")
+        self._deliver(envelope, "complaint.answered")
+
+    # --- citizens: the in-app inbox (the gateway has checked the access token with intake) ---
+
+    @rpc
+    def inbox(self, application_id: str) -> dict[str, Any]:
+        return {"messages": dispatch.inbox(self.store.sessions, application_id)}
+
+    # --- providers: delivery receipts ---------------------------------------------------------
+
+    @rpc
+    def delivery_receipt(self, provider: str, body: str, signature: str | None) -> dict:
+        """``body`` is the raw JSON ``{"message_id" | "id", "status"}``, HMAC-signed with the
+        secret of a channel configured with that provider."""
+        import json
+
+        secrets = [
+            config.secret for channel in ("SMS", "WHATSAPP")
+            if (config := provider_config(channel)) and config.provider == provider
+        ]
+        raw = body.encode()
+        if not any(verify_signature(s, raw, signature) for s in secrets):
+            raise Forbidden("Tanda tangan laporan tidak sah.", code="INVALID_SIGNATURE")
+        try:
+            report = json.loads(body)
+            reference = str(report.get("message_id") or report["id"])
+            status = str(report["status"]).upper()
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise ValidationFailed("Laporan tidak dikenal.", code="INVALID_RECEIPT") from None
+        status = {"READ": "DELIVERED", "UNDELIVERABLE": "FAILED"}.get(status, status)
+        if status not in ("DELIVERED", "FAILED", "SENT"):
+            raise ValidationFailed("Status laporan tidak dikenal.", code="INVALID_RECEIPT")
+        state = dispatch.record_receipt(self.store.sessions, reference, status)
+        if state is None:
+            raise NotFound("Pesan tidak ditemukan.", code="MESSAGE_NOT_FOUND")
+        return {"state": state}
+
+    # --- staff ----------------------------------------------------------------------------------
+
+    def _staff(self, token: str | None) -> None:
+        authenticate(token, self.jwt_secret).require(*STAFF_ROLES)
+
+    @rpc
+    def staff_messages(self, token: str, state: str | None = None,
+                       application_id: str | None = None) -> dict[str, Any]:
+        self._staff(token)
+        if state and state not in dispatch.STATES:
+            raise ValidationFailed(fields={"state": ["Status pesan tidak dikenal."]})
+        return {"messages": dispatch.list_messages(self.store.sessions, state, application_id)}
+
+    @rpc
+    def staff_templates(self, token: str) -> dict[str, Any]:
+        self._staff(token)
+        return {"templates": rendering.catalogue()}
+
+    @rpc
+    def staff_preview(self, token: str, template: str, channel: str) -> dict[str, Any]:
+        self._staff(token)
+        if not rendering.has_template(channel, template):
+            raise NotFound("Templat tidak ditemukan.", code="TEMPLATE_NOT_FOUND")
+        rendered = rendering.preview(template, channel, self.public_base_url)
+        return {"template": template, "channel": channel, "version": rendered.version,
+                "subject": rendered.subject, "text": rendered.text,
+                "length": len(rendered.text)}
+
+    # --- staff notices ----------------------------------------------------------------------------
+
+    def _alert_if_failing(self) -> None:
+        supervisors, email = supervisor_emails(), self.senders.get("EMAIL")
+        if not supervisors or email is None:
+            return
+        for channel in ("EMAIL", "SMS", "WHATSAPP"):
+            failing, last_error = dispatch.channel_failing(
+                self.store.sessions, channel, self.policy.alert_failures
+            )
+            if not failing:
+                continue
+            hour = datetime.now(UTC).strftime("%Y-%m-%dT%H")
+            try:
+                dispatch.deliver_staff_notice(
+                    self.store.sessions, self.policy, email, f"alert:{channel}:{hour}",
+                    "staff_channel_alert",
+                    {"channel": channel, "failures": self.policy.alert_failures,
+                     "last_error": last_error or "-"},
+                    supervisors,
+                )
+            except Exception:
+                log.exception("could not send the channel-failure alert for %s", channel)
+
+    @timer(interval=DIGEST_INTERVAL_SECONDS)
+    def send_breach_digest(self) -> str | None:
+        """Email supervisors the applications past their service target (once per period)."""
+        supervisors, email = supervisor_emails(), self.senders.get("EMAIL")
+        if not supervisors or email is None:
+            return None
+        breaches = self.intake.breaches()
+        if not breaches:
+            return None
+        period = int(datetime.now(UTC).timestamp() // DIGEST_INTERVAL_SECONDS)
+        return dispatch.deliver_staff_notice(
+            self.store.sessions, self.policy, email, f"digest:{period}", "staff_breach_digest",
+            {"breaches": breaches}, supervisors,
+        )

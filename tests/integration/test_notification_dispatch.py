@@ -1,19 +1,32 @@
-"""Email delivery on real PostgreSQL and a real SMTP server: once per event, failures recorded."""
+"""Notification delivery on real PostgreSQL, a real SMTP server (aiosmtpd) and a loopback
+SMS/WhatsApp provider that fails on purpose: once per event × channel, retries, terminal
+failures, crash recovery without duplicates, throttling, masking."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
 import threading
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from services.notification import dispatch
-from services.notification.mailer import RenderedEmail, SmtpSettings
+from services.notification import dispatch, rendering
+from services.notification.channels import ProviderConfig
+from services.notification.channels.email import EmailSender, SmtpSettings
+from services.notification.channels.fonnte import FonnteSender
+from services.notification.channels.webhook import WebhookSender, verify_signature
 from services.notification.models import Message
 from silasidakep.db import make_engine
-from tests.support.infra import SmtpServer, free_port
+from tests.support.infra import SmtpServer, body_text, free_port
+from tests.support.provider import LoopbackProvider
+
+NIK = "3211064101900007"
+SECRET = "uji-rahasia"
 
 
 @pytest.fixture
@@ -30,50 +43,262 @@ def smtp():
     server.stop()
 
 
-def settings_for(port: int) -> SmtpSettings:
-    return SmtpSettings(host="127.0.0.1", port=port, mail_from="uji@silasidakep.test", timeout=3)
+@pytest.fixture
+def provider():
+    server = LoopbackProvider(timeout_seconds=1.5).start()
+    yield server
+    server.stop()
 
 
-EMAIL = RenderedEmail(subject="Permohonan SLS-UJI00001 disetujui", body="Isi uji.")
+def policy(**overrides) -> dispatch.Policy:
+    values = dict(max_attempts=3, sending_timeout=timedelta(seconds=30), throttle_per_minute=50,
+                  duplicate_window=timedelta(minutes=10), hash_key="uji", alert_failures=3)
+    return dispatch.Policy(**{**values, **overrides})
 
 
-def message_row(sessions: sessionmaker, event_id: uuid.UUID) -> Message:
+def senders(smtp_port: int, provider: LoopbackProvider | None, fonnte: bool = False) -> dict:
+    email = EmailSender(SmtpSettings("127.0.0.1", smtp_port, "uji@silasidakep.test", timeout=3))
+    if provider is None:
+        return {"EMAIL": email, "SMS": None, "WHATSAPP": None}
+    config = ProviderConfig("SMS", "webhook", provider.url, SECRET, timeout=1.0)
+    wa = ProviderConfig("WHATSAPP", "fonnte", provider.url, SECRET, timeout=1.0)
+    return {"EMAIL": email, "SMS": WebhookSender(config),
+            "WHATSAPP": FonnteSender(wa) if fonnte else WebhookSender(wa)}
+
+
+def status_event(status: str = "SUBMITTED", channels=("EMAIL", "SMS", "WHATSAPP", "INBOX"),
+                 **recipient) -> tuple[dict, str, str]:
+    event = rendering.sample_event(f"status_{status.lower()}")
+    event["application_id"] = uuid.uuid4()
+    email = f"{uuid.uuid4().hex[:8]}@example.org"
+    phone = "0812" + str(uuid.uuid4().int)[:8]
+    event["recipient"].update({"email": email, "phone": phone, "channels": list(channels),
+                               **recipient})
+    return event, email, phone
+
+
+def rows(sessions, event_id) -> dict[str, Message]:
     with sessions() as session:
-        return session.scalars(select(Message).where(Message.event_id == event_id)).one()
+        found = session.scalars(select(Message).where(Message.event_id == event_id)).all()
+        return {m.channel: m for m in found}
 
 
-def test_concurrent_deliveries_of_one_event_send_one_email(sessions, smtp) -> None:
-    event_id, to = uuid.uuid4(), f"{uuid.uuid4().hex[:8]}@example.org"
-    results: list[bool] = []
+def deliver(sessions, pol, send, event_id, event, **kwargs):
+    return dispatch.deliver_event(sessions, pol, send, event_id, "application.status_changed",
+                                  event, "https://silasidakep.test", **kwargs)
+
+
+def test_every_chosen_channel_gets_one_message_and_redelivery_sends_nothing(
+    sessions, smtp, provider
+) -> None:
+    event, email, phone = status_event()
+    event_id = uuid.uuid4()
+    states = deliver(sessions, policy(), senders(smtp.port, provider), event_id, event)
+    assert states == {"EMAIL": "SENT", "SMS": "SENT", "WHATSAPP": "SENT", "INBOX": "DELIVERED"}
+    again = deliver(sessions, policy(), senders(smtp.port, provider), event_id, event)
+    assert again == states
+    assert len(smtp.mailbox.to(email)) == 1
+    sent = provider.to(phone)
+    assert sorted(a.channel for a in sent) == ["SMS", "WHATSAPP"]
+    assert provider.requests == 2
+    assert all(len(a.text) <= 160 for a in sent if a.channel == "SMS")
+    found = rows(sessions, event_id)
+    assert all(m.template == "status_submitted" and m.template_version == 1
+               for m in found.values())
+    assert found["SMS"].recipient_masked.startswith("0812") and phone not in str(
+        {c: m.recipient_masked for c, m in found.items()})
+    mail = smtp.mailbox.to(email)[0]
+    assert mail["Message-ID"] == f"<{found['EMAIL'].id}@silasidakep>"
+
+
+def test_webhook_requests_are_signed_and_carry_the_idempotency_key(sessions, smtp, provider):
+    event, _, phone = status_event(channels=["SMS"])
+    deliver(sessions, policy(), senders(smtp.port, provider), uuid.uuid4(), event)
+    [accepted] = provider.to(phone)
+    assert accepted.signature.startswith("sha256=")
+    assert uuid.UUID(accepted.key)
+    body = json.dumps({"message_id": accepted.key, "to": phone, "channel": "SMS",
+                       "text": accepted.text}).encode()
+    assert verify_signature(SECRET, body, accepted.signature)
+
+
+@pytest.mark.parametrize("failure", ["timeout", "500", "503"])
+def test_transient_failures_retry_and_a_failed_channel_does_not_resend_others(
+    sessions, smtp, provider, failure
+) -> None:
+    event, email, phone = status_event(channels=["EMAIL", "SMS"])
+    event_id = uuid.uuid4()
+    provider.fail_next(failure)
+    send = senders(smtp.port, provider)
+    with pytest.raises(dispatch.RetryLater):
+        deliver(sessions, policy(), send, event_id, event)
+    first = rows(sessions, event_id)
+    assert first["EMAIL"].state == "SENT" and first["SMS"].state == "FAILED"
+    assert first["SMS"].attempts == 1 and first["SMS"].last_error
+    assert deliver(sessions, policy(), send, event_id, event)["SMS"] == "SENT"
+    assert len(smtp.mailbox.to(email)) == 1  # the email was not sent again
+    assert len(provider.to(phone)) == 1
+    assert rows(sessions, event_id)["SMS"].attempts == 2
+
+
+def test_a_4xx_answer_is_terminal_at_once(sessions, smtp, provider) -> None:
+    event, _, phone = status_event(channels=["SMS"])
+    event_id = uuid.uuid4()
+    provider.fail_next("400")
+    states = deliver(sessions, policy(), senders(smtp.port, provider), event_id, event)
+    assert states == {"SMS": "TECHNICAL_FAILURE"}
+    assert rows(sessions, event_id)["SMS"].attempts == 1
+    assert dispatch.list_messages(sessions, "TECHNICAL_FAILURE", str(event["application_id"]))
+
+
+def test_after_the_attempt_limit_the_message_is_terminal_and_listed(sessions, smtp, provider):
+    event, _, _ = status_event(channels=["SMS"])
+    event_id = uuid.uuid4()
+    provider.fail_next("500", "502", "503")
+    send = senders(smtp.port, provider)
+    for _ in range(2):
+        with pytest.raises(dispatch.RetryLater):
+            deliver(sessions, policy(max_attempts=3), send, event_id, event)
+    assert deliver(sessions, policy(max_attempts=3), send, event_id, event) == {
+        "SMS": "TECHNICAL_FAILURE"}
+    row = rows(sessions, event_id)["SMS"]
+    assert row.attempts == 3 and "503" in row.last_error
+    listed = dispatch.list_messages(sessions, "TECHNICAL_FAILURE", str(event["application_id"]))
+    assert [m["id"] for m in listed] == [str(row.id)]
+    failing, last = dispatch.channel_failing(sessions, "SMS", 3)
+    assert failing and "503" in last
+
+
+class Crash(Exception):
+    pass
+
+
+def crash_on(channel: str):
+    def hook(outgoing) -> None:
+        if outgoing.channel == channel:
+            raise Crash("worker died after the provider accepted")
+    return hook
+
+
+def test_a_crash_after_sending_is_resent_with_the_same_key_and_not_duplicated(
+    sessions, smtp, provider
+) -> None:
+    event, _, phone = status_event(channels=["SMS", "WHATSAPP"])
+    event_id = uuid.uuid4()
+    send = senders(smtp.port, provider)
+    with pytest.raises(Crash):
+        deliver(sessions, policy(), send, event_id, event, after_send=crash_on("SMS"))
+    assert rows(sessions, event_id)["SMS"].state == "SENDING"
+    assert provider.requests == 1
+    # A redelivery while the first attempt may still be running does not send.
+    with pytest.raises(dispatch.RetryLater):
+        deliver(sessions, policy(), send, event_id, event)
+    assert rows(sessions, event_id)["WHATSAPP"].state == "SENT"
+    # Once SENDING is older than the timeout, the redelivered event resends with the same key.
+    states = deliver(sessions, policy(sending_timeout=timedelta(0)), send, event_id, event)
+    assert states == {"SMS": "SENT", "WHATSAPP": "SENT"}
+    assert provider.requests == 3  # SMS, WhatsApp, the SMS again (same key) ...
+    assert sorted(a.channel for a in provider.to(phone)) == ["SMS", "WHATSAPP"]  # ... once each
+
+
+def test_a_crash_after_an_email_resends_with_the_same_message_id(sessions, smtp) -> None:
+    """SMTP has no idempotency key: at-least-once, with one stable Message-ID."""
+    event, email, _ = status_event(channels=["EMAIL"])
+    event_id = uuid.uuid4()
+    send = senders(smtp.port, None)
+    with pytest.raises(Crash):
+        deliver(sessions, policy(), send, event_id, event, after_send=crash_on("EMAIL"))
+    deliver(sessions, policy(sending_timeout=timedelta(0)), send, event_id, event)
+    deliver(sessions, policy(sending_timeout=timedelta(0)), send, event_id, event)
+    mails = smtp.mailbox.to(email)
+    assert len(mails) == 2 and len({m["Message-ID"] for m in mails}) == 1
+    assert rows(sessions, event_id)["EMAIL"].state == "SENT"
+
+
+def test_concurrent_deliveries_of_one_event_send_once(sessions, smtp, provider) -> None:
+    event, email, phone = status_event(channels=["EMAIL", "SMS"])
+    event_id = uuid.uuid4()
     barrier = threading.Barrier(5)
 
-    def deliver() -> None:
+    def run() -> None:
         barrier.wait()
-        results.append(dispatch.deliver_email(sessions, settings_for(smtp.port), event_id,
-                                              "uji", uuid.uuid4(), to, EMAIL))
+        with contextlib.suppress(dispatch.RetryLater):
+            deliver(sessions, policy(), senders(smtp.port, provider), event_id, event)
 
-    threads = [threading.Thread(target=deliver) for _ in range(5)]
+    threads = [threading.Thread(target=run) for _ in range(5)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(30)
-    assert sorted(results) == [False] * 4 + [True]
-    assert len(smtp.mailbox.to(to)) == 1
-    row = message_row(sessions, event_id)
-    assert row.state == "SENT" and row.attempts == 1 and "@example.org" in row.recipient_masked
-    assert to not in row.recipient_masked
+    assert len(smtp.mailbox.to(email)) == 1 and len(provider.to(phone)) == 1
 
 
-def test_a_failed_send_is_recorded_and_the_retry_sends_once(sessions, smtp) -> None:
-    event_id, to = uuid.uuid4(), f"{uuid.uuid4().hex[:8]}@example.org"
-    application_id = uuid.uuid4()
-    with pytest.raises(OSError):
-        dispatch.deliver_email(sessions, settings_for(free_port()), event_id, "uji",
-                               application_id, to, EMAIL)
-    failed = message_row(sessions, event_id)
-    assert failed.state == "QUEUED" and failed.attempts == 1 and failed.last_error
-    assert dispatch.deliver_email(sessions, settings_for(smtp.port), event_id, "uji",
-                                  application_id, to, EMAIL)
-    sent = message_row(sessions, event_id)
-    assert sent.state == "SENT" and sent.attempts == 2 and sent.last_error is None
-    assert len(smtp.mailbox.to(to)) == 1
+def test_unconfigured_channels_and_missing_phone_are_skipped_with_a_reason(sessions, smtp):
+    event, email, _ = status_event(channels=["EMAIL", "SMS", "WHATSAPP"])
+    event_id = uuid.uuid4()
+    states = deliver(sessions, policy(), senders(smtp.port, None), event_id, event)
+    assert states == {"EMAIL": "SENT", "SMS": "SKIPPED", "WHATSAPP": "SKIPPED"}
+    assert rows(sessions, event_id)["SMS"].last_error == "channel SMS not configured"
+    event2, _, _ = status_event(channels=["SMS"], phone=None)
+    assert deliver(sessions, policy(), senders(smtp.port, None), uuid.uuid4(), event2) == {
+        "SMS": "SKIPPED"}
+
+
+def test_the_pin_never_goes_to_the_inbox(sessions, smtp, provider) -> None:
+    event = rendering.sample_event("download_pin")
+    event["application_id"] = uuid.uuid4()
+    event["recipient"].update(email=f"{uuid.uuid4().hex[:8]}@example.org")
+    states = dispatch.deliver_event(
+        sessions, policy(), senders(smtp.port, provider), uuid.uuid4(),
+        "application.download_pin_issued", event, "https://silasidakep.test")
+    assert "INBOX" not in states and states["EMAIL"] == "SENT"
+    assert dispatch.inbox(sessions, str(event["application_id"])) == []
+
+
+def test_throttling_holds_messages_back_and_identical_duplicates_are_skipped(
+    sessions, smtp, provider
+) -> None:
+    event, _, phone = status_event(channels=["SMS"])
+    pol = policy(throttle_per_minute=2)
+    send = senders(smtp.port, provider)
+    results = []
+    for status in ("SUBMITTED", "IN_VERIFICATION", "APPROVED"):
+        event = {**event, "status": status, "recipient": event["recipient"]}
+        try:
+            results.append(deliver(sessions, pol, send, uuid.uuid4(), event)["SMS"])
+        except dispatch.RetryLater:
+            results.append("throttled")
+    assert results == ["SENT", "SENT", "throttled"]
+    assert len(provider.to(phone)) == 2
+    same = {**event, "status": "SUBMITTED", "recipient": event["recipient"]}
+    assert deliver(sessions, policy(), send, uuid.uuid4(), same) == {"SMS": "SKIPPED"}
+
+
+def test_receipts_mark_delivered(sessions, smtp, provider) -> None:
+    event, _, _ = status_event(channels=["SMS"])
+    event_id = uuid.uuid4()
+    deliver(sessions, policy(), senders(smtp.port, provider), event_id, event)
+    row = rows(sessions, event_id)["SMS"]
+    assert dispatch.record_receipt(sessions, str(row.id), "DELIVERED") == "DELIVERED"
+
+
+def test_smtp_outage_is_transient(sessions) -> None:
+    event, _, _ = status_event(channels=["EMAIL"])
+    event_id = uuid.uuid4()
+    with pytest.raises(dispatch.RetryLater):
+        deliver(sessions, policy(), senders(free_port(), None), event_id, event)
+    assert rows(sessions, event_id)["EMAIL"].state == "FAILED"
+
+
+def test_no_full_nik_in_any_message_or_log(sessions, smtp, provider, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    event, email, phone = status_event("REJECTED", nik_masked="3211**********07")
+    event["note"] = f"NIK {NIK} tidak cocok"  # even when staff type one into a note
+    provider.fail_next("500")
+    with pytest.raises(dispatch.RetryLater):
+        deliver(sessions, policy(), senders(smtp.port, provider), uuid.uuid4(), event)
+    texts = [body_text(m) for m in smtp.mailbox.to(email)] + [a.text for a in provider.to(phone)]
+    texts += [m["text"] for m in dispatch.inbox(sessions, str(event["application_id"]))]
+    assert texts
+    for text in texts + [caplog.text]:
+        assert NIK not in text
