@@ -6,11 +6,16 @@ Three steps, because rendering and storage cannot join a database transaction:
 3. finalise: mark ISSUED and add ``document.issued`` to the outbox, unless another attempt
    already did, in which case the caller deletes its own copy.
 A worker that dies between steps leaves a RENDERING row that the retried event completes.
+
+With ``SIGNING_MODE=manual`` step 2 stores the *unsigned* draft instead and step 3 is
+``await_signature`` (state AWAITING_SIGNATURE, ``document.awaiting_signature`` in the outbox);
+the signer's action later signs exactly that draft and finalises (see ``signoff``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,6 +53,18 @@ HOLDER_NAME_LENGTH = 60  # IssuedDocument.holder_name
 TEMPLATES = load_templates()
 
 
+SIGNING_MODES = ("auto", "manual")
+
+
+def signing_mode(env: dict[str, str] | None = None) -> str:
+    """``auto``: printing signs as soon as the document is rendered (the default);
+    ``manual``: the draft waits in the signer's queue for the head of the Dinas."""
+    mode = (env if env is not None else os.environ).get("SIGNING_MODE", "auto").strip().lower()
+    if mode not in SIGNING_MODES:
+        raise RuntimeError(f"SIGNING_MODE must be one of {', '.join(SIGNING_MODES)}")
+    return mode
+
+
 class UnsupportedDocument(ValueError):
     """The snapshot asks for an output document that has no template."""
 
@@ -60,6 +77,7 @@ class Issuer:
     public_base_url: str
     store: ObjectStore
     bucket: str
+    signing_mode: str = "auto"  # see signing_mode()
 
 
 def subject_hash(subject_key: str) -> str:
@@ -168,6 +186,7 @@ def allocate(
         holder_name=display_name(holder_name),
         nik_masked=mask_nik(nik) if nik else "",  # the column is not nullable: "" = no NIK
         allocated_at=now,
+        tracking_code=str(snapshot.get("tracking_code") or "")[:16] or None,
     )
     session.add(document)
     return document
@@ -235,6 +254,37 @@ def store_attempt(issuer: Issuer, number: str, signed: bytes) -> tuple[str, str]
     return key, hashlib.sha256(signed).hexdigest()
 
 
+def store_draft(issuer: Issuer, number: str, pdf: bytes) -> str:
+    """Store the unsigned draft of one attempt under its own key; returns the key."""
+    key = f"{number}/draft-{uuid.uuid4()}.pdf"
+    issuer.store.put(issuer.bucket, key, pdf, "application/pdf")
+    return key
+
+
+def await_signature(
+    session: Session, outbox: Outbox, application_id: uuid.UUID, draft_key: str
+) -> bool:
+    """Park the rendered draft for the signer; False when another attempt already did."""
+    document = _locked_document(session, application_id)
+    if document is None or document.state != "RENDERING":
+        return False
+    now = datetime.now(UTC)
+    document.state, document.draft_object_key, document.drafted_at = (
+        "AWAITING_SIGNATURE", draft_key, now,
+    )
+    outbox.add(
+        session,
+        "document.awaiting_signature",
+        {
+            "application_id": application_id,
+            "document_number": document.document_number,
+            "document_type": document.document_type,
+            "drafted_at": now,
+        },
+    )
+    return True
+
+
 def finalise(
     session: Session,
     outbox: Outbox,
@@ -288,6 +338,11 @@ def verification_view(session: Session, number: str) -> dict[str, Any]:
         "superseded_at": (
             document.superseded_at.astimezone(WIB).date().isoformat()
             if document.superseded_at
+            else None
+        ),
+        "revoked_at": (
+            document.revoked_at.astimezone(WIB).date().isoformat()
+            if document.revoked_at
             else None
         ),
     }

@@ -1,7 +1,8 @@
 """Printing's tables (schema ``printing``): the register of issued documents.
 
 It keeps only what public verification shows (masked NIK, name, number, dates, signer), plus a
-hash of the KK number to find the document a re-issue supersedes."""
+hash of the KK number to find the document a re-issue supersedes, and what the signer's queue
+needs (the application's tracking code and where the unsigned draft is stored)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ class IssuedDocument(Base):
     document_number: Mapped[str] = mapped_column(String(40), primary_key=True)
     application_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
     document_type: Mapped[str] = mapped_column(String(20))
-    state: Mapped[str] = mapped_column(String(20))  # RENDERING, ISSUED
+    # RENDERING -> ISSUED (SIGNING_MODE=auto), or
+    # RENDERING -> AWAITING_SIGNATURE -> ISSUED (SIGNING_MODE=manual: a signer signs the draft)
+    state: Mapped[str] = mapped_column(String(20), index=True)
     status: Mapped[str | None] = mapped_column(String(20))  # ACTIVE, SUPERSEDED, REVOKED
     subject_hash: Mapped[str] = mapped_column(String(64), index=True)
     holder_name: Mapped[str] = mapped_column(String(60))
@@ -38,6 +41,13 @@ class IssuedDocument(Base):
     allocated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    tracking_code: Mapped[str | None] = mapped_column(String(16))
+    draft_object_key: Mapped[str | None] = mapped_column(Text)
+    drafted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    signed_by: Mapped[str | None] = mapped_column(String(60))  # staff username; None when auto
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str | None] = mapped_column(String(60))
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class DocumentCounter(Base):

@@ -15,6 +15,7 @@ class Status(StrEnum):
     REJECTED = "REJECTED"
     AWAITING_BIOMETRICS = "AWAITING_BIOMETRICS"
     APPROVED = "APPROVED"
+    AWAITING_SIGNATURE = "AWAITING_SIGNATURE"
     ISSUED = "ISSUED"
     CANCELLED = "CANCELLED"
 
@@ -29,14 +30,17 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.REVISION_REQUESTED: frozenset({S.SUBMITTED, S.CANCELLED}),
     # Approved, but the law requires an in-person step (KTP-el biometric recording) first.
     S.AWAITING_BIOMETRICS: frozenset({S.APPROVED, S.CANCELLED}),
-    S.APPROVED: frozenset({S.ISSUED}),
+    # SIGNING_MODE=manual: the draft waits for the head of the Dinas to sign it.
+    S.APPROVED: frozenset({S.AWAITING_SIGNATURE, S.ISSUED}),
+    S.AWAITING_SIGNATURE: frozenset({S.ISSUED}),
     S.REJECTED: frozenset(),
     S.ISSUED: frozenset(),
     S.CANCELLED: frozenset(),
 }
 
 EDITABLE = frozenset({S.DRAFT, S.REVISION_REQUESTED})
-# Signing starts on APPROVED (printing signs right away), so a citizen may cancel before that.
+# Printing takes over on APPROVED (rendering, then signing, automatic or by the signer),
+# so a citizen may cancel only before that.
 CANCELLABLE = frozenset(s for s, targets in TRANSITIONS.items() if S.CANCELLED in targets)
 DECISION_STATUS = {
     "APPROVE": S.APPROVED,
@@ -80,15 +84,22 @@ STATUS_TEXT: dict[Status, tuple[str, str]] = {
         "Permohonan disetujui. Datang ke lokasi layanan sesuai jadwal untuk perekaman biometrik.",
     ),
     S.APPROVED: ("Disetujui", "Dokumen sedang diterbitkan dan ditandatangani secara elektronik."),
+    S.AWAITING_SIGNATURE: (
+        "Menunggu tanda tangan",
+        "Dokumen sudah disiapkan dan menunggu tanda tangan elektronik Kepala Dinas.",
+    ),
     S.ISSUED: ("Terbit", "Dokumen sudah terbit. Unduh dengan PIN yang dikirim terpisah."),
     S.REJECTED: ("Ditolak", "Permohonan ditolak. Lihat alasan penolakan."),
     S.CANCELLED: ("Dibatalkan", "Permohonan dibatalkan."),
 }
 
 
-def expected_path(needs_biometrics: bool) -> list[Status]:
+def expected_path(needs_biometrics: bool, awaits_signature: bool = False) -> list[Status]:
     """The statuses an application passes through when all goes well."""
     path = [S.DRAFT, S.SUBMITTED, S.IN_VERIFICATION]
     if needs_biometrics:
         path.append(S.AWAITING_BIOMETRICS)
-    return [*path, S.APPROVED, S.ISSUED]
+    path.append(S.APPROVED)
+    if awaits_signature:
+        path.append(S.AWAITING_SIGNATURE)
+    return [*path, S.ISSUED]
