@@ -27,7 +27,10 @@ from gateway.schemas import (
     DecisionIn,
     LocationIn,
     LocationUpdateIn,
+    NotificationPreviewIn,
     RescheduleAppointmentIn,
+    RevokeIn,
+    SigningBatchIn,
     SlotCapacityIn,
     SlotsIn,
     StaffLoginIn,
@@ -38,6 +41,7 @@ from silasidakep import regions
 from silasidakep.config import load_settings
 from silasidakep.errors import NotFound, PayloadTooLarge, ValidationFailed
 from silasidakep.ops import OpsEndpoints, check_broker
+from silasidakep.queue_metrics import QueueMetrics
 from silasidakep.storage import Storage
 
 templates = Environment(
@@ -84,6 +88,7 @@ class GatewayService(OpsEndpoints):
     printing = TimedRpcProxy("printing")
     notification = TimedRpcProxy("notification")
     storage = Storage()
+    queue_metrics = QueueMetrics()  # every pipeline queue's depth and oldest message (on scrape)
 
     def __init__(self) -> None:
         self.settings = load_settings()
@@ -221,6 +226,36 @@ class GatewayService(OpsEndpoints):
     def status_page(self, request: Request) -> Response:
         return web.page(request, "status")
 
+    # --- staff console pages (static; the token stays in the browser's sessionStorage) ------
+
+    @api("GET", "/petugas")
+    def staff_login_page(self, request: Request) -> Response:
+        return web.page(request, "staff_login")
+
+    @api("GET", "/petugas/antrean")
+    def staff_queue_page(self, request: Request) -> Response:
+        return web.page(request, "staff_queue")
+
+    @api("GET", "/petugas/permohonan/<application_id>")
+    def staff_review_page(self, request: Request, application_id: str) -> Response:
+        return web.staff_review_page(request, application_id)
+
+    @api("GET", "/petugas/tanda-tangan")
+    def staff_signing_page(self, request: Request) -> Response:
+        return web.page(request, "staff_signing")
+
+    @api("GET", "/petugas/kecamatan")
+    def staff_desk_page(self, request: Request) -> Response:
+        return web.page(request, "staff_desk")
+
+    @api("GET", "/petugas/pengaduan")
+    def staff_complaints_page(self, request: Request) -> Response:
+        return web.page(request, "staff_complaints")
+
+    @api("GET", "/petugas/admin")
+    def staff_admin_page(self, request: Request) -> Response:
+        return web.page(request, "staff_admin")
+
     @api("GET", "/static/<path:path>")
     def static_file(self, request: Request, path: str) -> Response:
         return web.static(request, path)
@@ -270,12 +305,54 @@ class GatewayService(OpsEndpoints):
         data = self.storage.get(self.settings.scans_bucket, ref["object_key"])
         return Response(data, mimetype=ref["content_type"], headers={"Cache-Control": "no-store"})
 
+    @api("GET", "/api/v1/staff/reason-codes")
+    def staff_reason_codes(self, request: Request) -> Response:
+        return json_response(self.verification.reason_codes(bearer_token(request)))
+
     @api("POST", "/api/v1/staff/applications/<application_id>/decision")
     def decide(self, request: Request, application_id: str) -> Response:
         body = parse_json(request, DecisionIn())
         return json_response(
             self.verification.decide(bearer_token(request), application_id, body)
         )
+
+    # --- electronic signature by the head of the Dinas (SIGNING_MODE=manual) -----------------
+
+    @api("GET", "/api/v1/staff/signing/queue")
+    def signing_queue(self, request: Request) -> Response:
+        return json_response(self.printing.signing_queue(bearer_token(request)))
+
+    @api("GET", "/api/v1/staff/signing/<document_number>/draft")
+    def signing_draft(self, request: Request, document_number: str) -> Response:
+        ref = self.printing.signing_draft(bearer_token(request), document_number)
+        pdf = self.storage.get(self.settings.documents_bucket, ref["object_key"])
+        return Response(
+            pdf, mimetype="application/pdf",
+            headers={
+                "Content-Disposition": f'inline; filename="DRAF-{ref["document_number"]}.pdf"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    @api("POST", "/api/v1/staff/applications/<application_id>/sign")
+    def sign_application(self, request: Request, application_id: str) -> Response:
+        return json_response(
+            self.printing.sign_application(bearer_token(request), application_id)
+        )
+
+    @api("POST", "/api/v1/staff/signing/batch")
+    def sign_batch(self, request: Request) -> Response:
+        body = parse_json(request, SigningBatchIn())
+        return json_response(
+            self.printing.sign_batch(bearer_token(request), body["document_numbers"])
+        )
+
+    @api("POST", "/api/v1/staff/documents/<document_number>/revoke")
+    def revoke_document(self, request: Request, document_number: str) -> Response:
+        body = parse_json(request, RevokeIn())
+        return json_response(self.printing.revoke_document(
+            bearer_token(request), document_number, body["reason"]
+        ))
 
     # --- in-person appointments (KTP-el biometrics, card collection) -------------------------
 
@@ -389,4 +466,37 @@ class GatewayService(OpsEndpoints):
         body = parse_json(request, ComplaintAnswerIn())
         return json_response(self.intake.staff_answer_complaint(
             bearer_token(request), tracking_code, body["answer"]
+        ))
+
+    # --- notifications: the citizen's inbox, provider receipts, staff views ------------------
+
+    @api("GET", "/api/v1/applications/<application_id>/messages")
+    def application_messages(self, request: Request, application_id: str) -> Response:
+        # Intake owns the access token: check it there, then ask notification.
+        checked = self.intake.check_access(application_id, bearer_token(request))
+        return json_response(self.notification.inbox(checked["application_id"]))
+
+    @api("POST", "/api/v1/notifications/receipts/<provider>")
+    def notification_receipt(self, request: Request, provider: str) -> Response:
+        # Notification holds the providers' secrets and verifies the HMAC signature.
+        body = request.get_data(cache=False)[:10_000].decode("utf-8", "replace")
+        signature = request.headers.get("X-Silasidakep-Signature")
+        return json_response(self.notification.delivery_receipt(provider, body, signature))
+
+    @api("GET", "/api/v1/staff/notifications")
+    def staff_notifications(self, request: Request) -> Response:
+        return json_response(self.notification.staff_messages(
+            bearer_token(request), request.args.get("state") or None,
+            request.args.get("application_id") or None,
+        ))
+
+    @api("GET", "/api/v1/staff/notifications/templates")
+    def staff_notification_templates(self, request: Request) -> Response:
+        return json_response(self.notification.staff_templates(bearer_token(request)))
+
+    @api("POST", "/api/v1/staff/notifications/preview")
+    def staff_notification_preview(self, request: Request) -> Response:
+        body = parse_json(request, NotificationPreviewIn())
+        return json_response(self.notification.staff_preview(
+            bearer_token(request), body["template"], body["channel"]
         ))

@@ -31,7 +31,17 @@ PAGES = {
     "track": "permohonan.html",
     "complaints": "pengaduan.html",
     "status": "status.html",
+    # The staff console (/petugas/...): same layout and API rules, staff token in sessionStorage.
+    "staff_login": "petugas-masuk.html",
+    "staff_queue": "petugas-antrean.html",
+    "staff_review": "petugas-permohonan.html",
+    "staff_signing": "petugas-tanda-tangan.html",
+    "staff_desk": "petugas-kecamatan.html",
+    "staff_complaints": "petugas-pengaduan.html",
+    "staff_admin": "petugas-admin.html",
 }
+STAFF_BASE = "petugas-base.html"
+APPLICATION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # Only these extensions are served: never Python files, never anything without a known type.
 CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
@@ -57,6 +67,13 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
+# Staff pages show scans fetched with the staff token as blob: URLs (PDF in a frame).
+STAFF_SECURITY_HEADERS = {
+    **SECURITY_HEADERS,
+    "Content-Security-Policy": SECURITY_HEADERS["Content-Security-Policy"].replace(
+        "object-src 'none';", "object-src 'none'; frame-src blob:;"
+    ),
+}
 # Assets have no hashed names (no build step), so browsers revalidate them after a short while;
 # the ETag makes that revalidation a 304.
 STATIC_CACHE = "public, max-age=300, must-revalidate"
@@ -78,7 +95,7 @@ def _load(path: Path, mtime_ns: int) -> tuple[bytes, str]:
 
 
 @lru_cache(maxsize=16)
-def _render(name: str, mtimes_ns: tuple[int, int]) -> tuple[bytes, str]:
+def _render(name: str, mtimes_ns: tuple[int, ...]) -> tuple[bytes, str]:
     return _tagged(_templates.get_template(name).render().encode())
 
 
@@ -88,8 +105,8 @@ def _read(path: Path) -> tuple[bytes, str]:
 
 
 def _conditional(request: Request, data: bytes, etag: str, content_type: str,
-                 cache_control: str) -> Response:
-    headers = {"Cache-Control": cache_control, "ETag": f'"{etag}"', **SECURITY_HEADERS}
+                 cache_control: str, security: dict[str, str] = SECURITY_HEADERS) -> Response:
+    headers = {"Cache-Control": cache_control, "ETag": f'"{etag}"', **security}
     if etag in request.if_none_match:
         return Response(status=304, headers=headers)
     return Response(data, headers=headers, content_type=content_type)
@@ -98,12 +115,13 @@ def _conditional(request: Request, data: bytes, etag: str, content_type: str,
 def page(request: Request, name: str) -> Response:
     """One of the citizen pages. HTML is always revalidated, so a new release shows at once."""
     template = PAGES[name]
-    # Both files' modification times key the cache, so an edited page or layout shows at once.
-    mtimes = tuple(
-        (PAGES_DIR / f).stat().st_mtime_ns for f in (template, "_layout.html")
-    )
+    staff = name.startswith("staff_")
+    # All files' modification times key the cache, so an edited page or layout shows at once.
+    files = (template, "_layout.html", *((STAFF_BASE,) if staff else ()))
+    mtimes = tuple((PAGES_DIR / f).stat().st_mtime_ns for f in files)
     data, etag = _render(template, mtimes)
-    return _conditional(request, data, etag, "text/html; charset=utf-8", "no-cache")
+    security = STAFF_SECURITY_HEADERS if staff else SECURITY_HEADERS
+    return _conditional(request, data, etag, "text/html; charset=utf-8", "no-cache", security)
 
 
 def _not_found(message: str, code: str) -> Response:
@@ -116,6 +134,12 @@ def apply_page(request: Request, code: str) -> Response:
     if not SERVICE_CODE.match(code):
         return _not_found("Layanan tidak ditemukan.", "SERVICE_NOT_FOUND")
     return page(request, "apply")
+
+
+def staff_review_page(request: Request, application_id: str) -> Response:
+    if not APPLICATION_ID.match(application_id):
+        return _not_found("Permohonan tidak ditemukan.", "APPLICATION_NOT_FOUND")
+    return page(request, "staff_review")
 
 
 def static(request: Request, path: str) -> Response:

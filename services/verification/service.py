@@ -59,6 +59,17 @@ class VerificationService(ServiceOps):
             return queue.staff_view(session, principal, application_id)
 
     @rpc
+    def reason_codes(self, token: str) -> dict[str, Any]:
+        """The reason codes a decision may carry, grouped by decision (for the staff console)."""
+        authenticate(token, self.jwt_secret).require("verifier")
+        return {
+            "reason_codes": {
+                decision: [{"code": code, "text": text} for code, text in codes.items()]
+                for decision, codes in queue.reason_codes().items()
+            }
+        }
+
+    @rpc
     def document_ref(self, token: str, application_id: str, doc_type: str) -> dict[str, Any]:
         principal = authenticate(token, self.jwt_secret)
         with self.store.session() as session, session.begin():

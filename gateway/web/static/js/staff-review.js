@@ -1,0 +1,299 @@
+// Review one application (/petugas/permohonan/<id>): form data, family members, NIK warnings,
+// an inline viewer per scan (fetched with the staff token, shown from a blob: URL) and the
+// decision form (APPROVE / REJECT / REQUEST_REVISION with reason codes, note and fix lists).
+
+import { announce, clear, el, formatBytes, formatDateTime, humanize, nextId } from "./lib.js";
+import {
+  blobUrl, errorBox, forgetClaim, setBusy, staffApi, startStaffPage, viewer,
+} from "./staff-lib.js";
+
+const root = document.getElementById("isi");
+const applicationId = window.location.pathname.split("/").pop();
+const urls = [];
+
+const DECISIONS = [
+  ["APPROVE", "Setujui", "Data dan dokumen lengkap serta sesuai; lanjut ke tanda tangan elektronik."],
+  ["REQUEST_REVISION", "Minta perbaikan", "Pemohon memperbaiki isian atau mengunggah ulang dokumen yang Anda tandai."],
+  ["REJECT", "Tolak", "Keputusan akhir; pemohon harus mengajukan permohonan baru."],
+];
+const STATE_LABELS = {
+  PENDING: "Menunggu di antrean",
+  CLAIMED: "Sedang diperiksa",
+  DECIDED: "Sudah diputuskan",
+  CANCELLED: "Dibatalkan pemohon",
+};
+
+window.addEventListener("pagehide", () => urls.forEach((u) => URL.revokeObjectURL(u)));
+
+function labelsFrom(requirements) {
+  const fields = new Map(((requirements && requirements.fields) || []).map((f) => [f.path, f.label]));
+  const documents = new Map(((requirements && requirements.documents) || []).map((d) => [d.type, d.label]));
+  return { fields, documents };
+}
+
+function show(value) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (typeof value === "boolean") return value ? "Ya" : "Tidak";
+  if (typeof value === "string" && /^[A-Z][A-Z0-9_]+$/.test(value) && value.includes("_")) {
+    return `${humanize(value)} (${value})`;
+  }
+  return String(value);
+}
+
+function factRows(entries) {
+  return el(
+    "dl",
+    { class: "facts-list" },
+    entries.flatMap(([label, value]) => [el("dt", { text: label }), el("dd", {}, value)]),
+  );
+}
+
+// Column labels of family-member rows (the catalogue labels the field, not its columns).
+const MEMBER_COLUMNS = {
+  nik: "NIK", name: "Nama", sex: "Jenis kelamin", birth_date: "Tanggal lahir",
+  birth_place: "Tempat lahir", relationship: "Hubungan keluarga", religion: "Agama",
+  education: "Pendidikan", occupation: "Pekerjaan", marital_status: "Status perkawinan",
+};
+
+function membersTable(label, rows) {
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row || {})))];
+  return el(
+    "div",
+    { class: "table-wrap" },
+    el(
+      "table",
+      { class: "members-table", id: "tabel-anggota" },
+      el("caption", { text: label }),
+      el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "No." }), columns.map((c) => el("th", { scope: "col", text: MEMBER_COLUMNS[c] || humanize(c) })))),
+      el(
+        "tbody",
+        {},
+        rows.map((row, index) =>
+          el("tr", {}, el("td", { text: String(index + 1) }), columns.map((c) => el("td", { text: show(row[c]) })))),
+      ),
+    ),
+  );
+}
+
+function formSection(app, labels) {
+  const entries = [];
+  const tables = [];
+  for (const [key, value] of Object.entries(app.form || {})) {
+    const label = labels.fields.get(`form.${key}`) || humanize(key);
+    if (Array.isArray(value) && value.some((v) => v && typeof v === "object")) {
+      tables.push(membersTable(label, value));
+    } else if (value && typeof value === "object" && !Array.isArray(value)) {
+      for (const [sub, subValue] of Object.entries(value)) {
+        entries.push([`${label} — ${humanize(sub)}`, show(subValue)]);
+      }
+    } else {
+      entries.push([label, Array.isArray(value) ? value.map(show).join(", ") : show(value)]);
+    }
+  }
+  return el("section", { class: "card", id: "data-formulir" }, el("h2", { text: "Isian formulir" }), factRows(entries), tables);
+}
+
+function applicantSection(app, labels) {
+  const a = app.applicant || {};
+  const rows = [
+    ["nik", a.nik], ["name", a.name], ["kk_number", a.kk_number], ["kecamatan_code", a.kecamatan_code],
+    ["email", a.email], ["phone", a.phone],
+  ].map(([key, value]) => [labels.fields.get(`applicant.${key}`) || humanize(key), show(value)]);
+  return el("section", { class: "card", id: "data-pemohon" }, el("h2", { text: "Pemohon" }), factRows(rows));
+}
+
+function warningsSection(warnings, labels) {
+  if (!warnings || !warnings.length) {
+    return el("div", { class: "notice notice-success", id: "peringatan" }, el("p", { text: "Pemeriksaan otomatis: tidak ada peringatan." }));
+  }
+  return el(
+    "div",
+    { class: "notice notice-warning", id: "peringatan" },
+    el("h2", { text: "Peringatan pemeriksaan otomatis" }),
+    el("p", { text: "Bukan alasan penolakan: periksa dengan dokumen pendukung." }),
+    el(
+      "ul",
+      {},
+      warnings.map((w) =>
+        el("li", {}, w.field ? el("strong", { text: `${labels.fields.get(w.field) || w.field}: ` }) : null, w.message || w.code || JSON.stringify(w), w.code ? el("span", { class: "hint" }, ` (${w.code})`) : null)),
+    ),
+  );
+}
+
+function documentsSection(item, labels) {
+  const list = item.documents.map((doc) => {
+    const label = labels.documents.get(doc.doc_type) || humanize(doc.doc_type);
+    const holder = el("div", { class: "scan-holder" });
+    const button = el("button", { type: "button", class: "button secondary", dataset: { docType: doc.doc_type } }, "Tampilkan");
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      clear(holder, el("p", { class: "loading", role: "status" }, "Memuat dokumen…"));
+      try {
+        const path = `/api/v1/staff/applications/${item.id}/documents/${encodeURIComponent(doc.doc_type)}`;
+        const { url, type } = await blobUrl(path);
+        urls.push(url);
+        clear(holder, viewer(url, type || doc.content_type, label), el("p", {}, el("a", { href: url, target: "_blank", rel: "noopener" }, "Buka di tab baru")));
+        button.hidden = true;
+      } catch (error) {
+        clear(holder, errorBox(error));
+        button.disabled = false;
+      }
+    });
+    return el(
+      "li",
+      { class: "scan", dataset: { docType: doc.doc_type } },
+      el("h3", { text: label }),
+      el("p", { class: "hint" }, `${doc.doc_type} · ${doc.content_type} · ${formatBytes(doc.size)}`),
+      button,
+      holder,
+    );
+  });
+  return el("section", { class: "card", id: "dokumen" }, el("h2", { text: "Dokumen pendukung" }), el("ul", { class: "scan-list" }, list));
+}
+
+function checkboxGroup(legend, name, options) {
+  return el(
+    "fieldset",
+    { class: "field fix-list", id: `pilih-${name}` },
+    el("legend", { text: legend }),
+    options.map(([value, label]) => {
+      const id = nextId(name);
+      return el("div", { class: "check" }, el("input", { type: "checkbox", id, name, value }), el("label", { for: id, text: label }));
+    }),
+  );
+}
+
+function decisionSection(item, reasons, labels) {
+  const status = el("div", { id: "hasil-keputusan" });
+  const radios = DECISIONS.map(([value, label, hint]) => {
+    const id = nextId("keputusan");
+    return el("div", { class: "check" }, el("input", { type: "radio", name: "decision", id, value, required: true }), el("label", { for: id }, el("strong", { text: label }), el("br"), el("span", { class: "hint", text: hint })));
+  });
+  const reasonId = nextId("alasan");
+  const reasonSelect = el("select", { id: reasonId, name: "reason_code" });
+  const reasonField = el("div", { class: "field", id: "field-alasan", hidden: true }, el("div", { class: "control" }, el("label", { for: reasonId, text: "Kode alasan" }), reasonSelect));
+  const reasonText = el("p", { class: "hint", id: "teks-alasan" });
+  reasonField.append(reasonText);
+  const noteId = nextId("catatan");
+  const note = el("div", { class: "field" }, el("div", { class: "control" }, el("label", { for: noteId, text: "Catatan untuk pemohon (opsional)" }), el("textarea", { id: noteId, name: "note", maxlength: 1000, rows: 3 })));
+  const req = item.requirements || { fields: [], documents: [] };
+  const fixes = el(
+    "div",
+    { id: "perbaikan", hidden: true },
+    el("p", { class: "hint", text: "Tandai dokumen dan/atau isian yang harus diperbaiki pemohon (minimal satu)." }),
+    checkboxGroup("Dokumen yang harus diunggah ulang", "fix_documents", (req.documents || []).map((d) => [d.type, d.label])),
+    checkboxGroup("Isian yang harus diperbaiki", "fix_fields", (req.fields || []).map((f) => [f.path, f.label])),
+  );
+  const submit = el("button", { type: "submit", class: "button", id: "kirim-keputusan" }, "Kirim keputusan");
+  const form = el("form", { id: "form-keputusan", novalidate: true },
+    el("fieldset", { class: "field" }, el("legend", { text: "Keputusan" }), radios),
+    reasonField, fixes, note, el("div", { class: "button-row" }, submit), status);
+
+  function chosen() {
+    const checked = form.querySelector('input[name="decision"]:checked');
+    return checked ? checked.value : null;
+  }
+  function updateReasonText() {
+    const codes = reasons[chosen()] || [];
+    const found = codes.find((c) => c.code === reasonSelect.value);
+    reasonText.textContent = found ? `Teks untuk pemohon: ${found.text}` : "";
+  }
+  form.addEventListener("change", (event) => {
+    if (event.target.name === "decision") {
+      const decision = chosen();
+      const codes = reasons[decision] || [];
+      reasonField.hidden = decision === "APPROVE";
+      fixes.hidden = decision !== "REQUEST_REVISION";
+      clear(reasonSelect, el("option", { value: "", text: "— pilih alasan —" }), codes.map((c) => el("option", { value: c.code, text: `${c.code} — ${c.text}` })));
+      updateReasonText();
+    } else if (event.target === reasonSelect) {
+      updateReasonText();
+    }
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const decision = chosen();
+    const body = { decision };
+    const values = (name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
+    const problems = [];
+    if (!decision) problems.push("Pilih keputusan.");
+    if (decision && decision !== "APPROVE") {
+      body.reason_code = reasonSelect.value || null;
+      if (!body.reason_code) problems.push("Pilih kode alasan.");
+    }
+    if (decision === "REQUEST_REVISION") {
+      body.fix_documents = values("fix_documents");
+      body.fix_fields = values("fix_fields");
+      if (!body.fix_documents.length && !body.fix_fields.length) problems.push("Tandai minimal satu dokumen atau isian yang harus diperbaiki.");
+    }
+    const noteValue = form.elements.note.value.trim();
+    if (noteValue) body.note = noteValue;
+    if (problems.length) {
+      clear(status, errorBox({ message: problems.join(" ") }));
+      return;
+    }
+    submit.disabled = true;
+    setBusy(root, true);
+    try {
+      await staffApi("POST", `/api/v1/staff/applications/${item.id}/decision`, { body });
+      forgetClaim(item.id);
+      const label = DECISIONS.find(([v]) => v === decision)[1];
+      clear(
+        form,
+        el("div", { class: "notice notice-success", id: "keputusan-terkirim", role: "status" },
+          el("p", {}, el("strong", { text: `Keputusan "${label}" tercatat.` }), " Pemohon diberi tahu otomatis."),
+          el("p", {}, el("a", { href: "/petugas/antrean" }, "Kembali ke antrean"))),
+      );
+      announce(`Keputusan ${label} tercatat.`);
+    } catch (error) {
+      clear(status, errorBox(error));
+      submit.disabled = false;
+    } finally {
+      setBusy(root, false);
+    }
+  });
+  return el("section", { class: "card", id: "keputusan" }, el("h2", { text: "Keputusan verifikasi" }), form);
+}
+
+async function load() {
+  setBusy(root, true);
+  try {
+    const [item, codes] = await Promise.all([
+      staffApi("GET", `/api/v1/staff/applications/${applicationId}`),
+      staffApi("GET", "/api/v1/staff/reason-codes").catch(() => ({ reason_codes: {} })),
+    ]);
+    const labels = labelsFrom(item.requirements);
+    const app = item.application || {};
+    const serviceName = (item.requirements && item.requirements.service_name) || item.service_code;
+    document.getElementById("judul").textContent = `Pemeriksaan ${item.tracking_code}`;
+    const summary = el("section", { class: "card", id: "ringkasan" },
+      factRows([
+        ["Layanan", `${serviceName} (${item.service_code})`],
+        ["Kode pelacakan", el("span", { class: "code", text: item.tracking_code })],
+        ["Pengajuan ke-", String(item.round)],
+        ["Status di antrean", STATE_LABELS[item.state] || item.state],
+        ["Diajukan", formatDateTime(item.submitted_at)],
+        ["Tenggat layanan", formatDateTime(item.deadline_at)],
+        ["Klaim berlaku sampai", formatDateTime(item.lease_expires_at)],
+      ]));
+    const decision = item.state === "CLAIMED"
+      ? decisionSection(item, codes.reason_codes || {}, labels)
+      : el("div", { class: "notice notice-warning", id: "keputusan" }, el("p", { text: `Permohonan ini tidak bisa diputuskan sekarang: ${STATE_LABELS[item.state] || item.state}. Ambil dari antrean terlebih dahulu.` }));
+    clear(
+      root,
+      el("p", {}, el("a", { href: "/petugas/antrean" }, "← Kembali ke antrean")),
+      summary,
+      warningsSection(item.warnings, labels),
+      el("div", { class: "review-grid" },
+        el("div", {}, applicantSection(app, labels), formSection(app, labels)),
+        el("div", {}, documentsSection(item, labels))),
+      decision,
+    );
+  } catch (error) {
+    clear(root, errorBox(error), el("p", {}, el("a", { href: "/petugas/antrean" }, "Kembali ke antrean")));
+  } finally {
+    setBusy(root, false);
+  }
+}
+
+if (startStaffPage({ needs: ["verifier"] })) load();

@@ -1,0 +1,283 @@
+"""The staff console (/petugas/...) in a real browser (headless Chromium) against all five services.
+
+The module boots its own system with SIGNING_MODE=manual: approved applications then wait for a
+signer, which the signing journey needs, and the verification queue holds only this module's
+applications (a claim in the browser takes the next one, so other modules' work must not be in
+it). Citizens are driven through the HTTP API; staff only through the pages. A screenshot of
+every state goes to test-artifacts/staff/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.support.infra import wait_until
+from tests.support.journeys import apply, approve, claim, wait_for_status
+from tests.support.scans import png_scan
+from tests.support.system import System, boot, shutdown
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+Page = sync_api.Page
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "staff-system"
+SHOTS = ROOT / "test-artifacts" / "staff"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", shutil.which("chromium") or "/usr/bin/chromium")
+DESKTOP = {"width": 1280, "height": 900}
+TIMEOUT_MS = 20_000
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+@pytest.fixture(scope="module")
+def manual_system() -> Iterator[System]:
+    system = boot(ARTIFACTS, extra_env={"SIGNING_MODE": "manual"})
+    try:
+        system.start()
+        yield system
+    finally:
+        shutdown(system)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (set CHROMIUM_PATH)")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Page]:
+    context = browser.new_context(viewport=DESKTOP, locale="id-ID", timezone_id="Asia/Jakarta")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page: Page, system: System, username: str, password: str) -> None:
+    page.goto(f"{system.gateway}/petugas")
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(password)
+    page.get_by_role("button", name="Masuk").click()
+    expect(page.locator("#menu-petugas")).to_be_visible()
+    token = page.evaluate("() => sessionStorage.getItem('silasidakep.petugas.token')")
+    assert token and page.evaluate("() => localStorage.length") == 0  # sessionStorage only
+
+
+def claim_in_browser(page: Page, system: System, app_id: str) -> None:
+    """Click "Ambil" until the application comes up (its submission event may still travel)."""
+
+    def claimed() -> bool:
+        page.goto(f"{system.gateway}/petugas/antrean")
+        page.get_by_role("button", name="Ambil permohonan berikutnya").click()
+        page.wait_for_function(
+            "() => location.pathname.startsWith('/petugas/permohonan/')"
+            " || document.querySelector('#hasil-ambil .notice')"
+        )
+        return page.url.endswith(f"/petugas/permohonan/{app_id}")
+
+    wait_until(claimed, timeout=30, interval=0.5, what="claim in the console")
+
+
+def test_verifier_requests_revision_then_approves(
+    manual_system: System, page: Page
+) -> None:
+    system = manual_system
+    password = system.add_staff("verifikator.konsol", "verifier")
+    citizen, app, payload = apply(system, "KK_PERUBAHAN", seed=7101)
+
+    page.goto(f"{system.gateway}/petugas")
+    expect(page.get_by_role("heading", name="Masuk petugas")).to_be_visible()
+    shot(page, "01-login")
+    log_in(page, system, "verifikator.konsol", password)
+    expect(page).to_have_url(re.compile(r"/petugas/antrean$"))
+    expect(page.get_by_role("link", name="Admin")).to_be_hidden()  # not an admin
+    shot(page, "02-queue")
+
+    claim_in_browser(page, system, app["id"])
+    expect(page.get_by_role("heading", level=1)).to_contain_text(app["tracking_code"])
+    expect(page.locator("#tabel-anggota tbody tr")).to_have_count(
+        len(payload["form"]["members"])
+    )
+    expect(page.locator("#peringatan")).to_be_visible()
+    # The full NIK is for the verifier's eyes in the page, never in the URL or storage.
+    assert payload["applicant"]["nik"] in page.locator("#data-pemohon").inner_text()
+
+    # Each scan inline: the PDF in a frame from a blob: URL, the JPEG as an image.
+    pdf = page.locator('li.scan[data-doc-type="BUKTI_PERUBAHAN"]')
+    pdf.get_by_role("button", name="Tampilkan").click()
+    frame = pdf.locator("iframe.scan-frame")
+    expect(frame).to_have_attribute("src", re.compile(r"^blob:"))
+    jpeg = page.locator('li.scan[data-doc-type="KK_LAMA"]')
+    jpeg.get_by_role("button", name="Tampilkan").click()
+    image = jpeg.locator("img.scan-image")
+    expect(image).to_have_attribute("src", re.compile(r"^blob:"))
+    page.wait_for_function(
+        "() => { const i = document.querySelector('li.scan[data-doc-type=KK_LAMA] img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
+    shot(page, "03-review-scans")
+
+    # Request a revision naming the old family card.
+    form = page.locator("#form-keputusan")
+    form.get_by_label("Minta perbaikan").check()
+    form.get_by_label("Kode alasan").select_option("DOKUMEN_TIDAK_TERBACA")
+    expect(page.locator("#teks-alasan")).to_contain_text("tidak terbaca")
+    form.locator('#pilih-fix_documents input[value="KK_LAMA"]').check()
+    form.get_by_label("Catatan untuk pemohon (opsional)").fill("Foto KK lama buram.")
+    shot(page, "04-revision-form")
+    form.get_by_role("button", name="Kirim keputusan").click()
+    expect(page.locator("#keputusan-terkirim")).to_contain_text("Minta perbaikan")
+    shot(page, "05-revision-sent")
+
+    state = wait_for_status(citizen, app["id"], app["access_token"], "REVISION_REQUESTED")
+    assert state["revision"]["documents"] == [
+        {"type": "KK_LAMA", "label": "Kartu Keluarga lama"}
+    ]
+    replaced = citizen.upload(app["id"], app["access_token"], "KK_LAMA", png_scan(), "image/png")
+    assert replaced.status_code == 201, replaced.text
+    assert citizen.submit(app["id"], app["access_token"]).status_code == 202
+
+    claim_in_browser(page, system, app["id"])
+    expect(page.locator("#ringkasan")).to_contain_text("Pengajuan ke-")
+    expect(page.locator('li.scan[data-doc-type="KK_LAMA"]')).to_contain_text("image/png")
+    page.locator("#form-keputusan").get_by_label("Setujui").check()
+    expect(page.locator("#field-alasan")).to_be_hidden()
+    page.get_by_role("button", name="Kirim keputusan").click()
+    expect(page.locator("#keputusan-terkirim")).to_contain_text("Setujui")
+    shot(page, "06-approved")
+    wait_for_status(citizen, app["id"], app["access_token"], "AWAITING_SIGNATURE")
+
+
+def test_operator_without_verifier_role_is_refused(manual_system: System, page: Page) -> None:
+    system = manual_system
+    password = system.add_staff("operator.kecamatan", "kecamatan_operator")
+    citizen, app, _ = apply(system, "KK_PERUBAHAN", seed=7102)
+
+    log_in(page, system, "operator.kecamatan", password)
+    expect(page).to_have_url(re.compile(r"/petugas/kecamatan$"))
+    expect(page.get_by_role("link", name="Antrean")).to_be_hidden()
+    expect(page.get_by_role("link", name="Loket kecamatan")).to_be_visible()
+    shot(page, "07-operator-desk")
+
+    page.goto(f"{system.gateway}/petugas/antrean")
+    expect(page.locator("#peringatan-peran")).to_contain_text("Anda tidak memiliki peran")
+    page.get_by_role("button", name="Ambil permohonan berikutnya").click()
+    refusal = page.locator('#hasil-ambil [data-code="ROLE_REQUIRED"]')
+    expect(refusal).to_contain_text("Anda tidak memiliki peran verifikator")
+    expect(page).to_have_url(re.compile(r"/petugas/antrean$"))
+    shot(page, "08-operator-refused")
+
+    # Nothing was claimed: a verifier gets the application straight away.
+    verifier_password = system.add_staff("verifikator.dua", "verifier")
+    token = system.staff_token("verifikator.dua", verifier_password)
+    claim(system, token, app["id"])
+
+
+def test_signer_signs_a_batch(manual_system: System, page: Page) -> None:
+    system = manual_system
+    password = system.add_staff("penandatangan.konsol", "signer")
+    token = system.staff_token("penandatangan.konsol", password)
+    probe = requests.get(f"{system.gateway}/api/v1/staff/signing/queue",
+                         headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    if probe.status_code == 404:
+        pytest.skip("the signing API (GET /api/v1/staff/signing/queue) is not in the gateway yet")
+
+    verifier_password = system.add_staff("verifikator.tiga", "verifier")
+    verifier = system.staff_token("verifikator.tiga", verifier_password)
+    applications = []
+    for seed in (7103, 7104):
+        citizen, app, _ = apply(system, "KK_PERUBAHAN", seed=seed)
+        approve(system, verifier, app["id"])
+        applications.append((citizen, app))
+    for citizen, app in applications:
+        wait_for_status(citizen, app["id"], app["access_token"], "AWAITING_SIGNATURE")
+
+    log_in(page, system, "penandatangan.konsol", password)
+    expect(page).to_have_url(re.compile(r"/petugas/tanda-tangan$"))
+    rows = page.locator('#form-tte input[name="document_numbers"]')
+    expect(rows.first).to_be_visible()
+    count = rows.count()
+    assert count >= 2
+    page.get_by_role("button", name="Pratinjau").first.click()
+    expect(page.locator("#pratinjau iframe.scan-frame")).to_have_attribute(
+        "src", re.compile(r"^blob:")
+    )
+    shot(page, "09-signing-queue")
+    page.get_by_label(re.compile("Pilih semua")).check()
+    page.get_by_role("button", name="Tandatangani yang dipilih").click()
+    expect(page.locator("#hasil-tte tbody tr")).to_have_count(count)
+    expect(page.locator('#hasil-tte tr[data-result="SIGNED"]')).to_have_count(count)
+    expect(page.locator("#tte-kosong")).to_be_visible()
+    shot(page, "10-signed")
+    for citizen, app in applications:
+        wait_for_status(citizen, app["id"], app["access_token"], "ISSUED")
+
+
+def test_admin_desk_and_complaints_pages(manual_system: System, page: Page) -> None:
+    system = manual_system
+    password = system.add_staff("admin.supervisor", "admin", "supervisor")
+    filed = requests.post(f"{system.gateway}/api/v1/complaints", timeout=10, json={
+        "kind": "COMPLAINT", "category": "LAYANAN_LAMBAT",
+        "message": "Permohonan saya belum diverifikasi padahal sudah lewat tiga hari kerja.",
+        "name": "Dewi Lestari", "email": "dewi.lestari@example.org", "phone": "081234567890",
+    })
+    assert filed.status_code == 201, filed.text
+    code = filed.json()["tracking_code"]
+
+    log_in(page, system, "admin.supervisor", password)
+    page.goto(f"{system.gateway}/petugas/admin")
+    location = page.locator("#form-lokasi")
+    location.get_by_label("Kode lokasi").fill("KEC-JATINANGOR")
+    location.get_by_label("Nama").fill("Kantor Kecamatan Jatinangor")
+    location.get_by_label("Jenis").select_option("KECAMATAN")
+    location.get_by_label("Kecamatan").select_option("32.11.06")
+    location.get_by_label("Alamat").fill("Jalan Kolonel Ahmad Syam No. 1")
+    location.get_by_role("button", name="Tambah lokasi").click()
+    expect(page.locator("#pesan-admin")).to_contain_text("KEC-JATINANGOR")
+    expect(page.locator("#tabel-lokasi")).to_contain_text("KEC-JATINANGOR")
+    slots = page.locator("#form-slot")
+    slots.get_by_label("Lokasi").select_option("KEC-JATINANGOR")
+    slots.get_by_label("Termasuk Sabtu dan Minggu").check()
+    slots.get_by_role("button", name="Buat jadwal").click()
+    expect(slots.locator(".notice-success")).to_contain_text("slot dibuat")
+    shot(page, "11-admin")
+
+    page.goto(f"{system.gateway}/petugas/kecamatan")
+    page.get_by_label("Lokasi layanan").select_option("KEC-JATINANGOR")
+    page.get_by_role("button", name="Tampilkan").click()
+    expect(page.locator("#daftar-janji")).to_contain_text("Kantor Kecamatan Jatinangor")
+    shot(page, "12-kecamatan-desk")
+
+    page.goto(f"{system.gateway}/petugas/pengaduan")
+    card = page.locator(f'li[data-tracking="{code}"]')
+    card.get_by_label("Jawaban untuk pelapor").fill(
+        "Mohon maaf, permohonan Anda kami proses hari ini."
+    )
+    shot(page, "13-complaints")
+    card.get_by_role("button", name="Kirim jawaban").click()
+    expect(page.locator(f'li[data-tracking="{code}"]')).to_have_count(0)
+    page.get_by_label("Tampilkan").select_option("ANSWERED")
+    expect(page.locator("#daftar-pengaduan")).to_contain_text("kami proses hari ini")
