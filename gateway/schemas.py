@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+
+from silasidakep.contracts import NOTIFY_CHANNELS
 
 
 class StrictSchema(Schema):
@@ -25,6 +35,24 @@ class ApplicantIn(StrictSchema):
     kecamatan_code = fields.String(required=True, validate=validate.Length(max=13))
     email = fields.Email(required=True)
     phone = phone_field()
+    # Where to send status notifications; omitted: email and the in-app inbox.
+    channels = fields.List(
+        fields.String(validate=validate.OneOf(NOTIFY_CHANNELS)),
+        validate=validate.Length(min=1, max=len(NOTIFY_CHANNELS)),
+    )
+
+    @validates_schema
+    def _phone_for_sms(self, data: dict, **_: object) -> None:
+        if {"SMS", "WHATSAPP"} & set(data.get("channels") or ()) and not data.get("phone"):
+            raise ValidationError(
+                "SMS dan WhatsApp memerlukan nomor ponsel.", field_name="channels"
+            )
+
+    @post_load
+    def _unique_channels(self, data: dict, **_: object) -> dict:
+        if "channels" in data:
+            data["channels"] = list(dict.fromkeys(data["channels"]))
+        return data
 
 
 class CreateApplicationIn(StrictSchema):
@@ -135,3 +163,21 @@ class ComplaintIn(StrictSchema):
 
 class ComplaintAnswerIn(StrictSchema):
     answer = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class NotificationPreviewIn(StrictSchema):
+    template = fields.String(required=True, validate=validate.Regexp(r"^[a-z_]{1,60}$"))
+    channel = fields.String(
+        required=True, validate=validate.OneOf(("EMAIL", "SMS", "WHATSAPP", "INBOX"))
+    )
+
+
+class SigningBatchIn(StrictSchema):
+    document_numbers = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)), required=True,
+        validate=validate.Length(min=1, max=50),
+    )
+
+
+class RevokeIn(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))

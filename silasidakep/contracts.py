@@ -31,6 +31,10 @@ class ApplicantSchema(EventSchema):
     phone = fields.String(load_default=None, allow_none=True)
 
 
+NOTIFY_CHANNELS = ("EMAIL", "SMS", "WHATSAPP", "INBOX")
+DEFAULT_NOTIFY_CHANNELS = ("EMAIL", "INBOX")
+
+
 class RecipientSchema(EventSchema):
     """What notification needs to reach a citizen; identity numbers arrive masked."""
 
@@ -38,6 +42,12 @@ class RecipientSchema(EventSchema):
     email = fields.String(required=True)
     phone = fields.String(load_default=None, allow_none=True)
     nik_masked = fields.String(load_default=None, allow_none=True)
+    # The citizen's choice of notification channels; events from before the choice existed
+    # load with the default.
+    channels = fields.List(
+        fields.String(validate=validate.OneOf(NOTIFY_CHANNELS)),
+        load_default=lambda: list(DEFAULT_NOTIFY_CHANNELS),
+    )
 
 
 class DocumentRefSchema(EventSchema):
@@ -181,6 +191,15 @@ class DocumentIssued(EventSchema):
     issued_at = fields.DateTime(required=True)
 
 
+class DocumentAwaitingSignature(EventSchema):
+    """SIGNING_MODE=manual: the unsigned draft is stored and waits for the signer."""
+
+    application_id = fields.UUID(required=True)
+    document_number = fields.String(required=True)
+    document_type = fields.String(required=True)
+    drafted_at = fields.DateTime(required=True)
+
+
 @dataclass(frozen=True)
 class EventContract:
     event_type: str
@@ -206,6 +225,9 @@ EVENTS: dict[str, EventContract] = {
         EventContract("verification.claimed", "verification", 1, VerificationClaimed),
         EventContract("verification.decided", "verification", 1, VerificationDecided),
         EventContract("document.issued", "printing", 1, DocumentIssued),
+        EventContract(
+            "document.awaiting_signature", "printing", 1, DocumentAwaitingSignature
+        ),
     )
 }
 
@@ -233,6 +255,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("application.cancelled", "verification", "on_application_cancelled"),
     Subscription("application.issuance_requested", "printing", "on_issuance_requested"),
     Subscription("document.issued", "intake", "on_document_issued"),
+    Subscription(
+        "document.awaiting_signature", "intake", "on_document_awaiting_signature"
+    ),
     Subscription("application.status_changed", "notification", "on_status_changed"),
     Subscription("application.download_pin_issued", "notification", "on_download_pin_issued"),
     Subscription("appointment.booked", "notification", "on_appointment_booked"),

@@ -101,10 +101,13 @@ class Outbox:
 
 
 class OutboxRelay:
-    def __init__(self, sessions: sessionmaker, table: Table, publisher: EventPublisher) -> None:
+    def __init__(
+        self, sessions: sessionmaker, table: Table, publisher: EventPublisher, service: str = ""
+    ) -> None:
         self.sessions = sessions
         self.table = table
         self.publisher = publisher
+        self.service = service
 
     def flush(self) -> int:
         """Publish committed rows oldest first; safe to run in several processes at once."""
@@ -112,13 +115,15 @@ class OutboxRelay:
         while True:
             with self.sessions() as session, session.begin():
                 rows = session.execute(
-                    select(self.table.c.event_id, self.table.c.envelope)
+                    select(self.table.c.event_id, self.table.c.envelope, self.table.c.created_at)
                     .order_by(self.table.c.created_at)
                     .limit(RELAY_BATCH)
                     .with_for_update(skip_locked=True)
                 ).all()
                 for row in rows:
                     self.publisher.publish(row.envelope)
+                    lag = (datetime.now(UTC) - row.created_at).total_seconds()
+                    metrics.OUTBOX_RELAY_LAG.labels(service=self.service).observe(max(lag, 0.0))
                 if rows:
                     # Deleted, not flagged: some envelopes carry secrets (a download PIN).
                     ids = [row.event_id for row in rows]
@@ -197,7 +202,10 @@ class Store(DependencyProvider):
         outbox_table = self.metadata.tables[f"{schema}.outbox"]
         self.outbox = Outbox(outbox_table, producer=self.container.service_name)
         publisher = EventPublisher(config.get("AMQP_URI") or settings.amqp_uri)
-        self.relay = OutboxRelay(self.sessions, outbox_table, publisher)
+        self.relay = OutboxRelay(
+            self.sessions, outbox_table, publisher, service=self.container.service_name
+        )
+        metrics.register_pool(self.container.service_name, self.engine)
         self._wake = Event()
         self._running = False
         event.listen(self.sessions, "after_commit", self._after_commit)
@@ -212,6 +220,7 @@ class Store(DependencyProvider):
         for gauge in (metrics.OUTBOX_BACKLOG, metrics.OUTBOX_OLDEST_AGE):
             gauge.labels(service=service).set(0)
         metrics.OUTBOX_PUBLISHED.labels(service=service)
+        metrics.OUTBOX_RELAY_LAG.labels(service=service)
         self._running = True
         self.container.spawn_managed_thread(self._relay_forever, identifier="outbox-relay")
 

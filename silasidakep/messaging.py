@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import os
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 from kombu import Connection, Exchange, Queue
@@ -104,6 +106,8 @@ class EventPublisher:
             exchange=event_exchange(EVENTS[event_type].producer),
             routing_key=event_type,
             message_id=envelope["event_id"],
+            # The broker reports the head message's timestamp: the age of the oldest message.
+            timestamp=int(time.time()),
         )
 
 
@@ -133,6 +137,7 @@ class ReliableEventHandler(EventHandler):
         if exc_info is None:
             metrics.EVENTS_HANDLED.labels(**labels, outcome="ok").inc()
             self.queue_consumer.ack_message(message)
+            observe_delivery(labels["service"], self.event_type, message.payload)
             return
         try:
             self._route_failure(message, exc_info, labels)
@@ -170,6 +175,37 @@ class ReliableEventHandler(EventHandler):
             routing_key=target,
             headers=headers,
             message_id=message.properties.get("message_id"),
+            # Keep the first publication's timestamp: the queue's oldest-message age is then
+            # the time since the event was first published, across retries.
+            timestamp=message.properties.get("timestamp") or int(time.time()),
+        )
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def observe_delivery(service: str, event_type: str, envelope: Any) -> None:
+    """Delivery lag of a handled event, and the pipeline's last stage (ISSUED -> notified)."""
+    if not isinstance(envelope, dict):
+        return
+    now = datetime.now(UTC)
+    occurred = _parse_time(envelope.get("occurred_at"))
+    if occurred is not None:
+        metrics.EVENT_DELIVERY_LAG.labels(service=service, event_type=event_type).observe(
+            max((now - occurred).total_seconds(), 0.0)
+        )
+    data = envelope.get("data") or {}
+    if event_type == "application.status_changed" and data.get("status") == "ISSUED":
+        metrics.observe_stage(
+            "issued_to_notified", str(data.get("service_code")),
+            _parse_time(data.get("changed_at")), now,
         )
 
 

@@ -33,6 +33,7 @@ from services.intake.domain.status import (
 from services.intake.models import Application, Document, StatusChange
 from silasidakep import metrics
 from silasidakep.config import load_settings
+from silasidakep.contracts import DEFAULT_NOTIFY_CHANNELS
 from silasidakep.db import Outbox
 from silasidakep.errors import (
     Conflict,
@@ -137,6 +138,7 @@ def recipient(app: Application) -> dict[str, Any]:
         "email": app.email,
         "phone": app.phone,
         "nik_masked": mask_nik(app.nik),
+        "channels": list(app.notify_channels or DEFAULT_NOTIFY_CHANNELS),
     }
 
 
@@ -187,6 +189,7 @@ def change_status(
         },
     )
     metrics.APPLICATION_TRANSITIONS.labels(service_code=app.service_code, status=target).inc()
+    metrics.observe_transition(app, target, at)
 
 
 # --- citizen actions ----------------------------------------------------------------------------
@@ -205,7 +208,8 @@ def create_application(session: Session, outbox: Outbox, payload: dict[str, Any]
         status=Status.DRAFT, round=0,
         nik=applicant["nik"], name=applicant["name"], kk_number=applicant["kk_number"],
         kecamatan_code=applicant["kecamatan_code"], email=applicant["email"],
-        phone=applicant.get("phone"), form=form, warnings=warnings + form_warnings,
+        phone=applicant.get("phone"), notify_channels=applicant.get("channels"),
+        form=form, warnings=warnings + form_warnings,
         access_token_hash=hash_token(token), created_at=at, updated_at=at, pin_failures=0,
         presence_done={},
     )
@@ -399,7 +403,11 @@ def _iso(value: datetime | None) -> str | None:
 def _timeline(app: Application, service: ServiceDefinition) -> list[dict[str, Any]]:
     """The path this application takes, with each step done, current or still to come."""
     reached = {h.status: h.at for h in app.history}
-    path = expected_path(bool(service.steps_before_issuance))
+    path = expected_path(
+        bool(service.steps_before_issuance),
+        awaits_signature=Status.AWAITING_SIGNATURE in reached
+        or app.status == Status.AWAITING_SIGNATURE,
+    )
     current = Status(app.status)
     if current not in path:  # revision, rejection, cancellation: shown where they happened
         done = [s for s in path if s in reached]
@@ -597,9 +605,17 @@ def record_presence(
         _approve(session, outbox, app, at)
 
 
+def apply_awaiting_signature(session: Session, outbox: Outbox, data: dict[str, Any]) -> None:
+    """Printing stored the unsigned draft; it waits for the head of the Dinas to sign."""
+    app = _get(session, data["application_id"], lock=True)
+    if app.status != Status.APPROVED:  # already issued (events may overtake), or stale
+        return
+    change_status(session, outbox, app, Status.AWAITING_SIGNATURE, data["drafted_at"])
+
+
 def apply_issued(session: Session, outbox: Outbox, data: dict[str, Any]) -> None:
     app = _get(session, data["application_id"], lock=True)
-    if app.status != Status.APPROVED:
+    if app.status not in (Status.APPROVED, Status.AWAITING_SIGNATURE):
         return
     pin = f"{secrets.randbelow(10**6):06d}"
     app.document_number = data["document_number"]
@@ -627,7 +643,10 @@ def list_services() -> list[dict[str, Any]]:
 # --- public service status ----------------------------------------------------------------------
 
 WAITING = (Status.SUBMITTED,)
-IN_PROGRESS = (Status.IN_VERIFICATION, Status.AWAITING_BIOMETRICS, Status.APPROVED)
+IN_PROGRESS = (
+    Status.IN_VERIFICATION, Status.AWAITING_BIOMETRICS, Status.APPROVED,
+    Status.AWAITING_SIGNATURE,
+)
 RECENT = timedelta(days=30)
 
 
@@ -662,4 +681,34 @@ def backlog(session: Session) -> list[dict[str, Any]]:
             "target_working_days": service.target_working_days,
         }
         for code, service in load_catalogue().items()
+    ]
+
+
+# --- service-time breaches (for the supervisors' digest) -------------------------------------
+
+# Statuses in which the Dinas, not the citizen, has the next move.
+IN_SERVICE_HANDS = (
+    Status.SUBMITTED, Status.IN_VERIFICATION, Status.APPROVED, Status.AWAITING_SIGNATURE,
+)
+
+
+def breaches(session: Session, limit: int = 200) -> list[dict[str, Any]]:
+    """Applications past their service deadline that the Dinas still has to act on.
+
+    No personal data: tracking code, service, status and how late, for staff."""
+    at = now_utc()
+    rows = session.scalars(
+        select(Application)
+        .where(Application.deadline_at < at, Application.status.in_(IN_SERVICE_HANDS))
+        .order_by(Application.deadline_at)
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "application_id": str(app.id), "tracking_code": app.tracking_code,
+            "service_code": app.service_code, "status": app.status,
+            "deadline_at": app.deadline_at.isoformat(),
+            "hours_late": round((at - app.deadline_at).total_seconds() / 3600, 1),
+        }
+        for app in rows
     ]

@@ -43,7 +43,7 @@ LOCATION_KINDS = ("DINAS", "MPP", "KECAMATAN")
 # Booking opens once the application is submitted and closes when it ends without a document.
 BOOKABLE = frozenset({
     Status.SUBMITTED, Status.IN_VERIFICATION, Status.REVISION_REQUESTED,
-    Status.AWAITING_BIOMETRICS, Status.APPROVED, Status.ISSUED,
+    Status.AWAITING_BIOMETRICS, Status.APPROVED, Status.AWAITING_SIGNATURE, Status.ISSUED,
 })
 MAX_SLOT_RANGE_DAYS = 62      # what a citizen may list at once
 MAX_BULK_RANGE_DAYS = 366     # what staff may create at once

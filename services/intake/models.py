@@ -51,6 +51,8 @@ class Application(Base):
     kecamatan_code: Mapped[str] = mapped_column(String(13))
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(20))
+    # Where the citizen wants to be notified (EMAIL, SMS, WHATSAPP, INBOX); NULL: the default.
+    notify_channels: Mapped[list[str] | None] = mapped_column(JSONB)
     form: Mapped[dict[str, Any]] = mapped_column(JSONB)
     warnings: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
     access_token_hash: Mapped[str] = mapped_column(String(64))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from services.intake import applications, appointments, complaints
 from services.intake.models import metadata
+from services.intake.ops_metrics import IntakeMetrics
 from silasidakep.auth import StaffPrincipal, authenticate
 from silasidakep.config import load_settings
 from silasidakep.contracts import parse_envelope
@@ -34,6 +35,7 @@ COMPLAINT_HANDLERS = ("supervisor", "verifier")
 class IntakeService(ServiceOps):
     name = "intake"
     store = Store(metadata)
+    ops_metrics = IntakeMetrics()  # applications by status, breaches, volumes (on scrape)
 
     def health_checks(self) -> dict[str, Callable[[], None]]:
         return {
@@ -85,6 +87,19 @@ class IntakeService(ServiceOps):
     def get_application(self, application_id: str, token: str) -> dict[str, Any]:
         with self.store.session() as session:
             return applications.view(session, application_id, token)
+
+    @rpc
+    def check_access(self, application_id: str, token: str) -> dict[str, Any]:
+        """Raise unless ``token`` opens the application (for routes served by other services)."""
+        with self.store.session() as session:
+            app = applications.load_for_citizen(session, application_id, token)
+            return {"application_id": str(app.id), "tracking_code": app.tracking_code}
+
+    @rpc
+    def breaches(self) -> list[dict[str, Any]]:
+        """Applications past their service deadline still in the Dinas's hands (staff digest)."""
+        with self.store.session() as session:
+            return applications.breaches(session)
 
     @rpc
     def open_document(self, application_id: str, token: str, pin: str) -> dict[str, Any]:
@@ -244,3 +259,8 @@ class IntakeService(ServiceOps):
     def on_document_issued(self, envelope: dict) -> None:
         self._follow(envelope, "document.issued", "on_document_issued",
                      applications.apply_issued)
+
+    @on_event("document.awaiting_signature")
+    def on_document_awaiting_signature(self, envelope: dict) -> None:
+        self._follow(envelope, "document.awaiting_signature", "on_document_awaiting_signature",
+                     applications.apply_awaiting_signature)

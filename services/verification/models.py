@@ -7,7 +7,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -51,6 +62,9 @@ class Staff(Base):
     roles: Mapped[list[str]] = mapped_column(JSONB)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # In every token ("ver"); raised when the account is disabled or its roles or password
+    # change, which ends every token issued before.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class Decision(Base):
@@ -75,13 +89,51 @@ class Decision(Base):
 
 
 class AccessLog(Base):
-    """Append-only record of staff actions and reads of citizen data."""
+    """Append-only, hash-chained record of staff actions and reads of citizen data.
+
+    ``seq`` is gapless and assigned under the lock of the single ``audit_head`` row;
+    ``hash`` is SHA-256 over the canonical JSON of the entry including ``prev_hash`` (see
+    ``services/verification/audit.py``). A trigger refuses UPDATE, DELETE and TRUNCATE."""
 
     __tablename__ = "access_log"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     staff_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
+    username: Mapped[str | None] = mapped_column(String(60), index=True)
     action: Mapped[str] = mapped_column(String(40))
     application_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
     detail: Mapped[str | None] = mapped_column(String(200))
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """The one row that orders the chain: last ``seq`` and its ``hash``, locked FOR UPDATE by
+    every writer. It also anchors the tail: entries deleted from the end are detected."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="audit_head_single_row"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class LoginAttempt(Base):
+    """Every login attempt, by the username typed (known or not) and the client address; the
+    lockout is computed from these rows, so it holds across replicas."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_verification_login_attempts_username_at", "username", "at"),
+        Index("ix_verification_login_attempts_client_ip_at", "client_ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    username: Mapped[str] = mapped_column(String(60))
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+    # SUCCESS, FAILED, LOCKED (refused unchecked during a lock), RESET (an admin unlocked)
+    outcome: Mapped[str] = mapped_column(String(10))

@@ -54,7 +54,10 @@ APP_SERVICES: dict[str, tuple[str, str, str, int]] = {
 }
 INFRA_SERVICES = ("rabbitmq", "postgres", "minio", "mailpit")
 # service -> container ports it may publish to the host
-PUBLISHED = {"gateway": {8000}, "mailpit": {8025}, "minio": {9001}}
+PUBLISHED = {
+    "gateway": {8000}, "mailpit": {8025}, "minio": {9001}, "prometheus": {9090}, "grafana": {3000}
+}
+MONITORING_SERVICES = ("prometheus", "grafana")
 # The 12-factor contract of silasidakep/config.py that every app container must receive.
 CONTRACT_ENV = (
     "AMQP_URI",
@@ -189,7 +192,9 @@ def test_the_validator_rejects_a_broken_copy(broken: dict[str, Any]) -> None:
 
 def test_compose_has_the_expected_services_and_shares_settings_through_an_anchor() -> None:
     compose = load_compose()
-    assert set(compose["services"]) == {*APP_SERVICES, *INFRA_SERVICES, "migrate"}
+    assert set(compose["services"]) == {
+        *APP_SERVICES, *INFRA_SERVICES, *MONITORING_SERVICES, "migrate"
+    }
     assert "x-app" in compose
     assert COMPOSE_FILE.read_text(encoding="utf-8").count("<<: *app\n") >= len(APP_SERVICES)
 
