@@ -94,30 +94,50 @@ def test_a_message_that_breaks_its_contract_is_dead_lettered_at_once(system: Sys
                what="dead-lettered message")
 
 
-def test_smtp_outage_retries_then_dead_letters_and_replay_delivers_once(system: System) -> None:
-    queue = find_subscription("application.status_changed", "notification",
-                              "on_status_changed").queue
-    dead = dead_queue_name(queue)
+def test_smtp_outage_retries_then_ends_in_a_technical_failure_staff_can_see(
+    system: System, supervisor: str
+) -> None:
     retried_before = metric(system, "notification", "silasidakep_events_handled_total",
                             outcome="retried")
     system.smtp.stop()
     try:
         app, payload = submit_new(system)
-        # Delays are 200, 500 and 1000 ms in tests: three retries, then the dead queue.
-        wait_until(lambda: queue_depth(system.vhost, dead) >= 1, timeout=30,
-                   what="dead-lettered notification")
+
+        def terminal() -> list[dict]:
+            response = requests.get(
+                f"{system.gateway}/api/v1/staff/notifications", timeout=10,
+                params={"state": "TECHNICAL_FAILURE", "application_id": app["id"]},
+                headers={"Authorization": f"Bearer {supervisor}"},
+            )
+            assert response.status_code == 200, response.text
+            return [m for m in response.json()["messages"] if m["channel"] == "EMAIL"]
+
+        # Delays are 200, 500 and 1000 ms in tests: four attempts, then a terminal state.
+        (failed,) = wait_until(terminal, timeout=30, what="terminal email failure")
+        assert failed["attempts"] == 4 and failed["last_error"]
         retried = metric(system, "notification", "silasidakep_events_handled_total",
                          outcome="retried")
         assert retried - retried_before >= 3
     finally:
         system.smtp.restart()
     assert system.mailbox.to(payload["applicant"]["email"]) == []
+
+
+def test_dead_letters_are_listed_and_replayed_without_loss(system: System) -> None:
+    queue = find_subscription("verification.decided", "intake", "on_verification_decided").queue
+    dead = dead_queue_name(queue)
+    publish_raw(system, "verification", "verification.decided",
+                {"event_id": str(uuid.uuid4()), "event_type": "verification.decided",
+                 "data": {"application_id": "not-a-uuid"}})
+    wait_until(lambda: queue_depth(system.vhost, dead) >= 1, timeout=15, what="dead letter")
+    parked = queue_depth(system.vhost, dead)
     listing = run_cli(["dead-letters"], system.env)
-    assert re.search(rf"^\s+[1-9]\d*\s+{re.escape(queue)}$", listing, re.MULTILINE), listing
-    run_cli(["dead-letters", "--replay", queue], system.env)
-    mail = system.mailbox.wait_for(payload["applicant"]["email"], "telah diajukan")
-    assert app["tracking_code"] in mail["Subject"]
-    assert len(system.mailbox.to(payload["applicant"]["email"])) == 1
+    assert re.search(rf"^\s+{parked}\s+{re.escape(queue)}$", listing, re.MULTILINE), listing
+    replayed = run_cli(["dead-letters", "--replay", queue], system.env)
+    assert f"replayed {parked} message(s)" in replayed
+    # Still broken, so the handler parks it again: replay moves messages, it never drops them.
+    wait_until(lambda: queue_depth(system.vhost, dead) == parked, timeout=15,
+               what="replayed message parked again")
 
 
 def test_events_wait_for_a_consumer_that_is_down(system: System) -> None:
