@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
+import os
 from typing import Any
 
 from marshmallow import Schema, ValidationError
@@ -74,4 +76,27 @@ def bearer_token(request: Request, required: bool = True) -> str | None:
         return token.strip()
     if required:
         raise Unauthorized("Sertakan token akses pada header Authorization.", code="MISSING_TOKEN")
+    return None
+
+
+def trust_proxy_headers() -> bool:
+    """``TRUST_PROXY_HEADERS=1``: a reverse proxy in front sets X-Forwarded-For."""
+    return os.environ.get("TRUST_PROXY_HEADERS") == "1"
+
+
+def client_address(request: Request, trust_proxy: bool) -> str | None:
+    """The caller's IP address for login limits and the staff access log.
+
+    Behind a trusted proxy (``trust_proxy``) the first X-Forwarded-For entry, which the proxy
+    must set rather than pass through from the client; otherwise the socket peer. A value that
+    is not an IP address is ignored."""
+    candidates = []
+    if trust_proxy:
+        candidates.append(request.headers.get("X-Forwarded-For", "").split(",")[0].strip())
+    candidates.append(request.remote_addr or "")
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
     return None

@@ -59,6 +59,11 @@ class CreateApplicationIn(StrictSchema):
     service_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
     applicant = fields.Nested(ApplicantIn, required=True)
     form = fields.Dict(required=True)
+    # Cekatan: print at home (DOWNLOAD, the default) or collect at the kecamatan (KECAMATAN);
+    # KTP-el and KIA cards are always collected at the kecamatan.
+    delivery = fields.String(
+        load_default="DOWNLOAD", validate=validate.OneOf(("DOWNLOAD", "KECAMATAN"))
+    )
 
 
 class StaffLoginIn(StrictSchema):
@@ -181,3 +186,43 @@ class SigningBatchIn(StrictSchema):
 
 class RevokeIn(StrictSchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+# --- staff accounts and queue filters (verification checks the rules) ----------------------
+
+
+class ClaimFiltersIn(StrictSchema):
+    service_code = fields.String(load_default=None, allow_none=True,
+                                 validate=validate.Length(max=40))
+    kecamatan_code = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.Length(max=13))
+
+
+class StaffAccountUpdateIn(StrictSchema):
+    roles = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
+                        validate=validate.Length(min=1, max=10))
+    active = fields.Boolean()
+    password = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class StaffAccountIn(StrictSchema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    roles = fields.List(fields.String(validate=validate.Length(min=1, max=40)), required=True,
+                        validate=validate.Length(min=1, max=10))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class PrintJobStepIn(StrictSchema):
+    """The kecamatan desk the operator works at (must be the print job's kecamatan)."""
+
+    kecamatan_code = fields.String(required=True, validate=validate.Length(min=1, max=13))
+
+
+class BlankoIn(StrictSchema):
+    card_type = fields.String(required=True, validate=validate.OneOf(("KTP_EL", "KIA")))
+    quantity = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=-100_000, max=100_000)
+    )
+    # RECEIVED: a delivery (quantity > 0); ADJUSTED: a stock-taking correction (±).
+    kind = fields.String(load_default="RECEIVED", validate=validate.OneOf(("RECEIVED", "ADJUSTED")))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))

@@ -15,12 +15,21 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.wrappers import Request, Response
 
 from gateway import public_status, web
-from gateway.http import api, bearer_token, json_response, parse_json
+from gateway.http import (
+    api,
+    bearer_token,
+    client_address,
+    json_response,
+    parse_json,
+    trust_proxy_headers,
+)
 from gateway.rpc import TimedRpcProxy
 from gateway.schemas import (
     AttendanceIn,
+    BlankoIn,
     BookAppointmentIn,
     CancelIn,
+    ClaimFiltersIn,
     ComplaintAnswerIn,
     ComplaintIn,
     CreateApplicationIn,
@@ -28,11 +37,14 @@ from gateway.schemas import (
     LocationIn,
     LocationUpdateIn,
     NotificationPreviewIn,
+    PrintJobStepIn,
     RescheduleAppointmentIn,
     RevokeIn,
     SigningBatchIn,
     SlotCapacityIn,
     SlotsIn,
+    StaffAccountIn,
+    StaffAccountUpdateIn,
     StaffLoginIn,
     UpdateApplicationIn,
 )
@@ -92,6 +104,7 @@ class GatewayService(OpsEndpoints):
 
     def __init__(self) -> None:
         self.settings = load_settings()
+        self.trust_proxy = trust_proxy_headers()
 
     def health_checks(self) -> dict[str, Callable[[], None]]:
         return {
@@ -283,25 +296,39 @@ class GatewayService(OpsEndpoints):
 
     # --- staff --------------------------------------------------------------------------------
 
+    def _client(self, request: Request) -> dict[str, str | None]:
+        """Who calls, for verification's login limits and access log (TRUST_PROXY_HEADERS)."""
+        return {"ip": client_address(request, self.trust_proxy)}
+
     @api("POST", "/api/v1/staff/session")
     def staff_login(self, request: Request) -> Response:
         body = parse_json(request, StaffLoginIn())
-        return json_response(self.verification.login(body["username"], body["password"]))
+        return json_response(self.verification.login(
+            body["username"], body["password"], client=self._client(request)
+        ))
 
     @api("POST", "/api/v1/staff/queue/claim")
     def claim_next(self, request: Request) -> Response:
-        item = self.verification.claim_next(bearer_token(request))
+        token = bearer_token(request)
+        # Filters in the query or a JSON body (the body wins); no body claims from everything.
+        filters = {k: request.args[k] for k in ("service_code", "kecamatan_code")
+                   if request.args.get(k)}
+        if request.get_data(cache=True).strip():
+            filters.update({k: v for k, v in parse_json(request, ClaimFiltersIn()).items() if v})
+        item = self.verification.claim_next(token, filters, client=self._client(request))
         return json_response(item) if item else Response(status=204)
 
     @api("GET", "/api/v1/staff/applications/<application_id>")
     def staff_application(self, request: Request, application_id: str) -> Response:
-        return json_response(
-            self.verification.get_application(bearer_token(request), application_id)
-        )
+        return json_response(self.verification.get_application(
+            bearer_token(request), application_id, client=self._client(request)
+        ))
 
     @api("GET", "/api/v1/staff/applications/<application_id>/documents/<doc_type>")
     def staff_document(self, request: Request, application_id: str, doc_type: str) -> Response:
-        ref = self.verification.document_ref(bearer_token(request), application_id, doc_type)
+        ref = self.verification.document_ref(
+            bearer_token(request), application_id, doc_type, client=self._client(request)
+        )
         data = self.storage.get(self.settings.scans_bucket, ref["object_key"])
         return Response(data, mimetype=ref["content_type"], headers={"Cache-Control": "no-store"})
 
@@ -312,9 +339,50 @@ class GatewayService(OpsEndpoints):
     @api("POST", "/api/v1/staff/applications/<application_id>/decision")
     def decide(self, request: Request, application_id: str) -> Response:
         body = parse_json(request, DecisionIn())
-        return json_response(
-            self.verification.decide(bearer_token(request), application_id, body)
+        return json_response(self.verification.decide(
+            bearer_token(request), application_id, body, client=self._client(request)
+        ))
+
+    # --- staff accounts (admin) and the access log (auditor, supervisor) ---------------------
+
+    @api("GET", "/api/v1/staff/accounts")
+    def staff_accounts(self, request: Request) -> Response:
+        return json_response(self.verification.list_staff_accounts(
+            bearer_token(request), client=self._client(request)
+        ))
+
+    @api("POST", "/api/v1/staff/accounts")
+    def staff_create_account(self, request: Request) -> Response:
+        body = parse_json(request, StaffAccountIn())
+        return json_response(self.verification.create_staff_account(
+            bearer_token(request), body, client=self._client(request)
+        ), status=201)
+
+    @api("PATCH", "/api/v1/staff/accounts/<username>")
+    def staff_update_account(self, request: Request, username: str) -> Response:
+        body = parse_json(request, StaffAccountUpdateIn())
+        return json_response(self.verification.update_staff_account(
+            bearer_token(request), username, body, client=self._client(request)
+        ))
+
+    @api("GET", "/api/v1/staff/audit")
+    def staff_audit(self, request: Request) -> Response:
+        """Access log entries; X-Audit-Chain tells whether the whole chain verified."""
+        query = {k: request.args[k] for k in
+                 ("from", "to", "application_id", "username", "after", "limit", "format")
+                 if request.args.get(k)}
+        if query.get("format", "json") not in ("json", "csv"):
+            raise ValidationFailed(fields={"format": ["Pilih salah satu: json, csv."]})
+        result = self.verification.audit_log(
+            bearer_token(request), query, client=self._client(request)
         )
+        headers = {"X-Audit-Chain": result["chain"]["status"], "Cache-Control": "no-store"}
+        if result.get("next_after") is not None:
+            headers["X-Audit-Next-After"] = str(result["next_after"])
+        if query.get("format") == "csv":
+            headers["Content-Disposition"] = 'attachment; filename="log-akses.csv"'
+            return Response(result["csv"], mimetype="text/csv", headers=headers)
+        return json_response(result, headers=headers)
 
     # --- electronic signature by the head of the Dinas (SIGNING_MODE=manual) -----------------
 
@@ -353,6 +421,53 @@ class GatewayService(OpsEndpoints):
         return json_response(self.printing.revoke_document(
             bearer_token(request), document_number, body["reason"]
         ))
+
+    # --- Cekatan: the kecamatan print queue and card blanko stock (role kecamatan_operator) ---
+
+    @api("GET", "/api/v1/staff/print-queue")
+    def print_queue(self, request: Request) -> Response:
+        return json_response(self.printing.print_queue(
+            bearer_token(request), request.args.get("kecamatan_code", "")
+        ))
+
+    @api("POST", "/api/v1/staff/print-jobs/<job_id>/printed")
+    def print_job_printed(self, request: Request, job_id: str) -> Response:
+        body = parse_json(request, PrintJobStepIn())
+        return json_response(self.printing.mark_printed(
+            bearer_token(request), job_id, body["kecamatan_code"]
+        ))
+
+    @api("POST", "/api/v1/staff/print-jobs/<job_id>/collected")
+    def print_job_collected(self, request: Request, job_id: str) -> Response:
+        body = parse_json(request, PrintJobStepIn())
+        return json_response(self.printing.mark_collected(
+            bearer_token(request), job_id, body["kecamatan_code"]
+        ))
+
+    @api("GET", "/api/v1/staff/print-jobs/<job_id>/suket")
+    def print_job_suket(self, request: Request, job_id: str) -> Response:
+        ref = self.printing.suket_ref(
+            bearer_token(request), job_id, request.args.get("kecamatan_code", "")
+        )
+        pdf = self.storage.get(self.settings.documents_bucket, ref["object_key"])
+        return Response(
+            pdf, mimetype="application/pdf",
+            headers={
+                "Content-Disposition": f'inline; filename="{ref["suket_number"]}.pdf"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    @api("GET", "/api/v1/staff/blanko")
+    def blanko_stock(self, request: Request) -> Response:
+        return json_response(self.printing.blanko(
+            bearer_token(request), request.args.get("kecamatan_code", "")
+        ))
+
+    @api("POST", "/api/v1/staff/blanko/<kecamatan_code>")
+    def blanko_received(self, request: Request, kecamatan_code: str) -> Response:
+        body = parse_json(request, BlankoIn())
+        return json_response(self.printing.add_blanko(bearer_token(request), kecamatan_code, body))
 
     # --- in-person appointments (KTP-el biometrics, card collection) -------------------------
 

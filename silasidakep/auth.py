@@ -22,6 +22,9 @@ class StaffPrincipal:
     staff_id: uuid.UUID
     username: str
     roles: frozenset[str]
+    # The account's token version when the token was issued ("ver"); verification compares it
+    # with the account on every call, so disabling an account ends its tokens at once.
+    token_version: int | None = None
 
     def require(self, *roles: str) -> None:
         """Allow the action when the principal holds any one of ``roles``."""
@@ -41,4 +44,8 @@ def authenticate(token: str | None, secret: str) -> StaffPrincipal:
         )
     except jwt.PyJWTError:
         raise Unauthorized(code="INVALID_TOKEN") from None
-    return StaffPrincipal(uuid.UUID(claims["sub"]), claims["username"], frozenset(claims["roles"]))
+    version = claims.get("ver")
+    return StaffPrincipal(
+        uuid.UUID(claims["sub"]), claims["username"], frozenset(claims["roles"]),
+        version if isinstance(version, int) else None,
+    )

@@ -1,4 +1,5 @@
-"""``silasidakep``: the admin command line (migrations, staff accounts, development helpers)."""
+"""``silasidakep``: the admin command line (migrations, staff accounts, the access log,
+development helpers)."""
 
 from __future__ import annotations
 
@@ -26,27 +27,117 @@ def _make_migration(args: argparse.Namespace) -> int:
     return 0
 
 
-def _staff_add(args: argparse.Namespace) -> int:
+def _verification_write(args: argparse.Namespace, action) -> int:
+    """Run ``action(session, actor)`` in one transaction on verification's tables, as the
+    operator at this command line (``cli:<os user>`` in the access log)."""
+    import getpass
+
     from sqlalchemy.orm import Session
 
-    from services.verification.staff import add_staff
+    from services.verification.staff import Actor
     from silasidakep.db import make_engine
 
-    if not args.password_stdin:
-        print("use --password-stdin: passwords never go on the command line", file=sys.stderr)
-        return 2
-    password = sys.stdin.readline().rstrip("\n")
+    try:
+        operator = getpass.getuser()
+    except Exception:  # no login name in some containers
+        operator = "unknown"
     engine = make_engine(args.database_url or load_settings().database_url, pool_size=1)
     try:
         with Session(engine) as session, session.begin():
-            staff = add_staff(session, args.username, args.role, password)
-            print(f"staff {staff.username} created with roles {', '.join(staff.roles)}")
+            return action(session, Actor(None, f"cli:{operator}"[:60])) or 0
     except DomainError as exc:
         print(f"error: {exc.message} {exc.fields or ''}", file=sys.stderr)
         return 1
     finally:
         engine.dispose()
+
+
+def _staff_add(args: argparse.Namespace) -> int:
+    from services.verification.staff import create_account
+
+    if not args.password_stdin:
+        print("use --password-stdin: passwords never go on the command line", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\n")
+
+    def add(session, actor) -> None:
+        staff = create_account(session, actor, args.username, args.role, password)
+        print(f"staff {staff['username']} created with roles {', '.join(staff['roles'])}")
+
+    return _verification_write(args, add)
+
+
+def _staff_update(args: argparse.Namespace) -> int:
+    from services.verification.staff import update_account
+
+    changes = {"disable": {"active": False}, "enable": {"active": True},
+               "roles": {"roles": getattr(args, "role", None)}}[args.staff_command]
+
+    def update(session, actor) -> None:
+        staff = update_account(session, actor, args.username, **changes)
+        state = "active" if staff["active"] else "disabled"
+        print(f"staff {staff['username']}: {state}, roles {', '.join(staff['roles'])}")
+
+    return _verification_write(args, update)
+
+
+def _staff_list(args: argparse.Namespace) -> int:
+    from services.verification.staff import list_accounts
+
+    def show(session, actor) -> None:
+        print(f"{'username':30} {'active':6}  {'locked until':25}  roles")
+        for account in list_accounts(session, actor):
+            active = "yes" if account["active"] else "no"
+            print(f"{account['username']:30} {active:6}  {account['locked_until'] or '-':25}"
+                  f"  {', '.join(account['roles'])}")
+
+    return _verification_write(args, show)
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import Session
+
+    from services.verification.audit import verify_chain
+    from silasidakep.db import make_engine
+
+    anchors = {}
+    for anchor in args.anchor or ():
+        seq, _, digest = anchor.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            print(f"error: --anchor wants SEQ:HASH, got {anchor!r}", file=sys.stderr)
+            return 2
+        anchors[int(seq)] = digest.lower()
+    engine = make_engine(args.database_url or load_settings().database_url, pool_size=1)
+    try:
+        with Session(engine) as session, session.begin():
+            report = verify_chain(session, anchors)
+    finally:
+        engine.dispose()
+    print(f"access log chain: {report.status} ({report.entries} entries)")
+    if not report.intact:
+        print(f"first broken entry: seq {report.first_broken_seq} ({report.reason})")
+        return 1
+    print(f"head: {report.head_seq}:{report.head_hash}  (keep it elsewhere; check it later"
+          " with --anchor)")
     return 0
+
+
+def _audit_export(args: argparse.Namespace) -> int:
+    from services.verification import audit
+
+    query = {"from": args.date_from, "to": args.date_to, "application_id": args.application_id,
+             "username": args.username}
+
+    def export(session, actor) -> int:
+        filters = audit.Filters.parse(query)
+        report = audit.verify_chain(session)
+        count = audit.write_csv(audit.iter_entries(session, filters), sys.stdout)
+        audit.append(session, "AUDIT_EXPORT", username=actor.username,
+                     application_id=filters.application_id, detail=filters.describe())
+        print(f"{count} entries exported; chain {report.status}", file=sys.stderr)
+        return 0
+
+    return _verification_write(args, export)
 
 
 def _dev_ca(args: argparse.Namespace) -> int:
@@ -160,6 +251,37 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", action="append", required=True, help="repeat for several roles")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     add.set_defaults(run=_staff_add)
+    disable = staff_commands.add_parser(
+        "disable", help="disable an account (its tokens stop working at once)"
+    )
+    disable.add_argument("username")
+    disable.set_defaults(run=_staff_update)
+    enable = staff_commands.add_parser("enable", help="enable an account (also lifts a lock)")
+    enable.add_argument("username")
+    enable.set_defaults(run=_staff_update)
+    roles = staff_commands.add_parser("roles", help="replace an account's roles")
+    roles.add_argument("username")
+    roles.add_argument("--role", action="append", required=True, help="repeat for several roles")
+    roles.set_defaults(run=_staff_update)
+    staff_list = staff_commands.add_parser(
+        "list", help="accounts: username, active, locked until, roles"
+    )
+    staff_list.set_defaults(run=_staff_list)
+
+    audit = commands.add_parser("audit", help="the hash-chained staff access log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_commands.add_parser(
+        "verify", help="recompute the chain; exit code 1 when it is broken"
+    )
+    verify.add_argument("--anchor", action="append", metavar="SEQ:HASH",
+                        help="a head printed earlier and kept outside the database; repeatable")
+    verify.set_defaults(run=_audit_verify)
+    export = audit_commands.add_parser("export", help="entries as CSV on stdout")
+    export.add_argument("--from", dest="date_from", help="YYYY-MM-DD (WIB) or ISO date-time")
+    export.add_argument("--to", dest="date_to", help="YYYY-MM-DD (WIB, inclusive) or ISO date-time")
+    export.add_argument("--application-id")
+    export.add_argument("--username")
+    export.set_defaults(run=_audit_export)
 
     dead = commands.add_parser("dead-letters", help="list dead-letter queues, or replay one")
     dead.add_argument("--replay", dest="queue", metavar="WORK_QUEUE",

@@ -64,6 +64,10 @@ class ApplicationSnapshotSchema(EventSchema):
     output_document = fields.String(required=True)
     applicant = fields.Nested(ApplicantSchema, required=True)
     form = fields.Dict(required=True)
+    # Cekatan: DOWNLOAD (print at home) or KECAMATAN (print queue of the applicant's kecamatan).
+    delivery = fields.String(
+        load_default="DOWNLOAD", validate=validate.OneOf(("DOWNLOAD", "KECAMATAN"))
+    )
 
 
 class ApplicationSubmitted(EventSchema):
@@ -200,6 +204,21 @@ class DocumentAwaitingSignature(EventSchema):
     drafted_at = fields.DateTime(required=True)
 
 
+PRINT_JOB_STATES = ("QUEUED_AT_KECAMATAN", "AWAITING_BLANKO", "PRINTED", "COLLECTED")
+
+
+class PrintJobChanged(EventSchema):
+    """A kecamatan print job moved (Cekatan); ``seq`` counts the job's changes from 1."""
+
+    application_id = fields.UUID(required=True)
+    job_id = fields.UUID(required=True)
+    seq = fields.Integer(required=True, validate=validate.Range(min=1))
+    state = fields.String(required=True, validate=validate.OneOf(PRINT_JOB_STATES))
+    kecamatan_code = fields.String(required=True)
+    document_type = fields.String(required=True)
+    at = fields.DateTime(required=True)
+
+
 @dataclass(frozen=True)
 class EventContract:
     event_type: str
@@ -228,6 +247,7 @@ EVENTS: dict[str, EventContract] = {
         EventContract(
             "document.awaiting_signature", "printing", 1, DocumentAwaitingSignature
         ),
+        EventContract("print_job.changed", "printing", 1, PrintJobChanged),
     )
 }
 
@@ -258,6 +278,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(
         "document.awaiting_signature", "intake", "on_document_awaiting_signature"
     ),
+    Subscription("print_job.changed", "intake", "on_print_job_changed"),
     Subscription("application.status_changed", "notification", "on_status_changed"),
     Subscription("application.download_pin_issued", "notification", "on_download_pin_issued"),
     Subscription("appointment.booked", "notification", "on_appointment_booked"),

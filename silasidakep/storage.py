@@ -54,6 +54,11 @@ class ObjectStore:
     def delete(self, bucket: str, key: str) -> None:
         self.client.remove_object(bucket, key)
 
+    def keys(self, bucket: str, prefix: str) -> list[str]:
+        """Keys of the objects under `prefix`."""
+        objects = self.client.list_objects(bucket, prefix=prefix, recursive=True)
+        return [o.object_name for o in objects]
+
     def ping(self) -> None:
         self.client.list_buckets()
 

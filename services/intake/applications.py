@@ -22,6 +22,7 @@ from services.intake.domain import workdays
 from services.intake.domain.status import (
     CANCELLABLE,
     DECISION_STATUS,
+    DOWNLOADABLE,
     EDITABLE,
     STATUS_TEXT,
     Status,
@@ -46,6 +47,9 @@ from silasidakep.errors import (
 from silasidakep.masking import mask_nik
 
 TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+DELIVERIES = ("DOWNLOAD", "KECAMATAN")
+# Cards are printed on security blanko at the kecamatan and collected there.
+CARD_OUTPUTS = frozenset({"KTP_EL", "KIA"})
 PIN_MAX_FAILURES = 5
 PIN_LOCKOUT = timedelta(minutes=15)
 
@@ -202,6 +206,7 @@ def create_application(session: Session, outbox: Outbox, payload: dict[str, Any]
     form, form_warnings = validate_form(service, payload.get("form") or {})
     token = secrets.token_urlsafe(32)
     at = now_utc()
+    delivery = delivery_for(service, payload.get("delivery"))
     app = Application(
         id=uuid.uuid4(), tracking_code=new_tracking_code(), service_code=service.code,
         catalogue_version=service.catalogue_version, service_definition=service.public(),
@@ -211,7 +216,7 @@ def create_application(session: Session, outbox: Outbox, payload: dict[str, Any]
         phone=applicant.get("phone"), notify_channels=applicant.get("channels"),
         form=form, warnings=warnings + form_warnings,
         access_token_hash=hash_token(token), created_at=at, updated_at=at, pin_failures=0,
-        presence_done={},
+        presence_done={}, delivery=delivery, print_seq=0,
     )
     session.add(app)
     session.add(
@@ -223,6 +228,16 @@ def create_application(session: Session, outbox: Outbox, payload: dict[str, Any]
         "status": app.status,
         "access_token": token,
     }
+
+
+def delivery_for(service: ServiceDefinition, requested: str | None) -> str:
+    """The citizen's choice (default DOWNLOAD); KTP-el and KIA cards always go to the kecamatan."""
+    delivery = requested or "DOWNLOAD"
+    if delivery not in DELIVERIES:
+        raise ValidationFailed(
+            fields={"delivery": ["Pilih DOWNLOAD atau KECAMATAN."]}, code="INVALID_DELIVERY"
+        )
+    return "KECAMATAN" if service.output_document in CARD_OUTPUTS else delivery
 
 
 def update_application(
@@ -360,6 +375,7 @@ def snapshot(app: Application) -> dict[str, Any]:
             "kecamatan_code": app.kecamatan_code, "email": app.email, "phone": app.phone,
         },
         "form": app.form,
+        "delivery": app.delivery or "DOWNLOAD",
     }
 
 
@@ -407,6 +423,8 @@ def _timeline(app: Application, service: ServiceDefinition) -> list[dict[str, An
         bool(service.steps_before_issuance),
         awaits_signature=Status.AWAITING_SIGNATURE in reached
         or app.status == Status.AWAITING_SIGNATURE,
+        at_kecamatan=(app.delivery == "KECAMATAN"),
+        awaits_blanko=Status.AWAITING_BLANKO in reached or app.status == Status.AWAITING_BLANKO,
     )
     current = Status(app.status)
     if current not in path:  # revision, rejection, cancellation: shown where they happened
@@ -473,6 +491,7 @@ def view_of(app: Application) -> dict[str, Any]:
         "status_label": label,
         "stage": {"label": label, "description": description},
         "round": app.round,
+        "delivery": app.delivery or "DOWNLOAD",
         "created_at": app.created_at.isoformat(),
         "submitted_at": _iso(app.submitted_at),
         "expected_completion_at": _iso(app.deadline_at),
@@ -527,7 +546,7 @@ def open_document(session: Session, application_id: str, token: str | None, pin:
     out; the caller commits even when this raises TooManyAttempts or Forbidden."""
     app = load_for_citizen(session, application_id, token)
     app = _get(session, app.id, lock=True)
-    if app.status != Status.ISSUED or not app.pin_hash:
+    if app.status not in DOWNLOADABLE or not app.pin_hash:
         raise Conflict("Dokumen belum terbit.", code="DOCUMENT_NOT_ISSUED")
     at = now_utc()
     if app.pin_locked_until and app.pin_locked_until > at:
@@ -634,6 +653,25 @@ def apply_issued(session: Session, outbox: Outbox, data: dict[str, Any]) -> None
             "recipient": recipient(app),
         },
     )
+
+
+class PrintJobAhead(RuntimeError):
+    """A print-job change arrived before the issuance (or an earlier change) it follows; the
+    event is retried (``on_event`` redelivers it after a delay)."""
+
+
+def apply_print_job(session: Session, outbox: Outbox, data: dict[str, Any]) -> None:
+    """Mirror printing's kecamatan print job (Cekatan) in the citizen's status, in job order."""
+    app = _get(session, data["application_id"], lock=True)
+    seq = data["seq"]
+    if seq <= (app.print_seq or 0):
+        return  # already applied (or stale)
+    if app.status not in DOWNLOADABLE or seq != (app.print_seq or 0) + 1:
+        raise PrintJobAhead(f"print job change {seq} of {app.id} arrived early")
+    target = Status(data["state"])
+    app.print_seq = seq
+    if can_transition(app.status, target):
+        change_status(session, outbox, app, target, data["at"])
 
 
 def list_services() -> list[dict[str, Any]]:

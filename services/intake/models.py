@@ -71,6 +71,12 @@ class Application(Base):
     presence_done: Mapped[dict[str, str]] = mapped_column(
         JSONB, default=dict, server_default=text("'{}'::jsonb")
     )
+    # Cekatan: DOWNLOAD (print at home) or KECAMATAN (the kecamatan prints it; cards always).
+    delivery: Mapped[str] = mapped_column(
+        String(20), default="DOWNLOAD", server_default=text("'DOWNLOAD'")
+    )
+    # The last print_job.changed applied (its seq), so the job's changes apply in order.
+    print_seq: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     documents: Mapped[list[Document]] = relationship(
         back_populates="application", order_by="Document.uploaded_at"

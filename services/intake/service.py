@@ -264,3 +264,8 @@ class IntakeService(ServiceOps):
     def on_document_awaiting_signature(self, envelope: dict) -> None:
         self._follow(envelope, "document.awaiting_signature", "on_document_awaiting_signature",
                      applications.apply_awaiting_signature)
+
+    @on_event("print_job.changed")
+    def on_print_job_changed(self, envelope: dict) -> None:
+        self._follow(envelope, "print_job.changed", "on_print_job_changed",
+                     applications.apply_print_job)

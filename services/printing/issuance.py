@@ -254,6 +254,18 @@ def store_attempt(issuer: Issuer, number: str, signed: bytes) -> tuple[str, str]
     return key, hashlib.sha256(signed).hexdigest()
 
 
+def discard_other_attempts(issuer: Issuer, number: str, issued_key: str) -> list[str]:
+    """Delete signed copies of `number` other than the issued one: those of attempts that died
+    after storing but before finalising (a loser that is still alive deletes its own copy).
+    Drafts are left alone. Returns the deleted keys."""
+    deleted = []
+    for key in issuer.store.keys(issuer.bucket, f"{number}/"):
+        if key != issued_key and not key.rsplit("/", 1)[-1].startswith("draft-"):
+            issuer.store.delete(issuer.bucket, key)
+            deleted.append(key)
+    return deleted
+
+
 def store_draft(issuer: Issuer, number: str, pdf: bytes) -> str:
     """Store the unsigned draft of one attempt under its own key; returns the key."""
     key = f"{number}/draft-{uuid.uuid4()}.pdf"
@@ -320,11 +332,21 @@ def finalise(
             "issued_at": now,
         },
     )
+    # Cekatan: a document to collect at the kecamatan enters its print queue now.
+    from services.printing import cekatan  # cekatan renders the Suket with this module
+
+    cekatan.activate(session, outbox, application_id, now)
     return True
 
 
 def verification_view(session: Session, number: str) -> dict[str, Any]:
     document = session.get(IssuedDocument, number)
+    if document is None and "-SUKET-" in number:  # a temporary certificate (Cekatan)
+        from services.printing import cekatan
+
+        suket = cekatan.suket_verification(session, number)
+        if suket is not None:
+            return suket
     if document is None or document.state != "ISSUED":
         return {"document_number": number, "status": "UNKNOWN"}
     return {

@@ -8,9 +8,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from silasidakep.db import service_metadata
@@ -58,3 +68,75 @@ class DocumentCounter(Base):
     document_type: Mapped[str] = mapped_column(String(20), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_serial: Mapped[int] = mapped_column(Integer)
+
+
+# --- Cekatan: the kecamatan print queue and blanko stock -------------------------------------
+
+
+class PrintJob(Base):
+    """One document to print and hand over at the applicant's kecamatan.
+
+    PENDING (waiting for the signature) -> QUEUED_AT_KECAMATAN -> PRINTED -> COLLECTED; a card
+    (KTP-el, KIA) with no blanko at its kecamatan waits in AWAITING_BLANKO (first come, first
+    served) and goes back to QUEUED_AT_KECAMATAN with a blanko reserved when stock arrives."""
+
+    __tablename__ = "print_jobs"
+    __table_args__ = (
+        Index("ix_print_jobs_queue", "kecamatan_code", "state", "queued_at"),
+        Index("ix_print_jobs_waiting", "kecamatan_code", "card_type", "state", "awaiting_since"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    document_number: Mapped[str] = mapped_column(String(40))
+    document_type: Mapped[str] = mapped_column(String(20))
+    card_type: Mapped[str | None] = mapped_column(String(20))  # KTP_EL, KIA; None: HVS paper
+    kecamatan_code: Mapped[str] = mapped_column(String(13))
+    state: Mapped[str] = mapped_column(String(24))
+    seq: Mapped[int] = mapped_column(Integer, default=0)  # print_job.changed events sent
+    blanko_reserved: Mapped[bool] = mapped_column(Boolean, default=False)
+    tracking_code: Mapped[str | None] = mapped_column(String(16))
+    holder_name: Mapped[str] = mapped_column(String(60))
+    # The approved application, kept only for the temporary certificate (Suket) while the card
+    # is not collected; cleared on COLLECTED.
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    awaiting_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    printed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    printed_by: Mapped[str | None] = mapped_column(String(60))
+    collected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    collected_by: Mapped[str | None] = mapped_column(String(60))
+    suket_number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    suket_object_key: Mapped[str | None] = mapped_column(Text)
+    suket_issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BlankoStock(Base):
+    """Card blanko on hand per location (the kecamatan code) and card type; never negative."""
+
+    __tablename__ = "blanko_stock"
+    __table_args__ = (CheckConstraint("quantity >= 0", name="blanko_stock_not_negative"),)
+
+    kecamatan_code: Mapped[str] = mapped_column(String(13), primary_key=True)
+    card_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BlankoMovement(Base):
+    """The stock ledger: RECEIVED (+), USED (-1 per card printed or reserved), ADJUSTED (±)."""
+
+    __tablename__ = "blanko_movements"
+    __table_args__ = (Index("ix_blanko_movements_location", "kecamatan_code", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    kecamatan_code: Mapped[str] = mapped_column(String(13))
+    card_type: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(10))
+    quantity: Mapped[int] = mapped_column(Integer)  # signed change
+    balance: Mapped[int] = mapped_column(Integer)  # stock after the movement
+    job_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    note: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,10 @@ from eventlet import tpool
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
-from services.printing import issuance, signoff
+from services.printing import cekatan, issuance, signoff
+from services.printing.crashpoints import CrashHook
 from services.printing.documents.devca import SigningFiles, ensure_dev_pki
-from services.printing.documents.signing import PdfSigner
+from services.printing.documents.signing import SIGNING_BACKENDS, PdfSigner, Pkcs11Config
 from services.printing.models import metadata
 from silasidakep import metrics
 from silasidakep.auth import StaffPrincipal, authenticate
@@ -30,6 +32,10 @@ log = logging.getLogger(__name__)
 
 SIGNERS = ("signer",)
 REVOKERS = ("signer", "supervisor")
+# Cekatan. The operator names the desk's kecamatan with each call; binding an account to one
+# kecamatan needs an account attribute (not there yet).
+KECAMATAN_DESK = ("kecamatan_operator",)
+STOCK_KEEPERS = ("kecamatan_operator", "admin")
 
 
 def signing_files() -> SigningFiles:
@@ -45,16 +51,43 @@ def signing_files() -> SigningFiles:
     return ensure_dev_pki(Path(os.environ.get("DEV_PKI_DIR", "var/pki")))
 
 
-def build_issuer() -> issuance.Issuer:
-    settings = load_settings()
+PKCS11_SETTINGS = (
+    "PKCS11_MODULE", "PKCS11_TOKEN_LABEL", "PKCS11_KEY_LABEL", "PKCS11_CERT_LABEL", "PKCS11_PIN",
+)
+
+
+def build_signer(env: dict[str, str] | None = None) -> PdfSigner:
+    """The PAdES signer, from SIGNING_BACKEND: ``file`` (PEM key/cert, the default) or
+    ``pkcs11`` (key and certificate on an HSM token). The only place a signer is configured."""
+    env = dict(os.environ) if env is None else env
+    backend = env.get("SIGNING_BACKEND", "file").strip().lower()
+    if backend not in SIGNING_BACKENDS:
+        raise RuntimeError(f"SIGNING_BACKEND must be one of {', '.join(SIGNING_BACKENDS)}")
+    if backend == "pkcs11":
+        missing = [name for name in (*PKCS11_SETTINGS, "SIGNING_CA_FILE") if not env.get(name)]
+        if missing:
+            raise RuntimeError(f"SIGNING_BACKEND=pkcs11 needs {', '.join(missing)}")
+        config = Pkcs11Config(
+            module=Path(env["PKCS11_MODULE"]),
+            token_label=env["PKCS11_TOKEN_LABEL"],
+            key_label=env["PKCS11_KEY_LABEL"],
+            cert_label=env["PKCS11_CERT_LABEL"],
+            pin=env["PKCS11_PIN"],
+        )
+        return PdfSigner.from_pkcs11(config, Path(env["SIGNING_CA_FILE"]))
     files = signing_files()
-    passphrase = os.environ.get("SIGNING_KEY_PASSPHRASE")
-    signer = PdfSigner(
+    passphrase = env.get("SIGNING_KEY_PASSPHRASE")
+    return PdfSigner(
         files.key_file,
         files.cert_file,
         files.ca_file,
         passphrase.encode() if passphrase else None,
     )
+
+
+def build_issuer() -> issuance.Issuer:
+    settings = load_settings()
+    signer = build_signer()
     return issuance.Issuer(
         signer=signer,
         signer_name=os.environ.get("SIGNER_NAME", signer.signer_common_name),
@@ -83,6 +116,7 @@ class PrintingService(ServiceOps):
     name = "printing"
     store = Store(metadata)
     issuer = IssuerProvider()
+    crash_point = CrashHook()  # PRINTING_CRASH_AFTER, development/tests only
 
     def health_checks(self) -> dict[str, Callable[[], None]]:
         return {
@@ -128,6 +162,7 @@ class PrintingService(ServiceOps):
         )
         if result["result"] == signoff.SIGNED:
             metrics.DOCUMENTS_ISSUED.labels(document_type=result["document_type"]).inc()
+            self._issue_sukets()
         return result
 
     @rpc
@@ -140,6 +175,7 @@ class PrintingService(ServiceOps):
         for item in result["results"]:
             if item["result"] == signoff.SIGNED:
                 metrics.DOCUMENTS_ISSUED.labels(document_type=item["document_type"]).inc()
+        self._issue_sukets()
         return result
 
     @rpc
@@ -156,6 +192,8 @@ class PrintingService(ServiceOps):
             document = issuance.allocate(
                 session, application_id, snapshot, snapshot["output_document"]
             )
+            session.flush()
+            cekatan.plan_job(session, application_id, snapshot, document)
             number, state = document.document_number, document.state
         if state != "RENDERING":  # ISSUED, or waiting for the signer: a redelivered event
             return
@@ -163,6 +201,7 @@ class PrintingService(ServiceOps):
         # Rendering is CPU work: a native thread keeps the hub (and AMQP heartbeats) alive.
         # Signing must be called from the hub: PdfSigner moves it off-hub itself, taking turns.
         pdf = tpool.execute(issuance.render, issuer, number, snapshot)
+        self.crash_point("rendered")
         if issuer.signing_mode == "manual":
             draft_key = issuance.store_draft(issuer, number, pdf)
             with self.store.session() as session, session.begin():
@@ -174,6 +213,7 @@ class PrintingService(ServiceOps):
             return
         signed = issuance.sign(issuer, pdf)
         key, sha256 = issuance.store_attempt(issuer, number, signed)
+        self.crash_point("stored")
         with self.store.session() as session, session.begin():
             won = issuance.finalise(
                 session, self.store.outbox, application_id, key, sha256, issuer.signer_name
@@ -182,3 +222,75 @@ class PrintingService(ServiceOps):
             issuer.store.delete(issuer.bucket, key)
             return
         metrics.DOCUMENTS_ISSUED.labels(document_type=snapshot["output_document"]).inc()
+        try:  # copies stored by attempts that died before finalising; the document is issued
+            for orphan in issuance.discard_other_attempts(issuer, number, key):
+                log.info("deleted %s, left by an attempt that did not finalise", orphan)
+        except Exception:
+            log.exception("could not clean up earlier attempts of %s", number)
+        self._issue_sukets()
+
+    # --- Cekatan: the kecamatan print queue and blanko stock ---------------------------------
+
+    def _issue_sukets(self) -> None:
+        """Issue the temporary certificate of every card job that waits for blanko without one
+        (a failure is logged; the next call, or the desk opening it, tries again)."""
+        with self.store.session() as session:
+            waiting = cekatan.jobs_needing_suket(session)
+        for job_id in waiting:
+            try:
+                cekatan.issue_suket(self.store.sessions, self.issuer, job_id, tpool.execute)
+            except Exception:
+                log.exception("issuing the suket of print job %s failed", job_id)
+
+    def _desk(self, action: Callable[..., Any], *args: Any) -> Any:
+        with self.store.session() as session, session.begin():
+            return action(session, self.store.outbox, *args)
+
+    @rpc
+    def print_queue(self, token: str, kecamatan_code: str) -> dict[str, Any]:
+        self._staff(token, *KECAMATAN_DESK)
+        with self.store.session() as session:
+            return cekatan.print_queue(session, kecamatan_code)
+
+    @rpc
+    def mark_printed(self, token: str, job_id: str, kecamatan_code: str) -> dict[str, Any]:
+        principal = self._staff(token, *KECAMATAN_DESK)
+        result = self._desk(cekatan.mark_printed, job_id, kecamatan_code, principal.username)
+        if result["result"] == "BLANKO_EMPTY":
+            self._issue_sukets()
+            with self.store.session() as session:
+                job = session.get(cekatan.PrintJob, uuid.UUID(result["job"]["id"]))
+                result["job"] = cekatan.job_view(job)
+        return result
+
+    @rpc
+    def mark_collected(self, token: str, job_id: str, kecamatan_code: str) -> dict[str, Any]:
+        principal = self._staff(token, *KECAMATAN_DESK)
+        return self._desk(cekatan.mark_collected, job_id, kecamatan_code, principal.username)
+
+    @rpc
+    def suket_ref(self, token: str, job_id: str, kecamatan_code: str) -> dict[str, Any]:
+        """Where the job's temporary certificate is stored (issued now if it is missing)."""
+        principal = self._staff(token, *KECAMATAN_DESK)
+        with self.store.session() as session:
+            ref = cekatan.suket_ref(session, job_id, kecamatan_code)
+        if ref["object_key"] is None:
+            ref["object_key"] = cekatan.issue_suket(
+                self.store.sessions, self.issuer, uuid.UUID(ref["job_id"]), tpool.execute
+            )
+        log.info("suket %s opened by %s", ref["suket_number"], principal.username)
+        return ref
+
+    @rpc
+    def add_blanko(self, token: str, kecamatan_code: str, payload: dict[str, Any]) -> dict:
+        principal = self._staff(token, *STOCK_KEEPERS)
+        return self._desk(
+            cekatan.add_stock, kecamatan_code, payload.get("card_type"), payload.get("quantity"),
+            principal.username, payload.get("kind") or "RECEIVED", payload.get("note"),
+        )
+
+    @rpc
+    def blanko(self, token: str, kecamatan_code: str) -> dict[str, Any]:
+        self._staff(token, *STOCK_KEEPERS)
+        with self.store.session() as session:
+            return cekatan.blanko_view(session, kecamatan_code)

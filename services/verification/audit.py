@@ -8,7 +8,7 @@ and the chain cannot fork; the lock is held until the writer commits, so take it
 transaction (every caller appends after its other row locks). A rolled-back transaction
 leaves no gap: its ``seq`` was never committed, and the head moves only with the entry.
 
-A trigger (migration ``a3c4e9b1d2f7``) refuses UPDATE, DELETE and TRUNCATE on the log and any
+A trigger (migration ``05feb1c850ba``) refuses UPDATE, DELETE and TRUNCATE on the log and any
 head change other than one step forward. ``verify_chain`` recomputes every hash, so a row
 changed with the trigger bypassed (a superuser) is found, and so is a deleted row (a gap or a
 ``prev_hash`` that no longer matches) or a cut-off tail (the head is ahead of the last row).
@@ -123,9 +123,10 @@ def verify_chain(session: Session, anchors: dict[int, str] | None = None) -> Cha
     """Recompute the whole chain, oldest first, streaming; report the first seq that breaks.
 
     Reasons: ``hash`` (the row's content changed), ``prev_hash`` (the link to the row before
-    changed), ``gap`` (seq missing: a row was deleted), ``tail`` (rows after the last one are
-    missing), ``head`` (the head row does not match the last row), ``anchor`` (a hash
-    recorded outside the database differs)."""
+    changed), ``gap`` (seq missing: a row was deleted), ``tail`` (rows at the end are missing),
+    ``head`` (the head row does not match the last row, or rows lie beyond it), ``anchor`` (a
+    hash recorded outside the database differs). Safe while others append: it checks the
+    chain up to the head it read first (a row and the head move in one transaction)."""
     head_seq, head_hash = session.execute(
         select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == 1)
     ).one()
@@ -133,8 +134,8 @@ def verify_chain(session: Session, anchors: dict[int, str] | None = None) -> Cha
     broken: tuple[int, str] | None = None
     expected, prev, count = 1, GENESIS, 0
     rows = session.execute(
-        select(*(LOG.c[name] for name in FIELDS)).order_by(LOG.c.seq)
-        .execution_options(yield_per=VERIFY_BATCH)
+        select(*(LOG.c[name] for name in FIELDS)).where(LOG.c.seq <= head_seq)
+        .order_by(LOG.c.seq).execution_options(yield_per=VERIFY_BATCH)
     )
     for row in rows:
         count += 1
@@ -150,13 +151,20 @@ def verify_chain(session: Session, anchors: dict[int, str] | None = None) -> Cha
         elif row.seq in anchors and anchors.pop(row.seq) != row.hash:
             broken = (row.seq, "anchor")
         expected, prev = row.seq + 1, row.hash
+    # Rows past the head as it is now (one statement, one snapshot): written around the lock.
+    beyond = session.execute(
+        select(LOG.c.seq).where(LOG.c.seq > select(HEAD.c.seq).where(HEAD.c.id == 1)
+                                .scalar_subquery()).order_by(LOG.c.seq).limit(1)
+    ).scalar()
     if broken is None:
         last = expected - 1
         if last < head_seq:
             broken = (last + 1, "tail")
-        elif last > head_seq or (last and prev != head_hash):
+        elif last and prev != head_hash:
             broken = (head_seq, "head")
-        elif anchors:  # an anchored seq that is no longer there
+        elif beyond is not None:
+            broken = (beyond, "head")
+        elif anchors:  # an anchored seq that is not (or no longer) there
             broken = (min(anchors), "anchor")
     return ChainReport(
         intact=broken is None, entries=count, head_seq=head_seq, head_hash=head_hash,
@@ -185,6 +193,18 @@ def parse_bound(value: str | None, field: str, *, end: bool) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=WIB)
 
 
+def page_bounds(query: dict[str, Any], default_limit: int) -> tuple[int, int]:
+    """``after`` (a seq cursor) and ``limit`` from a query, checked."""
+    try:
+        after = int(query.get("after") or 0)
+        limit = int(query.get("limit") or default_limit)
+    except (TypeError, ValueError):
+        raise ValidationFailed(fields={"limit": ["Harus berupa bilangan bulat."]}) from None
+    if after < 0 or not 1 <= limit <= MAX_PAGE:
+        raise ValidationFailed(fields={"limit": [f"Antara 1 dan {MAX_PAGE}."]})
+    return after, limit
+
+
 @dataclass(frozen=True)
 class Filters:
     start: datetime | None = None  # inclusive
@@ -211,10 +231,12 @@ class Filters:
 
     def describe(self) -> str:
         """For the log entry that records the search itself."""
-        parts = [f"{key}={value}" for key, value in (
-            ("from", self.start and self.start.isoformat()), ("to", self.end and self.end.isoformat()),
+        pairs = (
+            ("from", self.start and self.start.isoformat()),
+            ("to", self.end and self.end.isoformat()),
             ("application_id", self.application_id), ("username", self.username),
-        ) if value]
+        )
+        parts = [f"{key}={value}" for key, value in pairs if value]
         return " ".join(parts) or "all"
 
 

@@ -106,7 +106,7 @@ class AccessLog(Base):
     detail: Mapped[str | None] = mapped_column(String(200))
     client_ip: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditHead(Base):

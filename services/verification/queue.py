@@ -12,7 +12,8 @@ import yaml
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from services.verification.models import AccessLog, Decision, QueueItem
+from services.verification import audit
+from services.verification.models import Decision, QueueItem
 from silasidakep.auth import StaffPrincipal
 from silasidakep.db import Outbox
 from silasidakep.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -34,13 +35,14 @@ def reason_codes() -> dict[str, dict[str, str]]:
 
 def log_access(
     session: Session, staff: StaffPrincipal | None, action: str,
-    application_id: uuid.UUID | None, detail: str | None = None,
+    application_id: uuid.UUID | None, detail: str | None = None, client_ip: str | None = None,
 ) -> None:
-    session.add(
-        AccessLog(
-            staff_id=staff.staff_id if staff else None, action=action,
-            application_id=application_id, detail=detail, at=now_utc(),
-        )
+    """Append to the hash-chained access log (last in the transaction: it takes the chain's
+    lock and holds it until commit)."""
+    audit.append(
+        session, action, staff_id=staff.staff_id if staff else None,
+        username=staff.username if staff else None, application_id=application_id,
+        detail=detail, client_ip=client_ip,
     )
 
 
@@ -69,17 +71,27 @@ def enqueue(session: Session, data: dict[str, Any]) -> QueueItem | None:
 
 
 def claim_next(
-    session: Session, outbox: Outbox, staff: StaffPrincipal, lease: timedelta = DEFAULT_LEASE
+    session: Session, outbox: Outbox, staff: StaffPrincipal, lease: timedelta = DEFAULT_LEASE,
+    *, service_code: str | None = None, kecamatan_code: str | None = None,
+    client_ip: str | None = None,
 ) -> QueueItem | None:
+    """Lease the claimable item with the earliest service deadline (then the oldest), among
+    those of one service and/or kecamatan when asked. Rows another claimer is taking are
+    skipped, not waited for, so parallel claimers never get the same item."""
     staff.require("verifier")
     now = now_utc()
     claimable = or_(
         QueueItem.state == PENDING,
         and_(QueueItem.state == CLAIMED, QueueItem.lease_expires_at < now),
     )
+    conditions = [claimable]
+    if service_code:
+        conditions.append(QueueItem.service_code == service_code)
+    if kecamatan_code:
+        conditions.append(QueueItem.kecamatan_code == kecamatan_code)
     item = session.scalars(
         select(QueueItem)
-        .where(claimable)
+        .where(*conditions)
         .order_by(QueueItem.deadline_at, QueueItem.submitted_at)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -88,12 +100,14 @@ def claim_next(
         return None
     item.state, item.claimed_by, item.claimed_at = CLAIMED, staff.staff_id, now
     item.lease_expires_at = now + lease
-    log_access(session, staff, "CLAIM", item.application_id)
+    filters = " ".join(f"{k}={v}" for k, v in (("service_code", service_code),
+                                               ("kecamatan_code", kecamatan_code)) if v)
     outbox.add(
         session,
         "verification.claimed",
         {"application_id": item.application_id, "round": item.round, "claimed_at": now},
     )
+    log_access(session, staff, "CLAIM", item.application_id, filters or None, client_ip)
     return item
 
 
@@ -108,10 +122,12 @@ def _load(session: Session, application_id: str, lock: bool = False) -> QueueIte
     return item
 
 
-def staff_view(session: Session, staff: StaffPrincipal, application_id: str) -> dict[str, Any]:
+def staff_view(
+    session: Session, staff: StaffPrincipal, application_id: str, client_ip: str | None = None
+) -> dict[str, Any]:
     staff.require("verifier")
     item = _load(session, application_id)
-    log_access(session, staff, "VIEW_APPLICATION", item.application_id)
+    log_access(session, staff, "VIEW_APPLICATION", item.application_id, None, client_ip)
     return item_view(item)
 
 
@@ -137,13 +153,14 @@ def item_view(item: QueueItem) -> dict[str, Any]:
 
 
 def document_ref(
-    session: Session, staff: StaffPrincipal, application_id: str, doc_type: str
+    session: Session, staff: StaffPrincipal, application_id: str, doc_type: str,
+    client_ip: str | None = None,
 ) -> dict[str, Any]:
     staff.require("verifier")
     item = _load(session, application_id)
     for document in item.documents:
         if document["doc_type"] == doc_type:
-            log_access(session, staff, "VIEW_DOCUMENT", item.application_id, doc_type)
+            log_access(session, staff, "VIEW_DOCUMENT", item.application_id, doc_type, client_ip)
             return {"object_key": document["object_key"], "content_type": document["content_type"]}
     raise NotFound("Dokumen tidak ditemukan.", code="DOCUMENT_NOT_FOUND")
 
@@ -200,6 +217,7 @@ def decide(
     session: Session, outbox: Outbox, staff: StaffPrincipal | None, application_id: str,
     decision: str, reason_code: str | None = None, note: str | None = None,
     fix_fields: list[str] | None = None, fix_documents: list[str] | None = None,
+    client_ip: str | None = None,
 ) -> QueueItem:
     """Record a decision. ``staff`` None is the bench auto-approver (never in production paths)."""
     if staff is not None:
@@ -228,8 +246,6 @@ def decide(
             decided_at=now,
         )
     )
-    log_access(session, staff, f"DECIDE_{decision}", item.application_id,
-               None if staff else BENCH_DECIDER)
     outbox.add(
         session,
         "verification.decided",
@@ -240,4 +256,6 @@ def decide(
             "application": item.application if decision == "APPROVE" else None,
         },
     )
+    log_access(session, staff, f"DECIDE_{decision}", item.application_id,
+               reason_code if staff else BENCH_DECIDER, client_ip)
     return item

@@ -9,9 +9,8 @@ from typing import Any
 
 from nameko.rpc import rpc
 
-from services.verification import queue, staff
+from services.verification import audit, queue, staff
 from services.verification.models import metadata
-from silasidakep.auth import authenticate
 from silasidakep.config import load_settings
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
@@ -27,6 +26,12 @@ if BENCH_AUTO_APPROVE and os.environ.get("SILASIDAKEP_ENV", "development") != "d
     raise RuntimeError("BENCH_AUTO_APPROVE is only allowed with SILASIDAKEP_ENV=development")
 
 
+def client_ip(client: dict[str, Any] | None) -> str | None:
+    """The caller's address as the gateway saw it (see gateway/http.py ``client_address``)."""
+    value = (client or {}).get("ip")
+    return str(value)[:64] if value else None
+
+
 class VerificationService(ServiceOps):
     name = "verification"
     store = Store(metadata)
@@ -40,28 +45,47 @@ class VerificationService(ServiceOps):
             "broker": lambda: check_broker(self.config["AMQP_URI"]),
         }
 
-    @rpc
-    def login(self, username: str, password: str) -> dict[str, str]:
-        with self.store.session() as session:
-            return {"token": staff.login(session, username, password, self.jwt_secret)}
+    # Staff RPCs take ``client``, a dict from the gateway with the caller's address ("ip"), which
+    # goes into the access log with every action. Each checks the token against the account
+    # (still active, same token version) in the same transaction.
 
     @rpc
-    def claim_next(self, token: str) -> dict[str, Any] | None:
-        principal = authenticate(token, self.jwt_secret)
+    def login(
+        self, username: str, password: str, client: dict[str, Any] | None = None
+    ) -> dict[str, str]:
+        with self.store.session() as session:
+            token = staff.login(session, username, password, self.jwt_secret, client_ip(client))
+        return {"token": token}
+
+    @rpc
+    def claim_next(
+        self, token: str, filters: dict[str, Any] | None = None,
+        client: dict[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
+        filters = filters or {}
         with self.store.session() as session, session.begin():
-            item = queue.claim_next(session, self.store.outbox, principal)
+            principal = staff.authenticate(session, token, self.jwt_secret)
+            item = queue.claim_next(
+                session, self.store.outbox, principal,
+                service_code=filters.get("service_code") or None,
+                kecamatan_code=filters.get("kecamatan_code") or None,
+                client_ip=client_ip(client),
+            )
             return queue.item_view(item) if item else None
 
     @rpc
-    def get_application(self, token: str, application_id: str) -> dict[str, Any]:
-        principal = authenticate(token, self.jwt_secret)
+    def get_application(
+        self, token: str, application_id: str, client: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         with self.store.session() as session, session.begin():
-            return queue.staff_view(session, principal, application_id)
+            principal = staff.authenticate(session, token, self.jwt_secret)
+            return queue.staff_view(session, principal, application_id, client_ip(client))
 
     @rpc
     def reason_codes(self, token: str) -> dict[str, Any]:
         """The reason codes a decision may carry, grouped by decision (for the staff console)."""
-        authenticate(token, self.jwt_secret).require("verifier")
+        with self.store.session() as session, session.begin():
+            staff.authenticate(session, token, self.jwt_secret).require("verifier")
         return {
             "reason_codes": {
                 decision: [{"code": code, "text": text} for code, text in codes.items()]
@@ -70,22 +94,97 @@ class VerificationService(ServiceOps):
         }
 
     @rpc
-    def document_ref(self, token: str, application_id: str, doc_type: str) -> dict[str, Any]:
-        principal = authenticate(token, self.jwt_secret)
+    def document_ref(
+        self, token: str, application_id: str, doc_type: str,
+        client: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         with self.store.session() as session, session.begin():
-            return queue.document_ref(session, principal, application_id, doc_type)
+            principal = staff.authenticate(session, token, self.jwt_secret)
+            return queue.document_ref(session, principal, application_id, doc_type,
+                                      client_ip(client))
 
     @rpc
-    def decide(self, token: str, application_id: str, decision: dict[str, Any]) -> dict[str, Any]:
-        principal = authenticate(token, self.jwt_secret)
+    def decide(
+        self, token: str, application_id: str, decision: dict[str, Any],
+        client: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         with self.store.session() as session, session.begin():
+            principal = staff.authenticate(session, token, self.jwt_secret)
             item = queue.decide(
                 session, self.store.outbox, principal, application_id,
                 decision["decision"], decision.get("reason_code"), decision.get("note"),
                 decision.get("fix_fields"), decision.get("fix_documents"),
+                client_ip=client_ip(client),
             )
             return {"id": str(item.application_id), "state": item.state,
                     "decision": decision["decision"]}
+
+    # --- staff accounts (role admin) --------------------------------------------------------
+
+    @rpc
+    def list_staff_accounts(
+        self, token: str, client: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        with self.store.session() as session, session.begin():
+            principal = staff.authenticate(session, token, self.jwt_secret)
+            principal.require("admin")
+            actor = staff.Actor.of(principal, client_ip(client))
+            return {"accounts": staff.list_accounts(session, actor)}
+
+    @rpc
+    def create_staff_account(
+        self, token: str, account: dict[str, Any], client: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        with self.store.session() as session, session.begin():
+            principal = staff.authenticate(session, token, self.jwt_secret)
+            principal.require("admin")
+            return staff.create_account(
+                session, staff.Actor.of(principal, client_ip(client)),
+                account["username"], list(account["roles"]), account["password"],
+            )
+
+    @rpc
+    def update_staff_account(
+        self, token: str, username: str, changes: dict[str, Any],
+        client: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        with self.store.session() as session, session.begin():
+            principal = staff.authenticate(session, token, self.jwt_secret)
+            principal.require("admin")
+            return staff.update_account(
+                session, staff.Actor.of(principal, client_ip(client)), username,
+                roles=changes.get("roles"), active=changes.get("active"),
+                password=changes.get("password"),
+            )
+
+    # --- the access log (roles auditor, supervisor) ------------------------------------------
+
+    @rpc
+    def audit_log(
+        self, token: str, query: dict[str, Any] | None = None,
+        client: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Entries matching ``query`` (from, to, application_id, username, after, limit,
+        format json|csv) with the verification of the whole chain. Reading it is logged."""
+        query = query or {}
+        as_csv = query.get("format") == "csv"
+        with self.store.session() as session, session.begin():
+            principal = staff.authenticate(session, token, self.jwt_secret)
+            principal.require("auditor", "supervisor")
+            filters = audit.Filters.parse(query)
+            after, limit = audit.page_bounds(query, audit.MAX_PAGE if as_csv else 1000)
+            report = audit.verify_chain(session)
+            entries, next_after = audit.search(session, filters, after, limit)
+            audit.append(session, "AUDIT_EXPORT" if as_csv else "AUDIT_VIEW",
+                         staff_id=principal.staff_id, username=principal.username,
+                         application_id=filters.application_id, detail=filters.describe(),
+                         client_ip=client_ip(client))
+        result: dict[str, Any] = {"chain": report.to_dict(), "next_after": next_after}
+        if as_csv:
+            result["csv"] = audit.to_csv(entries)
+        else:
+            result["entries"] = entries
+        return result
 
     @on_event("application.submitted")
     def on_application_submitted(self, envelope: dict) -> None:

@@ -10,7 +10,7 @@ import requests
 
 from services.intake.domain.workdays import WIB
 from tests.support.infra import body_text, wait_until
-from tests.support.journeys import apply, approve, wait_for_status
+from tests.support.journeys import AFTER_ISSUED, apply, approve, wait_for_status
 from tests.support.system import System
 
 pytestmark = pytest.mark.e2e
@@ -116,7 +116,7 @@ def test_booking_a_biometrics_slot_through_the_gateway(
 
     def released() -> dict | None:
         body = citizen.get(app["id"], token).json()
-        return body if body["status"] in ("APPROVED", "ISSUED") else None
+        return body if body["status"] in ("APPROVED", "ISSUED", *AFTER_ISSUED) else None
 
     wait_until(released, timeout=60, what="issuance released after biometrics")
     state = wait_for_status(citizen, app["id"], token, "ISSUED")

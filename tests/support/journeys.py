@@ -24,10 +24,17 @@ def staff_post(system: System, token: str, path: str, body: dict | None = None) 
     )
 
 
+# Cekatan: a card (and a document to collect at the kecamatan) may pass ISSUED at once into
+# the kecamatan's print queue; waiting for ISSUED accepts those, which still mean "issued".
+AFTER_ISSUED = ("QUEUED_AT_KECAMATAN", "AWAITING_BLANKO", "PRINTED", "COLLECTED")
+
+
 def wait_for_status(citizen: CitizenClient, app_id: str, token: str, status: str) -> dict:
+    accepted = (status, *AFTER_ISSUED) if status == "ISSUED" else (status,)
+
     def reached() -> dict | None:
         body = citizen.get(app_id, token).json()
-        return body if body["status"] == status else None
+        return body if body["status"] in accepted else None
 
     return wait_until(reached, timeout=60, what=f"status {status}")
 
@@ -43,10 +50,14 @@ def upload_required(citizen: CitizenClient, app: dict[str, Any], service_code: s
         assert uploaded.status_code == 201, uploaded.text
 
 
-def apply(system: System, service_code: str, seed: int) -> tuple[CitizenClient, dict, dict]:
+def apply(
+    system: System, service_code: str, seed: int, delivery: str | None = None
+) -> tuple[CitizenClient, dict, dict]:
     """Create, upload what is required and submit; returns (client, created, payload)."""
     citizen = CitizenClient.connect(system.gateway)
     payload = application_payload(service_code, adult(seed), seed)
+    if delivery:
+        payload["delivery"] = delivery
     created = citizen.create(payload)
     assert created.status_code == 201, created.text
     app = created.json()

@@ -24,7 +24,8 @@ def test_happy_path_and_revision_loop_are_allowed() -> None:
         assert can_transition(current, target), (current, target)
 
 
-@pytest.mark.parametrize("terminal", [S.REJECTED, S.ISSUED, S.CANCELLED])
+# ISSUED is followed only by the kecamatan print queue (Cekatan); COLLECTED ends it.
+@pytest.mark.parametrize("terminal", [S.REJECTED, S.COLLECTED, S.CANCELLED])
 def test_terminal_states_go_nowhere(terminal: Status) -> None:
     assert TRANSITIONS[terminal] == frozenset()
     with pytest.raises(Conflict) as raised:
@@ -70,3 +71,15 @@ def test_every_status_has_citizen_text_and_paths_end_issued() -> None:
     assert set(STATUS_TEXT) == set(S)
     assert expected_path(True)[-3:] == [S.AWAITING_BIOMETRICS, S.APPROVED, S.ISSUED]
     assert S.AWAITING_BIOMETRICS not in expected_path(False)
+
+
+def test_kecamatan_print_queue_follows_issuance() -> None:
+    path = [S.ISSUED, S.AWAITING_BLANKO, S.QUEUED_AT_KECAMATAN, S.PRINTED, S.COLLECTED]
+    for current, target in zip(path, path[1:], strict=False):
+        assert can_transition(current, target), (current, target)
+    assert TRANSITIONS[S.ISSUED] == {S.QUEUED_AT_KECAMATAN, S.AWAITING_BLANKO}
+    assert not can_transition(S.ISSUED, S.PRINTED)
+    assert not can_transition(S.QUEUED_AT_KECAMATAN, S.COLLECTED)
+    assert not can_transition(S.PRINTED, S.CANCELLED)
+    assert expected_path(False, at_kecamatan=True)[-4:] == [
+        S.ISSUED, S.QUEUED_AT_KECAMATAN, S.PRINTED, S.COLLECTED]

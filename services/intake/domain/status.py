@@ -17,6 +17,11 @@ class Status(StrEnum):
     APPROVED = "APPROVED"
     AWAITING_SIGNATURE = "AWAITING_SIGNATURE"
     ISSUED = "ISSUED"
+    # Cekatan: the kecamatan print queue after issuance (printing's print job, mirrored).
+    QUEUED_AT_KECAMATAN = "QUEUED_AT_KECAMATAN"
+    AWAITING_BLANKO = "AWAITING_BLANKO"
+    PRINTED = "PRINTED"
+    COLLECTED = "COLLECTED"
     CANCELLED = "CANCELLED"
 
 
@@ -34,9 +39,18 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.APPROVED: frozenset({S.AWAITING_SIGNATURE, S.ISSUED}),
     S.AWAITING_SIGNATURE: frozenset({S.ISSUED}),
     S.REJECTED: frozenset(),
-    S.ISSUED: frozenset(),
+    # Cekatan (delivery KECAMATAN, and every KTP-el/KIA card): printing's print job, mirrored.
+    S.ISSUED: frozenset({S.QUEUED_AT_KECAMATAN, S.AWAITING_BLANKO}),
+    S.QUEUED_AT_KECAMATAN: frozenset({S.PRINTED, S.AWAITING_BLANKO}),
+    S.AWAITING_BLANKO: frozenset({S.QUEUED_AT_KECAMATAN}),
+    S.PRINTED: frozenset({S.COLLECTED}),
+    S.COLLECTED: frozenset(),
     S.CANCELLED: frozenset(),
 }
+# Issued: the signed PDF can be downloaded with the PIN, whatever the print queue does.
+DOWNLOADABLE = frozenset({
+    S.ISSUED, S.QUEUED_AT_KECAMATAN, S.AWAITING_BLANKO, S.PRINTED, S.COLLECTED,
+})
 
 EDITABLE = frozenset({S.DRAFT, S.REVISION_REQUESTED})
 # Printing takes over on APPROVED (rendering, then signing, automatic or by the signer),
@@ -89,12 +103,26 @@ STATUS_TEXT: dict[Status, tuple[str, str]] = {
         "Dokumen sudah disiapkan dan menunggu tanda tangan elektronik Kepala Dinas.",
     ),
     S.ISSUED: ("Terbit", "Dokumen sudah terbit. Unduh dengan PIN yang dikirim terpisah."),
+    S.QUEUED_AT_KECAMATAN: (
+        "Antri cetak di kecamatan",
+        "Dokumen masuk antrean cetak di kantor kecamatan Anda. Unduhan dengan PIN tetap tersedia.",
+    ),
+    S.AWAITING_BLANKO: (
+        "Menunggu blanko",
+        "Blanko kartu di kecamatan sedang habis. Surat keterangan pengganti sementara dapat"
+        " diambil di kecamatan; kartu dicetak begitu blanko tersedia.",
+    ),
+    S.PRINTED: ("Dicetak", "Dokumen sudah dicetak dan dapat diambil di kantor kecamatan."),
+    S.COLLECTED: ("Diambil", "Dokumen sudah diambil di kantor kecamatan."),
     S.REJECTED: ("Ditolak", "Permohonan ditolak. Lihat alasan penolakan."),
     S.CANCELLED: ("Dibatalkan", "Permohonan dibatalkan."),
 }
 
 
-def expected_path(needs_biometrics: bool, awaits_signature: bool = False) -> list[Status]:
+def expected_path(
+    needs_biometrics: bool, awaits_signature: bool = False, at_kecamatan: bool = False,
+    awaits_blanko: bool = False,
+) -> list[Status]:
     """The statuses an application passes through when all goes well."""
     path = [S.DRAFT, S.SUBMITTED, S.IN_VERIFICATION]
     if needs_biometrics:
@@ -102,4 +130,9 @@ def expected_path(needs_biometrics: bool, awaits_signature: bool = False) -> lis
     path.append(S.APPROVED)
     if awaits_signature:
         path.append(S.AWAITING_SIGNATURE)
-    return [*path, S.ISSUED]
+    path.append(S.ISSUED)
+    if at_kecamatan:
+        if awaits_blanko:
+            path.append(S.AWAITING_BLANKO)
+        path.extend((S.QUEUED_AT_KECAMATAN, S.PRINTED, S.COLLECTED))
+    return path

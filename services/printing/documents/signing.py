@@ -6,15 +6,20 @@ PAdES B-B signature; long-term validation material can be added later by another
 
 from __future__ import annotations
 
+import asyncio
 import sys
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from cryptography.hazmat.primitives import serialization
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
@@ -34,6 +39,20 @@ T = TypeVar("T")
 
 class SignerLoadError(RuntimeError):
     """The key or certificate files could not be loaded (pyHanko only logs the cause)."""
+
+
+SIGNING_BACKENDS = ("file", "pkcs11")
+
+
+@dataclass(frozen=True)
+class Pkcs11Config:
+    """Where the signing key lives on a PKCS#11 token (an HSM, or SoftHSM in tests)."""
+
+    module: Path  # the vendor's PKCS#11 library (.so)
+    token_label: str
+    key_label: str
+    cert_label: str
+    pin: str = field(repr=False)
 
 
 class PdfSigner:
@@ -63,7 +82,68 @@ class PdfSigner:
         if not _key_matches_cert(signer):
             # Otherwise every document would get a signature that no validator accepts.
             raise SignerLoadError(f"signing key {key_file} does not belong to {cert_file}")
+        self._signer: signers.Signer = signer
+        # A loaded software key can be used by many threads at once.
+        self._lock: AbstractContextManager[object] = nullcontext()
+        self._session = None
+
+    def close(self) -> None:
+        """Close the PKCS#11 session (logging out of the token); no-op for file keys."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    @classmethod
+    def from_pkcs11(cls, config: Pkcs11Config, ca_file: Path) -> PdfSigner:
+        """A signer whose private key never leaves the PKCS#11 token.
+
+        Needs the optional ``python-pkcs11`` package (imported here, so the file backend works
+        without it). Opens one session for the life of the process and makes one test signature,
+        so a missing library, wrong PIN, wrong labels or a key that does not belong to the
+        certificate stop the service at start-up rather than failing print jobs.
+        """
+        try:
+            from pyhanko.sign import pkcs11 as hanko_pkcs11
+        except ImportError as exc:  # pyHanko imports python-pkcs11 at module level
+            raise SignerLoadError(
+                "SIGNING_BACKEND=pkcs11 needs the python-pkcs11 package, which is not "
+                f"installed ({exc})"
+            ) from exc
+        if not config.module.is_file():
+            raise SignerLoadError(f"PKCS11_MODULE {config.module} does not exist")
+        session = None
+        try:
+            session = hanko_pkcs11.open_pkcs11_session(
+                str(config.module),
+                token_criteria=hanko_pkcs11.TokenCriteria(label=config.token_label),
+                user_pin=config.pin,
+            )
+            signer = hanko_pkcs11.PKCS11Signer(
+                session,
+                key_label=config.key_label,
+                cert_label=config.cert_label,
+                ca_chain=[load_cert_from_pemder(str(ca_file))],
+            )
+            # Hash in software and let the token sign the digest (CKM_ECDSA) for EC keys: many
+            # tokens, SoftHSM among them, lack the combined CKM_ECDSA_SHA256 mechanism.
+            signer.use_raw_mechanism = signer.signing_cert.public_key.algorithm == "ec"
+            _check_signing_key(signer)
+        except Exception as exc:  # python-pkcs11 raises many unrelated exception types
+            if session is not None:
+                session.close()
+            if isinstance(exc, SignerLoadError):
+                raise
+            raise SignerLoadError(
+                f"cannot use PKCS#11 token {config.token_label!r} via {config.module} "
+                f"(key {config.key_label!r}, certificate {config.cert_label!r}): "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        self = cls.__new__(cls)
         self._signer = signer
+        self._session = session
+        # One token session is shared: PKCS#11 sessions must not run two operations at once.
+        self._lock = threading.Lock()
+        return self
 
     @property
     def signer_common_name(self) -> str:
@@ -71,7 +151,8 @@ class PdfSigner:
 
     def sign(self, pdf_bytes: bytes, *, reason: str, location: str) -> bytes:
         """Return `pdf_bytes` with a PAdES signature appended as an incremental update."""
-        return _off_green_hub(self._sign, pdf_bytes, reason, location)
+        with self._lock:
+            return _off_green_hub(self._sign, pdf_bytes, reason, location)
 
     def _sign(self, pdf_bytes: bytes, reason: str, location: str) -> bytes:
         writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes))
@@ -169,6 +250,26 @@ def _key_matches_cert(signer: signers.SimpleSigner) -> bool:
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return public_der == signer.signing_cert.public_key.dump()
+
+
+PROBE = b"Silasidakep signing key check"
+
+
+def _check_signing_key(signer: signers.Signer) -> None:
+    """Sign a probe with the key and verify it with the certificate's public key."""
+    signature = _off_green_hub(asyncio.run, signer.async_sign_raw(PROBE, MD_ALGORITHM))
+    public_key = serialization.load_der_public_key(signer.signing_cert.public_key.dump())
+    try:
+        if isinstance(public_key, ec.EllipticCurvePublicKey):
+            public_key.verify(signature, PROBE, ec.ECDSA(hashes.SHA256()))
+        elif isinstance(public_key, rsa.RSAPublicKey):
+            public_key.verify(signature, PROBE, padding.PKCS1v15(), hashes.SHA256())
+        else:
+            raise SignerLoadError(f"unsupported signing key type {type(public_key).__name__}")
+    except InvalidSignature:
+        raise SignerLoadError(
+            "the signing key does not belong to the signing certificate"
+        ) from None
 
 
 def _validation_context(ca_file: Path) -> ValidationContext:

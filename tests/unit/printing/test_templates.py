@@ -41,7 +41,8 @@ def test_shipped_templates_cover_every_output_document_of_the_catalogue() -> Non
 
     templates = load_templates()
 
-    assert set(templates) == outputs == OUTPUT_TYPES
+    # SUKET: printing's own temporary certificate for a card waiting for blanko (Cekatan).
+    assert set(templates) - {"SUKET"} == outputs == OUTPUT_TYPES
     assert templates["KTP_EL"].layout == templates["KIA"].layout == "card"
     assert {t.layout for k, t in templates.items() if k not in {"KTP_EL", "KIA"}} == {"a4"}
 
@@ -56,7 +57,7 @@ def test_titles() -> None:
 
 
 def test_issuance_loads_templates_at_import() -> None:
-    assert set(issuance.TEMPLATES) == OUTPUT_TYPES
+    assert set(issuance.TEMPLATES) == OUTPUT_TYPES | {"SUKET"}
     with pytest.raises(TypeError):
         issuance.TEMPLATES["KK"] = None  # type: ignore[index]  # read-only after start-up
 

@@ -1,0 +1,52 @@
+"""Test-only crash points: make the printing process die at a chosen step of issuance.
+
+``PRINTING_CRASH_AFTER=rendered|stored`` (read once at start-up, refused outside
+``SILASIDAKEP_ENV=development``) makes the process ``os._exit(1)`` right after rendering, or right
+after storing the signed PDF but before finalising, so end-to-end tests can check that a worker
+dying mid-job still issues the document exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+
+log = logging.getLogger(__name__)
+
+CRASH_POINTS = ("rendered", "stored")
+
+
+def crash_point(env: Mapping[str, str] | None = None) -> str | None:
+    env = os.environ if env is None else env
+    point = env.get("PRINTING_CRASH_AFTER", "").strip().lower()
+    if not point:
+        return None
+    if env.get("SILASIDAKEP_ENV", "development") != "development":
+        raise RuntimeError("PRINTING_CRASH_AFTER is a test hook, refused outside development")
+    if point not in CRASH_POINTS:
+        raise RuntimeError(f"PRINTING_CRASH_AFTER must be one of {', '.join(CRASH_POINTS)}")
+    return point
+
+
+class CrashHook(DependencyProvider):
+    """Gives workers a `reached(step)` callable that ends the process at the configured step."""
+
+    point: str | None = None
+
+    def setup(self) -> None:
+        self.point = crash_point()
+        if self.point:
+            log.warning("PRINTING_CRASH_AFTER=%s: this process will die mid-job", self.point)
+
+    def get_dependency(self, worker_ctx: Any) -> Callable[[str], None]:
+        return self.reached
+
+    def reached(self, step: str) -> None:
+        if step == self.point:
+            log.warning("crash point %r reached: exiting", step)
+            logging.shutdown()
+            os._exit(1)
