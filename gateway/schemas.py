@@ -203,6 +203,8 @@ class StaffAccountUpdateIn(StrictSchema):
                         validate=validate.Length(min=1, max=10))
     active = fields.Boolean()
     password = fields.String(validate=validate.Length(min=1, max=200))
+    # "" unbinds the account from its kecamatan (not allowed while it is a kecamatan_operator).
+    kecamatan_code = fields.String(validate=validate.Length(max=13))
 
 
 class StaffAccountIn(StrictSchema):
@@ -210,12 +212,17 @@ class StaffAccountIn(StrictSchema):
     roles = fields.List(fields.String(validate=validate.Length(min=1, max=40)), required=True,
                         validate=validate.Length(min=1, max=10))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    # Required with the kecamatan_operator role: the kecamatan whose desk the account works.
+    kecamatan_code = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.Length(max=13))
 
 
 class PrintJobStepIn(StrictSchema):
-    """The kecamatan desk the operator works at (must be the print job's kecamatan)."""
+    """Optional: the desk's kecamatan as the operator sees it; it must be the account's own
+    kecamatan (and the print job's), else 403 WRONG_KECAMATAN."""
 
-    kecamatan_code = fields.String(required=True, validate=validate.Length(min=1, max=13))
+    kecamatan_code = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.Length(max=13))
 
 
 class BlankoIn(StrictSchema):

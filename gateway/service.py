@@ -261,6 +261,10 @@ class GatewayService(OpsEndpoints):
     def staff_desk_page(self, request: Request) -> Response:
         return web.page(request, "staff_desk")
 
+    @api("GET", "/petugas/cetak")
+    def staff_print_page(self, request: Request) -> Response:
+        return web.page(request, "staff_print")
+
     @api("GET", "/petugas/pengaduan")
     def staff_complaints_page(self, request: Request) -> Response:
         return web.page(request, "staff_complaints")

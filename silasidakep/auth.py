@@ -25,6 +25,8 @@ class StaffPrincipal:
     # The account's token version when the token was issued ("ver"); verification compares it
     # with the account on every call, so disabling an account ends its tokens at once.
     token_version: int | None = None
+    # The kecamatan a kecamatan_operator's account is bound to ("kec"); its desk acts there only.
+    kecamatan_code: str | None = None
 
     def require(self, *roles: str) -> None:
         """Allow the action when the principal holds any one of ``roles``."""
@@ -44,8 +46,9 @@ def authenticate(token: str | None, secret: str) -> StaffPrincipal:
         )
     except jwt.PyJWTError:
         raise Unauthorized(code="INVALID_TOKEN") from None
-    version = claims.get("ver")
+    version, kecamatan = claims.get("ver"), claims.get("kec")
     return StaffPrincipal(
         uuid.UUID(claims["sub"]), claims["username"], frozenset(claims["roles"]),
         version if isinstance(version, int) else None,
+        kecamatan if isinstance(kecamatan, str) else None,
     )

@@ -61,7 +61,7 @@ def _staff_add(args: argparse.Namespace) -> int:
     password = sys.stdin.readline().rstrip("\n")
 
     def add(session, actor) -> None:
-        staff = create_account(session, actor, args.username, args.role, password)
+        staff = create_account(session, actor, args.username, args.role, password, args.kecamatan)
         print(f"staff {staff['username']} created with roles {', '.join(staff['roles'])}")
 
     return _verification_write(args, add)
@@ -71,12 +71,14 @@ def _staff_update(args: argparse.Namespace) -> int:
     from services.verification.staff import update_account
 
     changes = {"disable": {"active": False}, "enable": {"active": True},
-               "roles": {"roles": getattr(args, "role", None)}}[args.staff_command]
+               "roles": {"roles": getattr(args, "role", None)},
+               "kecamatan": {"kecamatan_code": getattr(args, "code", None)}}[args.staff_command]
 
     def update(session, actor) -> None:
         staff = update_account(session, actor, args.username, **changes)
         state = "active" if staff["active"] else "disabled"
-        print(f"staff {staff['username']}: {state}, roles {', '.join(staff['roles'])}")
+        print(f"staff {staff['username']}: {state}, roles {', '.join(staff['roles'])}"
+              + (f", kecamatan {staff['kecamatan_code']}" if staff["kecamatan_code"] else ""))
 
     return _verification_write(args, update)
 
@@ -85,11 +87,11 @@ def _staff_list(args: argparse.Namespace) -> int:
     from services.verification.staff import list_accounts
 
     def show(session, actor) -> None:
-        print(f"{'username':30} {'active':6}  {'locked until':25}  roles")
+        print(f"{'username':30} {'active':6}  {'locked until':25}  {'kecamatan':9}  roles")
         for account in list_accounts(session, actor):
             active = "yes" if account["active"] else "no"
             print(f"{account['username']:30} {active:6}  {account['locked_until'] or '-':25}"
-                  f"  {', '.join(account['roles'])}")
+                  f"  {account['kecamatan_code'] or '-':9}  {', '.join(account['roles'])}")
 
     return _verification_write(args, show)
 
@@ -250,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("username")
     add.add_argument("--role", action="append", required=True, help="repeat for several roles")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.add_argument("--kecamatan", help="kecamatan code (e.g. 32.11.06); required for the"
+                     " kecamatan_operator role")
     add.set_defaults(run=_staff_add)
     disable = staff_commands.add_parser(
         "disable", help="disable an account (its tokens stop working at once)"
@@ -263,6 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
     roles.add_argument("username")
     roles.add_argument("--role", action="append", required=True, help="repeat for several roles")
     roles.set_defaults(run=_staff_update)
+    kecamatan = staff_commands.add_parser(
+        "kecamatan", help="bind an account to the kecamatan whose desk it works (\"\" unbinds)"
+    )
+    kecamatan.add_argument("username")
+    kecamatan.add_argument("code")
+    kecamatan.set_defaults(run=_staff_update)
     staff_list = staff_commands.add_parser(
         "list", help="accounts: username, active, locked until, roles"
     )

@@ -37,6 +37,7 @@ PAGES = {
     "staff_review": "petugas-permohonan.html",
     "staff_signing": "petugas-tanda-tangan.html",
     "staff_desk": "petugas-kecamatan.html",
+    "staff_print": "petugas-cetak.html",
     "staff_complaints": "petugas-pengaduan.html",
     "staff_admin": "petugas-admin.html",
 }

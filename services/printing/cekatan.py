@@ -33,6 +33,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.printing.models import BlankoMovement, BlankoStock, IssuedDocument, PrintJob
+from silasidakep.auth import StaffPrincipal
 from silasidakep.db import Outbox
 from silasidakep.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -190,6 +191,22 @@ def _kecamatan(code: str | None) -> str:
             fields={"kecamatan_code": ["Kode kecamatan wajib diisi."]}, code="KECAMATAN_REQUIRED"
         )
     return code
+
+
+def desk_kecamatan(
+    principal: StaffPrincipal, requested: str | None, *, admin_anywhere: bool = False
+) -> str:
+    """The kecamatan a staff member acts for: a kecamatan operator only ever its account's own
+    (``requested``, when given, must be it); an admin, where allowed, the one it names."""
+    if admin_anywhere and "admin" in principal.roles:
+        return _kecamatan(requested)
+    if not principal.kecamatan_code:
+        raise Forbidden("Akun Anda belum ditetapkan ke kecamatan. Hubungi admin.",
+                        code="NO_KECAMATAN")
+    if (requested or "").strip() not in ("", principal.kecamatan_code):
+        raise Forbidden("Anda hanya dapat melayani kecamatan Anda sendiri.",
+                        code="WRONG_KECAMATAN")
+    return principal.kecamatan_code
 
 
 def _job_uuid(job_id: str | uuid.UUID) -> uuid.UUID:

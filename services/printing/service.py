@@ -32,8 +32,8 @@ log = logging.getLogger(__name__)
 
 SIGNERS = ("signer",)
 REVOKERS = ("signer", "supervisor")
-# Cekatan. The operator names the desk's kecamatan with each call; binding an account to one
-# kecamatan needs an account attribute (not there yet).
+# Cekatan. A kecamatan operator acts for its account's kecamatan only (the token's "kec"); an
+# admin may keep any kecamatan's blanko stock.
 KECAMATAN_DESK = ("kecamatan_operator",)
 STOCK_KEEPERS = ("kecamatan_operator", "admin")
 
@@ -247,15 +247,19 @@ class PrintingService(ServiceOps):
             return action(session, self.store.outbox, *args)
 
     @rpc
-    def print_queue(self, token: str, kecamatan_code: str) -> dict[str, Any]:
-        self._staff(token, *KECAMATAN_DESK)
+    def print_queue(self, token: str, kecamatan_code: str | None = None) -> dict[str, Any]:
+        principal = self._staff(token, *KECAMATAN_DESK)
+        code = cekatan.desk_kecamatan(principal, kecamatan_code)
         with self.store.session() as session:
-            return cekatan.print_queue(session, kecamatan_code)
+            return cekatan.print_queue(session, code)
 
     @rpc
-    def mark_printed(self, token: str, job_id: str, kecamatan_code: str) -> dict[str, Any]:
+    def mark_printed(
+        self, token: str, job_id: str, kecamatan_code: str | None = None
+    ) -> dict[str, Any]:
         principal = self._staff(token, *KECAMATAN_DESK)
-        result = self._desk(cekatan.mark_printed, job_id, kecamatan_code, principal.username)
+        code = cekatan.desk_kecamatan(principal, kecamatan_code)
+        result = self._desk(cekatan.mark_printed, job_id, code, principal.username)
         if result["result"] == "BLANKO_EMPTY":
             self._issue_sukets()
             with self.store.session() as session:
@@ -264,16 +268,22 @@ class PrintingService(ServiceOps):
         return result
 
     @rpc
-    def mark_collected(self, token: str, job_id: str, kecamatan_code: str) -> dict[str, Any]:
+    def mark_collected(
+        self, token: str, job_id: str, kecamatan_code: str | None = None
+    ) -> dict[str, Any]:
         principal = self._staff(token, *KECAMATAN_DESK)
-        return self._desk(cekatan.mark_collected, job_id, kecamatan_code, principal.username)
+        code = cekatan.desk_kecamatan(principal, kecamatan_code)
+        return self._desk(cekatan.mark_collected, job_id, code, principal.username)
 
     @rpc
-    def suket_ref(self, token: str, job_id: str, kecamatan_code: str) -> dict[str, Any]:
+    def suket_ref(
+        self, token: str, job_id: str, kecamatan_code: str | None = None
+    ) -> dict[str, Any]:
         """Where the job's temporary certificate is stored (issued now if it is missing)."""
         principal = self._staff(token, *KECAMATAN_DESK)
+        code = cekatan.desk_kecamatan(principal, kecamatan_code)
         with self.store.session() as session:
-            ref = cekatan.suket_ref(session, job_id, kecamatan_code)
+            ref = cekatan.suket_ref(session, job_id, code)
         if ref["object_key"] is None:
             ref["object_key"] = cekatan.issue_suket(
                 self.store.sessions, self.issuer, uuid.UUID(ref["job_id"]), tpool.execute
@@ -284,13 +294,15 @@ class PrintingService(ServiceOps):
     @rpc
     def add_blanko(self, token: str, kecamatan_code: str, payload: dict[str, Any]) -> dict:
         principal = self._staff(token, *STOCK_KEEPERS)
+        code = cekatan.desk_kecamatan(principal, kecamatan_code, admin_anywhere=True)
         return self._desk(
-            cekatan.add_stock, kecamatan_code, payload.get("card_type"), payload.get("quantity"),
+            cekatan.add_stock, code, payload.get("card_type"), payload.get("quantity"),
             principal.username, payload.get("kind") or "RECEIVED", payload.get("note"),
         )
 
     @rpc
-    def blanko(self, token: str, kecamatan_code: str) -> dict[str, Any]:
-        self._staff(token, *STOCK_KEEPERS)
+    def blanko(self, token: str, kecamatan_code: str | None = None) -> dict[str, Any]:
+        principal = self._staff(token, *STOCK_KEEPERS)
+        code = cekatan.desk_kecamatan(principal, kecamatan_code, admin_anywhere=True)
         with self.store.session() as session:
-            return cekatan.blanko_view(session, kecamatan_code)
+            return cekatan.blanko_view(session, code)

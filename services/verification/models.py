@@ -65,6 +65,8 @@ class Staff(Base):
     # In every token ("ver"); raised when the account is disabled or its roles or password
     # change, which ends every token issued before.
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Required for a kecamatan_operator: the one kecamatan whose print desk the account works.
+    kecamatan_code: Mapped[str | None] = mapped_column(String(13))
 
 
 class Decision(Base):

@@ -141,6 +141,7 @@ class VerificationService(ServiceOps):
             return staff.create_account(
                 session, staff.Actor.of(principal, client_ip(client)),
                 account["username"], list(account["roles"]), account["password"],
+                account.get("kecamatan_code"),
             )
 
     @rpc
@@ -154,7 +155,7 @@ class VerificationService(ServiceOps):
             return staff.update_account(
                 session, staff.Actor.of(principal, client_ip(client)), username,
                 roles=changes.get("roles"), active=changes.get("active"),
-                password=changes.get("password"),
+                password=changes.get("password"), kecamatan_code=changes.get("kecamatan_code"),
             )
 
     # --- the access log (roles auditor, supervisor) ------------------------------------------

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from services.verification import audit
 from services.verification.models import LoginAttempt, Staff
+from silasidakep import regions
 from silasidakep.auth import ISSUER, ROLES, StaffPrincipal
 from silasidakep.auth import authenticate as decode_token
 from silasidakep.errors import (
@@ -86,7 +87,28 @@ def _check_password(password: str) -> None:
         )
 
 
-def add_staff(session: Session, username: str, roles: list[str], password: str) -> Staff:
+def _check_kecamatan(roles: list[str], kecamatan_code: str | None) -> str | None:
+    """A kecamatan operator works one kecamatan's desk; other roles need none."""
+    code = (kecamatan_code or "").strip() or None
+    if code is not None:
+        region = regions.get(code)
+        if region is None or region.level != "district":
+            raise ValidationFailed(
+                fields={"kecamatan_code": ["Kode kecamatan tidak dikenal."]},
+                code="UNKNOWN_KECAMATAN",
+            )
+    elif "kecamatan_operator" in roles:
+        raise ValidationFailed(
+            fields={"kecamatan_code": ["Operator kecamatan wajib ditetapkan ke satu kecamatan."]},
+            code="KECAMATAN_REQUIRED",
+        )
+    return code
+
+
+def add_staff(
+    session: Session, username: str, roles: list[str], password: str,
+    kecamatan_code: str | None = None,
+) -> Staff:
     if not USERNAME_PATTERN.match(username or ""):
         raise ValidationFailed(
             fields={"username": ["3–60 karakter: huruf, angka, titik, garis bawah atau tanda"
@@ -94,12 +116,14 @@ def add_staff(session: Session, username: str, roles: list[str], password: str) 
             code="INVALID_USERNAME",
         )
     roles = _check_roles(roles)
+    kecamatan_code = _check_kecamatan(roles, kecamatan_code)
     _check_password(password)
     if session.scalars(select(Staff).where(Staff.username == username)).first():
         raise Conflict("Nama pengguna sudah dipakai.", code="USERNAME_TAKEN")
     staff = Staff(
         id=uuid.uuid4(), username=username, password_hash=_off_hub(_hasher.hash, password),
         roles=roles, active=True, created_at=now_utc(), token_version=0,
+        kecamatan_code=kecamatan_code,
     )
     session.add(staff)
     session.flush()
@@ -131,11 +155,13 @@ def _log(session: Session, actor: Actor, action: str, detail: str) -> None:
 
 
 def create_account(
-    session: Session, actor: Actor, username: str, roles: list[str], password: str
+    session: Session, actor: Actor, username: str, roles: list[str], password: str,
+    kecamatan_code: str | None = None,
 ) -> dict:
     _serialise_account_changes(session)
-    staff = add_staff(session, username, roles, password)
-    _log(session, actor, "STAFF_CREATE", f"target={staff.username} roles={','.join(staff.roles)}")
+    staff = add_staff(session, username, roles, password, kecamatan_code)
+    _log(session, actor, "STAFF_CREATE", f"target={staff.username} roles={','.join(staff.roles)}"
+         + (f" kecamatan={staff.kecamatan_code}" if staff.kecamatan_code else ""))
     return account_view(staff, None)
 
 
@@ -158,11 +184,12 @@ def _active_admins(session: Session) -> int:
 
 def update_account(
     session: Session, actor: Actor, username: str, *, roles: list[str] | None = None,
-    active: bool | None = None, password: str | None = None,
+    active: bool | None = None, password: str | None = None, kecamatan_code: str | None = None,
 ) -> dict:
-    """Change roles, active or password. Disabling, a role change or a new password ends the
-    account's tokens; enabling or a new password also lifts a login lock. The last active
-    admin cannot be disabled or lose the role."""
+    """Change roles, kecamatan, active or password. Disabling, a role or kecamatan change or a
+    new password ends the account's tokens; enabling or a new password also lifts a login
+    lock. The last active admin cannot be disabled or lose the role. ``kecamatan_code`` ""
+    unbinds the account."""
     _serialise_account_changes(session)
     staff = _load_for_update(session, username)
     was_admin = staff.active and "admin" in staff.roles
@@ -173,6 +200,11 @@ def update_account(
         if roles != sorted(staff.roles):
             staff.roles, end_tokens = roles, True
             changes.append(f"roles={','.join(roles)}")
+    kecamatan = staff.kecamatan_code if kecamatan_code is None else kecamatan_code
+    kecamatan = _check_kecamatan(staff.roles, kecamatan)
+    if kecamatan != staff.kecamatan_code:
+        staff.kecamatan_code, end_tokens = kecamatan, True
+        changes.append(f"kecamatan={kecamatan or '-'}")
     if password is not None:
         _check_password(password)
         staff.password_hash = _off_hub(_hasher.hash, password)
@@ -215,6 +247,7 @@ def list_accounts(session: Session, actor: Actor | None = None) -> list[dict]:
 def account_view(staff: Staff, locked: datetime | None) -> dict:
     return {
         "username": staff.username, "roles": list(staff.roles), "active": staff.active,
+        "kecamatan_code": staff.kecamatan_code,
         "locked_until": locked.isoformat() if locked else None,
         "created_at": staff.created_at.isoformat() if staff.created_at else None,
     }
@@ -350,7 +383,8 @@ def issue_token(staff: Staff, secret: str, now: datetime | None = None) -> str:
     now = now or now_utc()
     claims = {
         "sub": str(staff.id), "username": staff.username, "roles": list(staff.roles),
-        "ver": staff.token_version, "iss": ISSUER, "iat": now, "exp": now + TOKEN_LIFETIME,
+        "ver": staff.token_version, "kec": staff.kecamatan_code,
+        "iss": ISSUER, "iat": now, "exp": now + TOKEN_LIFETIME,
     }
     return jwt.encode(claims, secret, algorithm="HS256")
 

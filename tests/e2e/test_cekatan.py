@@ -8,6 +8,8 @@ signed temporary certificate (Suket) until stock arrives, then is released and p
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import requests
 
@@ -20,9 +22,18 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def operator(system: System) -> str:
-    password = system.add_staff("operator.kecamatan", "kecamatan_operator")
-    return system.staff_token("operator.kecamatan", password)
+def operator_at(system: System) -> Callable[[str], str]:
+    """A token of the operator bound to a kecamatan (one account per kecamatan)."""
+    tokens: dict[str, str] = {}
+
+    def token_for(kecamatan: str) -> str:
+        if kecamatan not in tokens:
+            username = f"operator.{kecamatan.replace('.', '')}"
+            password = system.add_staff(username, "kecamatan_operator", kecamatan=kecamatan)
+            tokens[kecamatan] = system.staff_token(username, password)
+        return tokens[kecamatan]
+
+    return token_for
 
 
 def staff_get(system: System, token: str, path: str, **params: str) -> requests.Response:
@@ -49,11 +60,11 @@ def job_in_queue(system: System, token: str, kecamatan: str, app_id: str,
 
 
 def test_a_kk_is_printed_and_collected_at_the_kecamatan(
-    system: System, verifier: str, operator: str
+    system: System, verifier: str, operator_at: Callable[[str], str]
 ) -> None:
-    citizen, app, payload = apply(system, "KK_PERUBAHAN", seed=9101, delivery="KECAMATAN")
+    citizen, app, payload = apply(system, "KK_PERUBAHAN", seed=9611, delivery="KECAMATAN")
     email, kecamatan = payload["applicant"]["email"], payload["applicant"]["kecamatan_code"]
-    token = app["access_token"]
+    token, operator = app["access_token"], operator_at(kecamatan)
     assert citizen.get(app["id"], token).json()["delivery"] == "KECAMATAN"
     approve(system, verifier, app["id"])
 
@@ -70,17 +81,26 @@ def test_a_kk_is_printed_and_collected_at_the_kecamatan(
     job = job_in_queue(system, operator, kecamatan, app["id"])
     assert job["state"] == "QUEUED_AT_KECAMATAN" and job["card_type"] is None
     assert payload["applicant"]["nik"] not in str(job)
-    # Only a kecamatan operator, and only at the job's kecamatan.
+    # Only a kecamatan operator, and only the one bound to the job's kecamatan.
     assert staff_get(system, verifier, "/print-queue", kecamatan_code=kecamatan).status_code == 403
     url = f"/print-jobs/{job['id']}/printed"
     assert staff_post(system, verifier, url, {"kecamatan_code": kecamatan}).status_code == 403
     other = staff_post(system, operator, url, {"kecamatan_code": "32.11.99"})
     assert other.status_code == 403 and other.json()["error"]["code"] == "WRONG_KECAMATAN"
+    elsewhere = "32.11.01" if kecamatan != "32.11.01" else "32.11.02"
+    neighbour = operator_at(elsewhere)
+    for attempt in (staff_post(system, neighbour, url, {}),
+                    staff_post(system, neighbour, url, {"kecamatan_code": kecamatan})):
+        assert attempt.status_code == 403
+        assert attempt.json()["error"]["code"] == "WRONG_KECAMATAN"
+    own_queue = staff_get(system, neighbour, "/print-queue").json()
+    assert own_queue["kecamatan_code"] == elsewhere
+    assert app["id"] not in [j["application_id"] for j in own_queue["jobs"]]
     early = staff_post(system, operator, f"/print-jobs/{job['id']}/collected",
                        {"kecamatan_code": kecamatan})
     assert early.status_code == 409
 
-    printed = staff_post(system, operator, url, {"kecamatan_code": kecamatan})
+    printed = staff_post(system, operator, url, {})  # the account's own kecamatan
     assert printed.status_code == 200, printed.text
     assert printed.json()["result"] == "PRINTED"
     state = wait_for_status(citizen, app["id"], token, "PRINTED")
@@ -98,11 +118,11 @@ def test_a_kk_is_printed_and_collected_at_the_kecamatan(
 
 
 def test_a_kia_waits_for_blanko_with_a_suket_then_is_printed(
-    system: System, verifier: str, operator: str, admin: str
+    system: System, verifier: str, operator_at: Callable[[str], str], admin: str
 ) -> None:
-    citizen, app, payload = apply(system, "KIA", seed=9201)  # cards always go to the kecamatan
+    citizen, app, payload = apply(system, "KIA", seed=9621)  # cards always go to the kecamatan
     email, kecamatan = payload["applicant"]["email"], payload["applicant"]["kecamatan_code"]
-    token = app["access_token"]
+    token, operator = app["access_token"], operator_at(kecamatan)
     assert citizen.get(app["id"], token).json()["delivery"] == "KECAMATAN"
     assert kia_stock(system, operator, kecamatan)["quantity"] == 0
     approve(system, verifier, app["id"])
@@ -151,10 +171,11 @@ def test_a_kia_waits_for_blanko_with_a_suket_then_is_printed(
 
 
 def test_a_queued_card_whose_blanko_ran_out_waits_with_a_suket(
-    system: System, verifier: str, operator: str
+    system: System, verifier: str, operator_at: Callable[[str], str]
 ) -> None:
-    citizen, app, payload = apply(system, "KIA", seed=9301)
+    citizen, app, payload = apply(system, "KIA", seed=9631)
     kecamatan, token = payload["applicant"]["kecamatan_code"], app["access_token"]
+    operator = operator_at(kecamatan)
 
     def set_stock(quantity: int) -> None:
         waiting = kia_stock(system, operator, kecamatan)["waiting_jobs"]

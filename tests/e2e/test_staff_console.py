@@ -173,12 +173,12 @@ def test_verifier_requests_revision_then_approves(
 
 def test_operator_without_verifier_role_is_refused(manual_system: System, page: Page) -> None:
     system = manual_system
-    password = system.add_staff("operator.kecamatan", "kecamatan_operator")
+    password = system.add_staff("operator.kecamatan", "kecamatan_operator", kecamatan="32.11.06")
     citizen, app, _ = apply(system, "KK_PERUBAHAN", seed=7102)
 
     log_in(page, system, "operator.kecamatan", password)
     expect(page).to_have_url(re.compile(r"/petugas/kecamatan$"))
-    expect(page.get_by_role("link", name="Antrean")).to_be_hidden()
+    expect(page.get_by_role("link", name="Antrean", exact=True)).to_be_hidden()
     expect(page.get_by_role("link", name="Loket kecamatan")).to_be_visible()
     shot(page, "07-operator-desk")
 
@@ -281,3 +281,37 @@ def test_admin_desk_and_complaints_pages(manual_system: System, page: Page) -> N
     expect(page.locator(f'li[data-tracking="{code}"]')).to_have_count(0)
     page.get_by_label("Tampilkan").select_option("ANSWERED")
     expect(page.locator("#daftar-pengaduan")).to_contain_text("kami proses hari ini")
+
+
+def test_operator_prints_and_hands_over_at_own_kecamatan(
+    manual_system: System, page: Page
+) -> None:
+    system = manual_system
+    citizen, app, payload = apply(system, "KK_PERUBAHAN", seed=7105, delivery="KECAMATAN")
+    kecamatan, token = payload["applicant"]["kecamatan_code"], app["access_token"]
+    verifier = system.staff_token("verifikator.cetak",
+                                  system.add_staff("verifikator.cetak", "verifier", "signer"))
+    approve(system, verifier, app["id"])
+    wait_for_status(citizen, app["id"], token, "AWAITING_SIGNATURE")
+    signed = requests.post(f"{system.gateway}/api/v1/staff/applications/{app['id']}/sign",
+                           headers={"Authorization": f"Bearer {verifier}"}, timeout=30)
+    assert signed.status_code == 200, signed.text
+    wait_for_status(citizen, app["id"], token, "QUEUED_AT_KECAMATAN")
+
+    password = system.add_staff("operator.cetak", "kecamatan_operator", kecamatan=kecamatan)
+    log_in(page, system, "operator.cetak", password)
+    page.get_by_role("link", name="Antrean cetak").click()
+    expect(page).to_have_url(re.compile(r"/petugas/cetak$"))
+    expect(page.locator("#kecamatan-desk")).to_have_text(f"Kecamatan {kecamatan}")
+    row = page.locator("tr[data-job]", has_text=app["tracking_code"])
+    expect(row).to_have_attribute("data-state", "QUEUED_AT_KECAMATAN")
+    expect(page.locator("#stok-blanko")).to_contain_text("KTP-el")
+    shot(page, "11-print-queue")
+
+    row.get_by_role("button", name="Sudah dicetak").click()
+    expect(row).to_have_attribute("data-state", "PRINTED")
+    wait_for_status(citizen, app["id"], token, "PRINTED")
+    shot(page, "12-printed")
+    row.get_by_role("button", name="Sudah diambil").click()
+    expect(row).to_have_count(0)  # handed over: off the queue
+    wait_for_status(citizen, app["id"], token, "COLLECTED")

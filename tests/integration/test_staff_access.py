@@ -259,7 +259,8 @@ def test_admin_account_management_is_checked_and_logged(sessions) -> None:
     with sessions() as session, session.begin():
         created = staff.create_account(session, actor, newcomer, ["verifier"], PASSWORD)
     assert created == {"username": newcomer, "roles": ["verifier"], "active": True,
-                       "locked_until": None, "created_at": created["created_at"]}
+                       "kecamatan_code": None, "locked_until": None,
+                       "created_at": created["created_at"]}
     for bad in ({"roles": ["raja"]}, {"password": "pendek"}):
         with sessions() as session, pytest.raises(ValidationFailed), session.begin():
             staff.update_account(session, actor, newcomer, **bad)
@@ -274,6 +275,42 @@ def test_admin_account_management_is_checked_and_logged(sessions) -> None:
     assert ("STAFF_CREATE", f"target={newcomer} roles=verifier", "192.0.2.44") in logged
     assert ("STAFF_UPDATE", f"target={newcomer} password=reset unlocked", "192.0.2.44") in logged
     assert not any(PASSWORD in (e.detail or "") for e in entries_for(sessions, admin))
+
+
+def test_a_kecamatan_operator_is_bound_to_one_kecamatan(sessions) -> None:
+    for code, error in ((None, "KECAMATAN_REQUIRED"), ("32.11.99", "UNKNOWN_KECAMATAN"),
+                        ("32.11", "UNKNOWN_KECAMATAN")):  # 32.11 is a regency
+        with sessions() as session, pytest.raises(ValidationFailed) as refused, session.begin():
+            staff.create_account(session, CLI, unique("operator"), ["kecamatan_operator"],
+                                 PASSWORD, code)
+        assert refused.value.code == error
+    username = unique("operator")
+    with sessions() as session, session.begin():
+        view = staff.create_account(session, CLI, username, ["kecamatan_operator"], PASSWORD,
+                                    "32.11.06")
+    assert view["kecamatan_code"] == "32.11.06"
+    token = login(sessions, username)
+    assert check(sessions, token).kecamatan_code == "32.11.06"
+
+    # Moving the operator to another kecamatan ends the tokens that name the old one.
+    with sessions() as session, session.begin():
+        staff.update_account(session, CLI, username, kecamatan_code="32.11.01")
+    with pytest.raises(Unauthorized):
+        check(sessions, token)
+    assert check(sessions, login(sessions, username)).kecamatan_code == "32.11.01"
+    with sessions() as session, pytest.raises(ValidationFailed), session.begin():
+        staff.update_account(session, CLI, username, kecamatan_code="")  # still an operator
+
+    # A verifier given the operator role needs a kecamatan with it.
+    verifier = create(sessions, "verifier")
+    with sessions() as session, pytest.raises(ValidationFailed), session.begin():
+        staff.update_account(session, CLI, verifier, roles=["kecamatan_operator", "verifier"])
+    with sessions() as session, session.begin():
+        view = staff.update_account(session, CLI, verifier, kecamatan_code="32.11.02",
+                                    roles=["kecamatan_operator", "verifier"])
+    assert view["kecamatan_code"] == "32.11.02"
+    logged = [e.detail for e in entries_for(sessions, "cli:test")]
+    assert f"target={username} kecamatan=32.11.01" in logged
 
 
 def test_the_last_active_admin_stays(sessions) -> None:

@@ -100,7 +100,7 @@ function slotsSection(locations) {
     locations.length ? form : el("p", { text: "Tambahkan lokasi terlebih dahulu." }));
 }
 
-async function accountsSection() {
+async function accountsSection(kecamatan) {
   const section = el("section", { class: "card", id: "akun" }, el("h2", { text: "Akun petugas" }));
   let result;
   try {
@@ -121,27 +121,33 @@ async function accountsSection() {
     toggle.addEventListener("click", async () => {
       try {
         await staffApi("PATCH", `/api/v1/staff/accounts/${encodeURIComponent(a.username)}`, { body: { active: a.active === false } });
-        section.replaceWith(await accountsSection());
+        section.replaceWith(await accountsSection(kecamatan));
       } catch (error) {
         clear(status, errorBox(error));
       }
     });
     return el("tr", {}, el("td", { text: a.username }), el("td", { text: (a.roles || []).map((r) => ROLE_LABELS[r] || r).join(", ") }),
+      el("td", { class: "code", text: a.kecamatan_code || "—" }),
       el("td", { text: a.active === false ? "Nonaktif" : a.locked_until ? "Terkunci sementara" : "Aktif" }), el("td", {}, toggle, status));
   });
   const form = el("form", { id: "form-akun", novalidate: true },
     input("Nama pengguna", { name: "username", required: true, autocomplete: "off" }),
     input("Kata sandi awal", { name: "password", type: "password", required: true, autocomplete: "new-password", minlength: 10 }, "Minimal 10 karakter; sampaikan langsung kepada petugas."),
-    checks("Peran", "roles", roleOptions));
+    checks("Peran", "roles", roleOptions),
+    input("Kecamatan (untuk operator kecamatan)", { tag: "select", name: "kecamatan_code", options: [["", "— tidak ada —"], ...kecamatan.map((k) => [k.code, `${k.name} (${k.code})`])] },
+      "Operator kecamatan hanya melayani antrean cetak kecamatan ini."));
   submitting(form, "Buat akun", async () => {
     const e = form.elements;
-    const body = { username: e.username.value.trim(), password: e.password.value, roles: checkedValues(form, "roles") };
+    const body = {
+      username: e.username.value.trim(), password: e.password.value, roles: checkedValues(form, "roles"),
+      kecamatan_code: e.kecamatan_code.value || null,
+    };
     await staffApi("POST", "/api/v1/staff/accounts", { body });
     e.password.value = "";
     return `Akun ${body.username} dibuat.`;
   });
   section.append(
-    el("div", { class: "table-wrap" }, el("table", {}, el("thead", {}, el("tr", {}, ["Nama pengguna", "Peran", "Status", ""].map((h) => el("th", { scope: "col", text: h })))), el("tbody", {}, rows))),
+    el("div", { class: "table-wrap" }, el("table", {}, el("thead", {}, el("tr", {}, ["Nama pengguna", "Peran", "Kecamatan", "Status", ""].map((h) => el("th", { scope: "col", text: h })))), el("tbody", {}, rows))),
     el("h3", { text: "Buat akun" }), form);
   return section;
 }
@@ -154,7 +160,7 @@ async function render(message) {
   const done = message
     ? el("div", { class: "notice notice-success", id: "pesan-admin", role: "status" }, el("p", { text: message }))
     : null;
-  clear(root, done, locationsSection(locations, regions, render), slotsSection(locations), await accountsSection());
+  clear(root, done, locationsSection(locations, regions, render), slotsSection(locations), await accountsSection(regions));
   root.setAttribute("aria-busy", "false");
 }
 
