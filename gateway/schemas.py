@@ -198,6 +198,29 @@ class ClaimFiltersIn(StrictSchema):
                                    validate=validate.Length(max=13))
 
 
+REASON_DECISIONS = ("REJECT", "REQUEST_REVISION", "APPROVE")
+
+
+class ReasonCodeIn(StrictSchema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    decisions = fields.List(fields.String(validate=validate.OneOf(REASON_DECISIONS)),
+                            required=True, validate=validate.Length(min=1, max=3))
+
+
+class ReasonCodeUpdateIn(StrictSchema):
+    """Any of text, decisions, active; ``active: false`` deactivates the code."""
+
+    text = fields.String(validate=validate.Length(min=1, max=500))
+    decisions = fields.List(fields.String(validate=validate.OneOf(REASON_DECISIONS)),
+                            validate=validate.Length(min=1, max=3))
+    active = fields.Boolean()
+
+
+class ReassignIn(StrictSchema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=60))
+
+
 class StaffAccountUpdateIn(StrictSchema):
     roles = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
                         validate=validate.Length(min=1, max=10))

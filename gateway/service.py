@@ -38,6 +38,9 @@ from gateway.schemas import (
     LocationUpdateIn,
     NotificationPreviewIn,
     PrintJobStepIn,
+    ReasonCodeIn,
+    ReasonCodeUpdateIn,
+    ReassignIn,
     RescheduleAppointmentIn,
     RevokeIn,
     SigningBatchIn,
@@ -51,7 +54,7 @@ from gateway.schemas import (
 from gateway.uploads import MAX_UPLOAD_BYTES, check_scan
 from silasidakep import regions
 from silasidakep.config import load_settings
-from silasidakep.errors import NotFound, PayloadTooLarge, ValidationFailed
+from silasidakep.errors import NotFound, PayloadTooLarge, ServiceUnavailable, ValidationFailed
 from silasidakep.ops import OpsEndpoints, check_broker
 from silasidakep.queue_metrics import QueueMetrics
 from silasidakep.storage import Storage
@@ -273,6 +276,14 @@ class GatewayService(OpsEndpoints):
     def staff_admin_page(self, request: Request) -> Response:
         return web.page(request, "staff_admin")
 
+    @api("GET", "/petugas/kode-alasan")
+    def staff_reason_codes_page(self, request: Request) -> Response:
+        return web.page(request, "staff_reason_codes")
+
+    @api("GET", "/petugas/pantauan")
+    def staff_backlog_page(self, request: Request) -> Response:
+        return web.page(request, "staff_backlog")
+
     @api("GET", "/static/<path:path>")
     def static_file(self, request: Request, path: str) -> Response:
         return web.static(request, path)
@@ -336,9 +347,60 @@ class GatewayService(OpsEndpoints):
         data = self.storage.get(self.settings.scans_bucket, ref["object_key"])
         return Response(data, mimetype=ref["content_type"], headers={"Cache-Control": "no-store"})
 
+    @api("GET", "/api/v1/staff/queue/mine")
+    def my_claims(self, request: Request) -> Response:
+        return json_response(self.verification.my_claims(bearer_token(request)))
+
+    # --- the reason-code catalogue (list: staff; changes: admin) -----------------------------
+
     @api("GET", "/api/v1/staff/reason-codes")
     def staff_reason_codes(self, request: Request) -> Response:
-        return json_response(self.verification.reason_codes(bearer_token(request)))
+        include_inactive = request.args.get("include_inactive", "").lower() in ("1", "true")
+        return json_response(
+            self.verification.reason_codes(bearer_token(request), include_inactive)
+        )
+
+    @api("POST", "/api/v1/staff/reason-codes")
+    def staff_create_reason_code(self, request: Request) -> Response:
+        body = parse_json(request, ReasonCodeIn())
+        return json_response(self.verification.create_reason_code(
+            bearer_token(request), body, client=self._client(request)
+        ), status=201)
+
+    @api("PATCH", "/api/v1/staff/reason-codes/<code>")
+    def staff_update_reason_code(self, request: Request, code: str) -> Response:
+        body = parse_json(request, ReasonCodeUpdateIn())
+        return json_response(self.verification.update_reason_code(
+            bearer_token(request), code, body, client=self._client(request)
+        ))
+
+    # --- supervisors: reassign or return a claim, the backlog board --------------------------
+
+    @api("POST", "/api/v1/staff/applications/<application_id>/return")
+    def staff_return_claim(self, request: Request, application_id: str) -> Response:
+        return json_response(self.verification.return_claim(
+            bearer_token(request), application_id, client=self._client(request)
+        ))
+
+    @api("POST", "/api/v1/staff/applications/<application_id>/reassign")
+    def staff_reassign_claim(self, request: Request, application_id: str) -> Response:
+        body = parse_json(request, ReassignIn())
+        return json_response(self.verification.reassign_claim(
+            bearer_token(request), application_id, body["username"],
+            client=self._client(request),
+        ))
+
+    @api("GET", "/api/v1/staff/backlog")
+    def staff_backlog(self, request: Request) -> Response:
+        """The verification queue (verification) and the stages after it (intake); both
+        check the supervisor role. Without intake the queue part is still answered."""
+        token = bearer_token(request)
+        board = {"queue": self.verification.backlog_board(token, client=self._client(request))}
+        try:
+            board["pipeline"] = self.intake.staff_pipeline(token)
+        except ServiceUnavailable:
+            board["pipeline"] = None
+        return json_response(board, headers={"Cache-Control": "no-store"})
 
     @api("POST", "/api/v1/staff/applications/<application_id>/decision")
     def decide(self, request: Request, application_id: str) -> Response:

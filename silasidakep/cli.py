@@ -1,5 +1,5 @@
-"""``silasidakep``: the admin command line (migrations, staff accounts, the access log,
-development helpers)."""
+"""``silasidakep``: the admin command line (migrations, staff accounts, reason codes, the access
+log, development helpers)."""
 
 from __future__ import annotations
 
@@ -94,6 +94,45 @@ def _staff_list(args: argparse.Namespace) -> int:
                   f"  {account['kecamatan_code'] or '-':9}  {', '.join(account['roles'])}")
 
     return _verification_write(args, show)
+
+
+def _reason_codes_list(args: argparse.Namespace) -> int:
+    from services.verification.reasons import list_codes
+
+    def show(session, actor) -> None:
+        print(f"{'code':32} {'active':6}  {'decisions':34}  text")
+        for code in list_codes(session, include_inactive=True):
+            active = "yes" if code["active"] else "no"
+            print(f"{code['code']:32} {active:6}  {','.join(code['decisions']):34}"
+                  f"  {code['text']}")
+
+    return _verification_write(args, show)
+
+
+def _reason_codes_add(args: argparse.Namespace) -> int:
+    from services.verification.reasons import create
+
+    def add(session, actor) -> None:
+        code = create(session, actor, args.code, args.text, args.decision)
+        print(f"reason code {code['code']} added for {', '.join(code['decisions'])}")
+
+    return _verification_write(args, add)
+
+
+def _reason_codes_update(args: argparse.Namespace) -> int:
+    from services.verification.reasons import update
+
+    command = args.reason_codes_command
+    changes = ({"active": command == "enable"} if command in ("disable", "enable") else
+               {"reason_text": args.text, "decisions": args.decision})
+
+    def change(session, actor) -> None:
+        code = update(session, actor, args.code, **changes)
+        state = "active" if code["active"] else "disabled"
+        print(f"reason code {code['code']}: {state}, {', '.join(code['decisions'])}:"
+              f" {code['text']}")
+
+    return _verification_write(args, change)
 
 
 def _audit_verify(args: argparse.Namespace) -> int:
@@ -277,6 +316,34 @@ def build_parser() -> argparse.ArgumentParser:
         "list", help="accounts: username, active, locked until, roles"
     )
     staff_list.set_defaults(run=_staff_list)
+
+    reason_codes = commands.add_parser(
+        "reason-codes", help="the reason codes decisions carry (Indonesian texts)"
+    )
+    reason_commands = reason_codes.add_subparsers(dest="reason_codes_command", required=True)
+    reason_list = reason_commands.add_parser(
+        "list", help="every code: active, decisions, text"
+    )
+    reason_list.set_defaults(run=_reason_codes_list)
+    reason_add = reason_commands.add_parser("add", help="add a code (active at once)")
+    reason_add.add_argument("code", help="e.g. FOTO_TIDAK_JELAS")
+    reason_add.add_argument("--text", required=True, help="what the citizen reads (Indonesian)")
+    reason_add.add_argument("--decision", action="append", required=True,
+                            choices=("REJECT", "REQUEST_REVISION", "APPROVE"),
+                            help="a decision it applies to; repeat for several")
+    reason_add.set_defaults(run=_reason_codes_add)
+    reason_update = reason_commands.add_parser("update", help="change a code's text or decisions")
+    reason_update.add_argument("code")
+    reason_update.add_argument("--text")
+    reason_update.add_argument("--decision", action="append",
+                               choices=("REJECT", "REQUEST_REVISION", "APPROVE"),
+                               help="replaces the decisions; repeat for several")
+    reason_update.set_defaults(run=_reason_codes_update)
+    for name, text in (("disable", "verifiers can no longer pick it (past decisions keep it)"),
+                       ("enable", "make a disabled code available again")):
+        toggle = reason_commands.add_parser(name, help=text)
+        toggle.add_argument("code")
+        toggle.set_defaults(run=_reason_codes_update)
 
     audit = commands.add_parser("audit", help="the hash-chained staff access log")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)

@@ -219,6 +219,16 @@ class PrintJobChanged(EventSchema):
     at = fields.DateTime(required=True)
 
 
+class StaffAccessChanged(EventSchema):
+    """A staff account's tokens below ``token_version`` no longer count (disabled, roles,
+    kecamatan or password changed); ``active`` false shuts the account out altogether."""
+
+    staff_id = fields.UUID(required=True)
+    token_version = fields.Integer(required=True, validate=validate.Range(min=0))
+    active = fields.Boolean(required=True)
+    changed_at = fields.DateTime(required=True)
+
+
 @dataclass(frozen=True)
 class EventContract:
     event_type: str
@@ -243,6 +253,7 @@ EVENTS: dict[str, EventContract] = {
         EventContract("complaint.answered", "intake", 1, ComplaintEvent),
         EventContract("verification.claimed", "verification", 1, VerificationClaimed),
         EventContract("verification.decided", "verification", 1, VerificationDecided),
+        EventContract("staff.access_changed", "verification", 1, StaffAccessChanged),
         EventContract("document.issued", "printing", 1, DocumentIssued),
         EventContract(
             "document.awaiting_signature", "printing", 1, DocumentAwaitingSignature
@@ -287,6 +298,10 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("appointment.reminder_due", "notification", "on_appointment_reminder_due"),
     Subscription("complaint.filed", "notification", "on_complaint_filed"),
     Subscription("complaint.answered", "notification", "on_complaint_answered"),
+    # Services that serve staff without owning their accounts refuse ended tokens.
+    Subscription("staff.access_changed", "intake", "on_staff_access_changed"),
+    Subscription("staff.access_changed", "printing", "on_staff_access_changed"),
+    Subscription("staff.access_changed", "notification", "on_staff_access_changed"),
 )
 
 

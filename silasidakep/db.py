@@ -36,6 +36,8 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from silasidakep import metrics
+from silasidakep import staff_access as staff_access_module
+from silasidakep.auth import StaffPrincipal
 from silasidakep.config import load_settings
 from silasidakep.contracts import build_envelope
 from silasidakep.messaging import EventPublisher
@@ -46,9 +48,13 @@ RELAY_BATCH = 200
 RELAY_SWEEP_SECONDS = 1.0
 
 
-def service_metadata(schema: str) -> MetaData:
-    """Metadata for one service's schema, with the outbox and inbox tables every service has."""
+def service_metadata(schema: str, *, staff_access: bool = False) -> MetaData:
+    """Metadata for one service's schema, with the outbox and inbox tables every service has;
+    with ``staff_access``, also the table by which a service that serves staff but does not own
+    their accounts refuses ended tokens (``silasidakep.staff_access``)."""
     metadata = MetaData(schema=schema)
+    if staff_access:
+        staff_access_module.add_table(metadata)
     Table(
         "outbox",
         metadata,
@@ -185,6 +191,16 @@ class StoreHandle:
     ) -> bool:
         return consume_once(self._store.sessions, self._store.inbox, event_id, handler, apply)
 
+    def check_staff_access(self, principal: StaffPrincipal) -> None:
+        """Refuse a staff token verification has ended since it was issued (needs
+        ``service_metadata(..., staff_access=True)``)."""
+        with self.session() as session:
+            staff_access_module.check(session, self._store.staff_access, principal)
+
+    def record_staff_access(self, data: dict[str, Any]) -> None:
+        with self.session() as session, session.begin():
+            staff_access_module.record(session, self._store.staff_access, data)
+
 
 class Store(DependencyProvider):
     def __init__(self, metadata: MetaData, pool_size: int = 10) -> None:
@@ -199,6 +215,9 @@ class Store(DependencyProvider):
         self.engine = make_engine(url, self.pool_size)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.inbox = self.metadata.tables[f"{schema}.processed_events"]
+        self.staff_access = self.metadata.tables.get(
+            f"{schema}.{staff_access_module.TABLE_NAME}"
+        )
         outbox_table = self.metadata.tables[f"{schema}.outbox"]
         self.outbox = Outbox(outbox_table, producer=self.container.service_name)
         publisher = EventPublisher(config.get("AMQP_URI") or settings.amqp_uri)

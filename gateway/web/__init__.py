@@ -40,6 +40,8 @@ PAGES = {
     "staff_print": "petugas-cetak.html",
     "staff_complaints": "petugas-pengaduan.html",
     "staff_admin": "petugas-admin.html",
+    "staff_reason_codes": "petugas-kode-alasan.html",
+    "staff_backlog": "petugas-pantauan.html",
 }
 STAFF_BASE = "petugas-base.html"
 APPLICATION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

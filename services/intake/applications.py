@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from services.intake import forms
@@ -394,14 +394,20 @@ def submitted_event(app: Application) -> dict[str, Any]:
             for d in current_documents(app)
         ],
         "warnings": app.warnings,
-        "requirements": requirements(definition_of(app)),
+        "requirements": requirements(definition_of(app), app.form),
     }
 
 
-def requirements(service: ServiceDefinition) -> dict[str, Any]:
+def requirements(service: ServiceDefinition, form: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a verifier may ask to fix, with labels; ``required`` tells verification's
+    pre-checks which documents this application (its form) must have."""
     return {
         "service_name": service.name,
-        "documents": [{"type": d.type, "label": d.label} for d in service.documents],
+        "documents": [
+            {"type": d.type, "label": d.label,
+             "required": d.is_required(form) if form is not None else d.required}
+            for d in service.documents
+        ],
         "fields": [
             *({"path": f"applicant.{k}", "label": v} for k, v in APPLICANT_LABELS.items()),
             *({"path": f"form.{f['name']}", "label": f["label"]} for f in service.form_fields),
@@ -719,6 +725,35 @@ def backlog(session: Session) -> list[dict[str, Any]]:
             "target_working_days": service.target_working_days,
         }
         for code, service in load_catalogue().items()
+    ]
+
+
+# --- the pipeline after the verification queue (for the supervisors' backlog board) ---------
+
+# Open statuses a supervisor follows, in lifecycle order; the queue's own stages (waiting,
+# claimed) come from verification, which holds the claims.
+PIPELINE = (
+    Status.SUBMITTED, Status.IN_VERIFICATION, Status.REVISION_REQUESTED,
+    Status.AWAITING_BIOMETRICS, Status.APPROVED, Status.AWAITING_SIGNATURE,
+    Status.QUEUED_AT_KECAMATAN, Status.AWAITING_BLANKO, Status.PRINTED,
+)
+
+
+def pipeline(session: Session) -> list[dict[str, Any]]:
+    """Open applications per status, service and kecamatan, with how many are past their
+    service deadline while the Dinas has the next move (the ``breaches`` rule)."""
+    at = now_utc()
+    late = and_(Application.deadline_at < at, Application.status.in_(IN_SERVICE_HANDS))
+    rows = session.execute(
+        select(Application.status, Application.service_code, Application.kecamatan_code,
+               func.count(), func.count(case((late, 1))))
+        .where(Application.status.in_(PIPELINE))
+        .group_by(Application.status, Application.service_code, Application.kecamatan_code)
+    ).all()
+    return [
+        {"status": str(status), "label": STATUS_TEXT[Status(status)][0],
+         "service_code": code, "kecamatan_code": kecamatan, "count": n, "breached": n_late}
+        for status, code, kecamatan, n, n_late in rows
     ]
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from silasidakep.db import service_metadata
 
-metadata = service_metadata("intake")
+metadata = service_metadata("intake", staff_access=True)
 
 
 class Base(DeclarativeBase):

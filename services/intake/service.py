@@ -96,6 +96,15 @@ class IntakeService(ServiceOps):
             return {"application_id": str(app.id), "tracking_code": app.tracking_code}
 
     @rpc
+    def staff_pipeline(self, token: str) -> dict[str, Any]:
+        """Supervisors' backlog board: open applications per status, service and kecamatan,
+        and the service-time breaches (the digest's list)."""
+        self._staff(token, "supervisor")
+        with self.store.session() as session:
+            return {"stages": applications.pipeline(session),
+                    "breaches": applications.breaches(session, limit=100)}
+
+    @rpc
     def breaches(self) -> list[dict[str, Any]]:
         """Applications past their service deadline still in the Dinas's hands (staff digest)."""
         with self.store.session() as session:
@@ -159,6 +168,7 @@ class IntakeService(ServiceOps):
     def _staff(self, token: str | None, *roles: str) -> StaffPrincipal:
         principal = authenticate(token, load_settings().jwt_secret)
         principal.require(*roles)
+        self.store.check_staff_access(principal)  # not ended since (staff.access_changed)
         return principal
 
     @rpc
@@ -244,6 +254,10 @@ class IntakeService(ServiceOps):
         event_id, data = parse_envelope(envelope, event_type)
         outbox = self.store.outbox
         self.store.consume_once(event_id, f"intake.{handler}", lambda s: apply(s, outbox, data))
+
+    @on_event("staff.access_changed")
+    def on_staff_access_changed(self, envelope: dict) -> None:
+        self.store.record_staff_access(parse_envelope(envelope, "staff.access_changed")[1])
 
     @on_event("verification.claimed")
     def on_verification_claimed(self, envelope: dict) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from silasidakep.db import service_metadata
 
-metadata = service_metadata("notification")
+metadata = service_metadata("notification", staff_access=True)
 
 
 class Base(DeclarativeBase):

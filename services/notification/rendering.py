@@ -31,8 +31,8 @@ TEMPLATES: dict[tuple[str, str | None], str] = {
         (STATUS_EVENT, status): f"status_{status.lower()}"
         for status in (
             "SUBMITTED", "IN_VERIFICATION", "REVISION_REQUESTED", "REJECTED",
-            "AWAITING_BIOMETRICS", "APPROVED", "AWAITING_SIGNATURE", "SIGNED", "ISSUED",
-            "QUEUED_AT_KECAMATAN", "PRINTED", "READY_FOR_COLLECTION", "COLLECTED",
+            "AWAITING_BIOMETRICS", "APPROVED", "AWAITING_SIGNATURE", "ISSUED",
+            "QUEUED_AT_KECAMATAN", "PRINTED", "COLLECTED",
             "AWAITING_BLANKO", "CANCELLED",
         )
     },

@@ -56,7 +56,6 @@ class NotificationService(ServiceOps):
     def __init__(self) -> None:
         settings = load_settings()
         self.public_base_url = settings.public_base_url
-        self.jwt_secret = settings.jwt_secret
         self.senders = build_senders()
         self.policy = dispatch.Policy.from_env()
 
@@ -77,6 +76,10 @@ class NotificationService(ServiceOps):
             self._alert_if_failing()
 
     # --- citizen events ----------------------------------------------------------------------
+
+    @on_event("staff.access_changed")
+    def on_staff_access_changed(self, envelope: dict) -> None:
+        self.store.record_staff_access(parse_envelope(envelope, "staff.access_changed")[1])
 
     @on_event("application.status_changed")
     def on_status_changed(self, envelope: dict) -> None:
@@ -148,7 +151,9 @@ class NotificationService(ServiceOps):
     # --- staff ----------------------------------------------------------------------------------
 
     def _staff(self, token: str | None) -> None:
-        authenticate(token, self.jwt_secret).require(*STAFF_ROLES)
+        principal = authenticate(token, load_settings().jwt_secret)
+        principal.require(*STAFF_ROLES)
+        self.store.check_staff_access(principal)  # not ended since (staff.access_changed)
 
     @rpc
     def staff_messages(self, token: str, state: str | None = None,

@@ -25,7 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from silasidakep.db import service_metadata
 
-metadata = service_metadata("printing")
+metadata = service_metadata("printing", staff_access=True)
 
 
 class Base(DeclarativeBase):

@@ -135,6 +135,7 @@ class PrintingService(ServiceOps):
     def _staff(self, token: str | None, *roles: str) -> StaffPrincipal:
         principal = authenticate(token, load_settings().jwt_secret)
         principal.require(*roles)
+        self.store.check_staff_access(principal)  # not ended since (staff.access_changed)
         return principal
 
     @rpc
@@ -183,6 +184,10 @@ class PrintingService(ServiceOps):
         principal = self._staff(token, *REVOKERS)
         with self.store.session() as session, session.begin():
             return signoff.revoke(session, document_number, reason, principal.username)
+
+    @on_event("staff.access_changed")
+    def on_staff_access_changed(self, envelope: dict) -> None:
+        self.store.record_staff_access(parse_envelope(envelope, "staff.access_changed")[1])
 
     @on_event("application.issuance_requested")
     def on_issuance_requested(self, envelope: dict) -> None:

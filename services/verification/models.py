@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -88,6 +89,23 @@ class Decision(Base):
     )
     decided_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReasonCode(Base):
+    """The managed catalogue of decision reasons (admin): Indonesian text the citizen reads,
+    the decisions it may go with, and whether verifiers may still pick it. Codes are never
+    deleted (past decisions name them); an admin deactivates them instead."""
+
+    __tablename__ = "reason_codes"
+
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    # A subset of REJECT, REQUEST_REVISION, APPROVE (an approval may carry one, optionally).
+    decisions: Mapped[list[str]] = mapped_column(JSONB)
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(60))
 
 
 class AccessLog(Base):

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from services.verification import audit
+from services.verification import audit, prechecks, reasons
 from services.verification.models import Decision, QueueItem
 from silasidakep.auth import StaffPrincipal
 from silasidakep.db import Outbox
@@ -20,17 +17,11 @@ from silasidakep.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 PENDING, CLAIMED, DECIDED, CANCELLED = "PENDING", "CLAIMED", "DECIDED", "CANCELLED"
 DEFAULT_LEASE = timedelta(minutes=30)
-REASON_CODES_FILE = Path(__file__).with_name("reason_codes.yaml")
 BENCH_DECIDER = "bench-auto-approve"
 
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
-
-
-@cache
-def reason_codes() -> dict[str, dict[str, str]]:
-    return yaml.safe_load(REASON_CODES_FILE.read_text(encoding="utf-8"))
 
 
 def log_access(
@@ -127,8 +118,9 @@ def staff_view(
 ) -> dict[str, Any]:
     staff.require("verifier")
     item = _load(session, application_id)
+    checks = prechecks.run(session, item)  # before the log entry, which takes the chain lock
     log_access(session, staff, "VIEW_APPLICATION", item.application_id, None, client_ip)
-    return item_view(item)
+    return {**item_view(item), "prechecks": checks}
 
 
 def item_view(item: QueueItem) -> dict[str, Any]:
@@ -163,19 +155,6 @@ def document_ref(
             log_access(session, staff, "VIEW_DOCUMENT", item.application_id, doc_type, client_ip)
             return {"object_key": document["object_key"], "content_type": document["content_type"]}
     raise NotFound("Dokumen tidak ditemukan.", code="DOCUMENT_NOT_FOUND")
-
-
-def _check_reason(decision: str, reason_code: str | None) -> str | None:
-    if decision == "APPROVE":
-        return None
-    texts = reason_codes()[decision]
-    if not reason_code:
-        raise ValidationFailed(fields={"reason_code": ["Alasan wajib dipilih."]},
-                               code="REASON_REQUIRED")
-    if reason_code not in texts:
-        raise ValidationFailed(fields={"reason_code": ["Kode alasan tidak dikenal."]},
-                               code="UNKNOWN_REASON_CODE")
-    return texts[reason_code]
 
 
 def _check_fixes(
@@ -223,7 +202,7 @@ def decide(
     if staff is not None:
         staff.require("verifier")
     fix_fields, fix_documents = list(fix_fields or []), list(fix_documents or [])
-    reason_text = _check_reason(decision, reason_code)
+    reason_text = reasons.for_decision(session, decision, reason_code)
     item = _load(session, application_id, lock=True)
     if item.state == DECIDED:
         raise Conflict("Permohonan ini sudah diputuskan.", code="ALREADY_DECIDED")

@@ -9,7 +9,7 @@ from typing import Any
 
 from nameko.rpc import rpc
 
-from services.verification import audit, queue, staff
+from services.verification import audit, queue, reasons, staff, supervision
 from services.verification.models import metadata
 from silasidakep.config import load_settings
 from silasidakep.contracts import parse_envelope
@@ -82,16 +82,80 @@ class VerificationService(ServiceOps):
             return queue.staff_view(session, principal, application_id, client_ip(client))
 
     @rpc
-    def reason_codes(self, token: str) -> dict[str, Any]:
-        """The reason codes a decision may carry, grouped by decision (for the staff console)."""
+    def reason_codes(self, token: str, include_inactive: bool = False) -> dict[str, Any]:
+        """The active reason codes grouped by decision (for the decision form) and as a list;
+        ``include_inactive`` (admins only) lists deactivated codes too."""
         with self.store.session() as session, session.begin():
-            staff.authenticate(session, token, self.jwt_secret).require("verifier")
-        return {
-            "reason_codes": {
-                decision: [{"code": code, "text": text} for code, text in codes.items()]
-                for decision, codes in queue.reason_codes().items()
-            }
-        }
+            principal = staff.authenticate(session, token, self.jwt_secret)
+            if include_inactive:
+                principal.require("admin")
+            else:
+                principal.require("verifier", "supervisor", "admin")
+            codes = reasons.list_codes(session, include_inactive)
+        return {"reason_codes": reasons.grouped(codes), "codes": codes}
+
+    @rpc
+    def create_reason_code(
+        self, token: str, body: dict[str, Any], client: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        with self.store.session() as session, session.begin():
+            principal = staff.authenticate(session, token, self.jwt_secret)
+            principal.require("admin")
+            return reasons.create(session, staff.Actor.of(principal, client_ip(client)),
+                                  body["code"], body["text"], body["decisions"])
+
+    @rpc
+    def update_reason_code(
+        self, token: str, code: str, changes: dict[str, Any],
+        client: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        with self.store.session() as session, session.begin():
+            principal = staff.authenticate(session, token, self.jwt_secret)
+            principal.require("admin")
+            return reasons.update(
+                session, staff.Actor.of(principal, client_ip(client)), code,
+                reason_text=changes.get("text"), decisions=changes.get("decisions"),
+                active=changes.get("active"),
+            )
+
+    # --- supervisors: reassign or return a claim, the backlog board --------------------------
+
+    @rpc
+    def return_claim(
+        self, token: str, application_id: str, client: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        with self.store.session() as session, session.begin():
+            principal = staff.authenticate(session, token, self.jwt_secret)
+            item = supervision.return_to_queue(session, principal, application_id,
+                                               client_ip(client))
+            return {"id": str(item.application_id), "state": item.state}
+
+    @rpc
+    def reassign_claim(
+        self, token: str, application_id: str, username: str,
+        client: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        with self.store.session() as session, session.begin():
+            principal = staff.authenticate(session, token, self.jwt_secret)
+            item = supervision.reassign(session, self.store.outbox, principal, application_id,
+                                        username, client_ip(client))
+            return {"id": str(item.application_id), "state": item.state,
+                    "claimed_by": username,
+                    "lease_expires_at": item.lease_expires_at.isoformat()}
+
+    @rpc
+    def backlog_board(
+        self, token: str, client: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        with self.store.session() as session, session.begin():
+            principal = staff.authenticate(session, token, self.jwt_secret)
+            return supervision.board(session, principal, client_ip(client))
+
+    @rpc
+    def my_claims(self, token: str) -> dict[str, Any]:
+        with self.store.session() as session, session.begin():
+            principal = staff.authenticate(session, token, self.jwt_secret)
+            return {"claims": supervision.my_claims(session, principal)}
 
     @rpc
     def document_ref(

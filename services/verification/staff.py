@@ -9,9 +9,10 @@ hash check (the dummy hash), so neither errors nor timing tell whether an accoun
 Concurrent attempts for one username or address queue on a transaction advisory lock, so a
 burst cannot squeeze in more guesses than the limit.
 
-Tokens carry the account's ``token_version`` ("ver"); disabling an account or changing its
-roles or password raises it, and ``authenticate`` (every staff RPC here) compares it with the
-account row, one primary-key lookup.
+Tokens carry the account's ``token_version`` ("ver"); disabling or enabling an account or
+changing its roles, kecamatan or password raises it, and ``authenticate`` (every staff RPC here)
+compares it with the account row, one primary-key lookup. Each raise is published as
+``staff.access_changed`` so intake, printing and notification refuse the old tokens too.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from services.verification import audit
-from services.verification.models import LoginAttempt, Staff
+from services.verification.models import LoginAttempt, Staff, metadata
 from silasidakep import regions
 from silasidakep.auth import ISSUER, ROLES, StaffPrincipal
 from silasidakep.auth import authenticate as decode_token
+from silasidakep.db import Outbox
 from silasidakep.errors import (
     Conflict,
     DomainError,
@@ -41,6 +43,11 @@ from silasidakep.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from silasidakep.staff_access import access_changed_event
+
+# Intake, printing and notification learn of ended tokens from staff.access_changed
+# (silasidakep/staff_access.py); the CLI's changes go out through the same outbox.
+_OUTBOX = Outbox(metadata.tables["verification.outbox"], producer="verification")
 
 TOKEN_LIFETIME = timedelta(hours=8)
 MIN_PASSWORD_LENGTH = 10
@@ -212,7 +219,9 @@ def update_account(
         changes.append("password=reset")
     if active is not None and active != staff.active:
         staff.active = active
-        end_tokens = end_tokens or not active
+        # Enabling raises the version too (a disabled account holds no valid token): the other
+        # services order access changes by version alone.
+        end_tokens = True
         unlock = unlock or active
         changes.append(f"active={str(active).lower()}")
     if active and locked_until(session, staff.username, now_utc()):
@@ -223,6 +232,8 @@ def update_account(
             raise Conflict("Harus tetap ada paling sedikit satu admin aktif.", code="LAST_ADMIN")
     if end_tokens:
         staff.token_version += 1
+        _OUTBOX.add(session, "staff.access_changed", access_changed_event(
+            staff.id, staff.token_version, staff.active, now_utc()))
     if unlock:
         _record_attempt(session, staff.username, actor.client_ip, RESET, now_utc())
         changes.append("unlocked")

@@ -5,19 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.system import System, boot, shutdown
+from tests.support.system import System, running_system
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 
 
 @pytest.fixture(scope="session")
 def system() -> Iterator[System]:
-    system = boot(ARTIFACTS)
-    try:
-        system.start()
+    with running_system(ARTIFACTS) as system:
         yield system
-    finally:
-        shutdown(system)
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from tests.support.forms import adult, application_payload
 from tests.support.infra import body_text, wait_until
 from tests.support.journeys import approve, claim, decide, upload_required, wait_for_status
 from tests.support.provider import LoopbackProvider
-from tests.support.system import System, boot, shutdown
+from tests.support.system import System, running_system
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e-notifications"
@@ -34,17 +34,13 @@ def provider() -> Iterator[LoopbackProvider]:
 
 @pytest.fixture(scope="module")
 def notify_system(provider: LoopbackProvider) -> Iterator[System]:
-    system = boot(ARTIFACTS, {
+    with running_system(ARTIFACTS, {
         "SMS_PROVIDER": "webhook", "SMS_URL": provider.url, "SMS_SECRET": SECRET,
         "WHATSAPP_PROVIDER": "fonnte", "WHATSAPP_URL": provider.url, "WHATSAPP_SECRET": SECRET,
         "NOTIFY_HTTP_TIMEOUT_SECONDS": "1", "SUPERVISOR_EMAILS": "supervisor@dinas.test",
         "NOTIFY_ALERT_AFTER_FAILURES": "50",
-    })
-    try:
-        system.start()
+    }) as system:
         yield system
-    finally:
-        shutdown(system)
 
 
 @pytest.fixture(scope="module")
@@ -182,8 +178,7 @@ def test_staff_list_and_preview_templates(notify_system: System, staff: dict) ->
                           headers=headers, timeout=10)
     assert listed.status_code == 200
     names = {t["template"]: t["channels"] for t in listed.json()["templates"]}
-    assert names["status_ready_for_collection"] == {"EMAIL": 1, "SMS": 1, "WHATSAPP": 1,
-                                                    "INBOX": 1}
+    assert names["status_printed"] == {"EMAIL": 2, "SMS": 2, "WHATSAPP": 2, "INBOX": 2}
     assert "INBOX" not in names["download_pin"]
     preview = requests.post(f"{system.gateway}/api/v1/staff/notifications/preview",
                             json={"template": "status_awaiting_blanko", "channel": "SMS"},

@@ -19,7 +19,7 @@ from minio import Minio
 from services.printing.documents.signing import validate_signed_pdf
 from tests.support.infra import wait_until
 from tests.support.journeys import apply, approve, pin_from, wait_for_status
-from tests.support.system import System, boot, shutdown
+from tests.support.system import System, running_system
 
 pytestmark = pytest.mark.e2e
 
@@ -29,12 +29,8 @@ DOCUMENTS_BUCKET = "silasidakep-documents"
 
 @pytest.fixture(scope="module")
 def crash_system() -> Iterator[System]:
-    system = boot(ARTIFACTS, extra_env={"PRINTING_CRASH_AFTER": "rendered"})
-    try:
-        system.start()
+    with running_system(ARTIFACTS, {"PRINTING_CRASH_AFTER": "rendered"}) as system:
         yield system
-    finally:
-        shutdown(system)
 
 
 @pytest.fixture(scope="module")

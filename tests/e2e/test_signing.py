@@ -15,7 +15,7 @@ import requests
 from services.printing.documents.signing import validate_signed_pdf
 from tests.support.infra import wait_until
 from tests.support.journeys import apply, approve, pin_from, staff_post, wait_for_status
-from tests.support.system import System, boot, shutdown
+from tests.support.system import System, running_system
 
 pytestmark = pytest.mark.e2e
 
@@ -24,12 +24,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e-signin
 
 @pytest.fixture(scope="module")
 def manual_system() -> Iterator[System]:
-    system = boot(ARTIFACTS, extra_env={"SIGNING_MODE": "manual"})
-    try:
-        system.start()
+    with running_system(ARTIFACTS, {"SIGNING_MODE": "manual"}) as system:
         yield system
-    finally:
-        shutdown(system)
 
 
 def token_for(system: System, username: str, *roles: str) -> str:
@@ -52,9 +48,10 @@ def test_signer_batch_signs_waiting_documents(manual_system: System) -> None:
     applied = [apply(system, "KK_PERUBAHAN", seed) for seed in (801, 802)]
     for _, app, _ in applied:
         approve(system, verifier, app["id"])
-    for citizen, app, _ in applied:
+    for citizen, app, payload in applied:
         waiting = wait_for_status(citizen, app["id"], app["access_token"], "AWAITING_SIGNATURE")
         assert waiting["stage"]["label"] == "Menunggu tanda tangan"
+        system.mailbox.wait_for(payload["applicant"]["email"], "menunggu tanda tangan elektronik")
         assert not waiting["can_cancel"] and waiting["document"] is None
         cancel = citizen.session.post(
             f"{system.gateway}/api/v1/applications/{app['id']}/cancel",
@@ -104,6 +101,7 @@ def test_signer_batch_signs_waiting_documents(manual_system: System) -> None:
         assert [h["status"] for h in issued["history"]][-3:] == [
             "APPROVED", "AWAITING_SIGNATURE", "ISSUED"]
         assert issued["document"]["document_number"] == number
+        system.mailbox.wait_for(payload["applicant"]["email"], "telah terbit")  # signed: issued
         pin = pin_from(system, payload["applicant"]["email"])
         pdf = citizen.download(app["id"], app["access_token"], pin)
         assert pdf.status_code == 200

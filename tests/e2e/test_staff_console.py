@@ -20,9 +20,9 @@ import pytest
 import requests
 
 from tests.support.infra import wait_until
-from tests.support.journeys import apply, approve, claim, wait_for_status
+from tests.support.journeys import apply, approve, claim, decide, wait_for_status
 from tests.support.scans import png_scan
-from tests.support.system import System, boot, shutdown
+from tests.support.system import System, running_system
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -41,12 +41,8 @@ expect.set_options(timeout=TIMEOUT_MS)
 
 @pytest.fixture(scope="module")
 def manual_system() -> Iterator[System]:
-    system = boot(ARTIFACTS, extra_env={"SIGNING_MODE": "manual"})
-    try:
-        system.start()
+    with running_system(ARTIFACTS, {"SIGNING_MODE": "manual"}) as system:
         yield system
-    finally:
-        shutdown(system)
 
 
 @pytest.fixture(scope="module")
@@ -315,3 +311,71 @@ def test_operator_prints_and_hands_over_at_own_kecamatan(
     row.get_by_role("button", name="Sudah diambil").click()
     expect(row).to_have_count(0)  # handed over: off the queue
     wait_for_status(citizen, app["id"], token, "COLLECTED")
+
+
+def test_supervisor_sees_the_backlog_board_and_returns_a_claim(
+    manual_system: System, page: Page
+) -> None:
+    system = manual_system
+    verifier = system.staff_token("verifikator.pantau",
+                                  system.add_staff("verifikator.pantau", "verifier"))
+    citizen, app, _ = apply(system, "KK_PERUBAHAN", seed=7106)
+    claim(system, verifier, app["id"])
+
+    password = system.add_staff("supervisor.pantau", "supervisor")
+    log_in(page, system, "supervisor.pantau", password)
+    expect(page).to_have_url(re.compile(r"/petugas/pantauan$"))
+    expect(page.get_by_role("link", name="Antrean", exact=True)).to_be_hidden()
+    expect(page.locator('#per-tahap tr[data-stage="CLAIMED"] td').first).not_to_have_text("0")
+    expect(page.locator("#per-layanan")).to_contain_text("KK_PERUBAHAN")
+    expect(page.locator("#per-kecamatan")).to_contain_text("32.11.")
+    row = page.locator(f'#klaim-aktif tr[data-tracking="{app["tracking_code"]}"]')
+    expect(row).to_contain_text("verifikator.pantau")
+    shot(page, "14-backlog-board")
+
+    row.get_by_role("button", name="Kembalikan ke antrean").click()
+    expect(page.locator("#pesan-pantauan")).to_contain_text("dikembalikan ke antrean")
+    expect(row).to_have_count(0)
+    shot(page, "15-claim-returned")
+
+    # The former holder lost it; claimed again, it is decided as usual.
+    late = decide(system, verifier, app["id"], decision="APPROVE")
+    assert late.status_code == 409 and late.json()["error"]["code"] == "NOT_CLAIMED"
+    approve(system, verifier, app["id"])
+    wait_for_status(citizen, app["id"], app["access_token"], "AWAITING_SIGNATURE")
+
+
+def test_admin_adds_and_deactivates_a_reason_code(manual_system: System, page: Page) -> None:
+    system = manual_system
+    password = system.add_staff("admin.alasan", "admin")
+    log_in(page, system, "admin.alasan", password)
+    page.get_by_role("link", name="Kode alasan").click()
+    expect(page).to_have_url(re.compile(r"/petugas/kode-alasan$"))
+    expect(page.locator('#tabel-alasan tr[data-code="PERMOHONAN_GANDA"]')).to_be_visible()
+
+    form = page.locator("#form-alasan")
+    form.get_by_label("Kode", exact=True).fill("FOTO_BURAM")
+    form.get_by_label("Teks untuk pemohon").fill(
+        "Pas foto buram atau terpotong. Unggah ulang pas foto yang jelas."
+    )
+    form.get_by_label("Tolak").check()
+    shot(page, "16-reason-code-form")
+    form.get_by_role("button", name="Tambah kode alasan").click()
+    expect(page.locator("#pesan-alasan")).to_contain_text("FOTO_BURAM")
+    row = page.locator('#tabel-alasan tr[data-code="FOTO_BURAM"]')
+    expect(row).to_have_attribute("data-active", "true")
+    expect(row).to_contain_text("Tolak, Minta perbaikan")
+    shot(page, "17-reason-code-added")
+
+    verifier = system.staff_token("verifikator.alasan",
+                                  system.add_staff("verifikator.alasan", "verifier"))
+    offered = requests.get(f"{system.gateway}/api/v1/staff/reason-codes", timeout=10,
+                           headers={"Authorization": f"Bearer {verifier}"}).json()
+    assert "FOTO_BURAM" in {c["code"] for c in offered["reason_codes"]["REJECT"]}
+
+    row.get_by_role("button", name="Nonaktifkan").click()
+    expect(page.locator('#tabel-alasan tr[data-code="FOTO_BURAM"]')).to_have_attribute(
+        "data-active", "false")
+    offered = requests.get(f"{system.gateway}/api/v1/staff/reason-codes", timeout=10,
+                           headers={"Authorization": f"Bearer {verifier}"}).json()
+    assert "FOTO_BURAM" not in {c["code"] for c in offered["codes"]}

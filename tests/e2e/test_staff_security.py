@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 
 import pytest
 import requests
 
+from tests.support.infra import wait_until
 from tests.support.system import System
 
 pytestmark = pytest.mark.e2e
@@ -72,6 +74,35 @@ def test_admin_manages_accounts_and_a_disabled_account_is_shut_out(
     assert accounts["verifikator.baru"]["roles"] == ["signer", "verifier"]
     assert call(system, "PATCH", "/accounts/tidak.ada", admin,
                 json={"active": False}).status_code == 404
+
+
+def test_a_disabled_account_is_shut_out_of_every_service(system: System, admin: str) -> None:
+    """Intake (complaints), printing (the print desk) and notification (templates) check tokens
+    themselves; they hear of ended tokens through staff.access_changed."""
+    username = "petugas.semua"
+    body = {"username": username, "password": PASSWORD, "kecamatan_code": "32.11.06",
+            "roles": ["kecamatan_operator", "supervisor"]}
+    assert call(system, "POST", "/accounts", admin, json=body).status_code == 201
+    paths = ("/complaints", "/print-queue", "/notifications/templates")
+
+    def answers(token: str) -> list[tuple[int, str | None]]:
+        replies = [call(system, "GET", path, token) for path in paths]
+        return [(r.status_code, r.json().get("error", {}).get("code")) for r in replies]
+
+    old = log_in(system, username).json()["token"]
+    assert answers(old) == [(200, None)] * 3
+    disabled = call(system, "PATCH", f"/accounts/{username}", admin, json={"active": False})
+    assert disabled.status_code == 200
+    shut_out = [(401, "SESSION_REVOKED")] * 3
+    wait_until(lambda: answers(old) == shut_out, timeout=15, what="the token refused everywhere")
+
+    assert call(system, "PATCH", f"/accounts/{username}", admin,
+                json={"active": True}).status_code == 200
+    new = log_in(system, username).json()["token"]
+    assert answers(new) == [(200, None)] * 3  # at once, even before the services hear of it
+    time.sleep(2)  # the enabling event has arrived by now (the relay wakes on commit)
+    assert answers(new) == [(200, None)] * 3
+    assert answers(old) == shut_out  # an ended token stays ended
 
 
 def test_five_failed_logins_lock_the_account_for_fifteen_minutes(

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from services.printing import issuance, signoff
-from services.printing.documents.devca import SigningFiles, ensure_dev_pki
-from services.printing.documents.signing import PdfSigner, validate_signed_pdf
+from services.printing.documents.signing import validate_signed_pdf
 from services.printing.models import IssuedDocument, metadata
-from silasidakep.config import load_settings
-from silasidakep.db import Outbox, make_engine
+from silasidakep.db import Outbox
 from silasidakep.errors import Conflict, ValidationFailed
-from silasidakep.storage import ObjectStore
 from tests.support.citizen import application_payload
 from tests.support.identities import make_person
 
@@ -26,33 +21,18 @@ OUTBOX = metadata.tables["printing.outbox"]
 
 
 @pytest.fixture
-def sessions(database_url: str):
-    engine = make_engine(database_url)
-    factory = sessionmaker(engine, expire_on_commit=False)
-    yield factory
-    with factory() as session, session.begin():
-        session.execute(OUTBOX.delete())
-    engine.dispose()
+def sessions(printing_sessions: sessionmaker) -> sessionmaker:
+    return printing_sessions
 
 
 @pytest.fixture
-def outbox() -> Outbox:
-    return Outbox(OUTBOX, producer="printing")
+def outbox(printing_outbox: Outbox) -> Outbox:
+    return printing_outbox
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> SigningFiles:
-    return ensure_dev_pki(Path(tmp_path_factory.mktemp("pki")))
-
-
-@pytest.fixture(scope="module")
-def issuer(s3_endpoint: str, pki: SigningFiles) -> issuance.Issuer:
-    settings = dataclasses.replace(load_settings({}), s3_endpoint=s3_endpoint)
-    return issuance.Issuer(
-        signer=PdfSigner(pki.key_file, pki.cert_file, pki.ca_file), signer_name="Uji",
-        signer_title="Kepala Dinas", public_base_url="https://silasidakep.test",
-        store=ObjectStore(settings), bucket="it-signing", signing_mode="manual",
-    )
+def issuer(make_issuer) -> issuance.Issuer:
+    return make_issuer("it-signing", signing_mode="manual")
 
 
 def snapshot(seed: int) -> dict:

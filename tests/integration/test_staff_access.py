@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
 from services.verification import audit, staff
-from services.verification.models import AccessLog, LoginAttempt
+from services.verification.models import AccessLog, LoginAttempt, metadata
 from silasidakep.config import load_settings
 from silasidakep.db import make_engine
 from silasidakep.errors import Conflict, TooManyAttempts, Unauthorized, ValidationFailed
@@ -57,6 +57,16 @@ def login(sessions: sessionmaker, username: str, password: str = PASSWORD,
 def check(sessions: sessionmaker, token: str):
     with sessions() as session, session.begin():
         return staff.authenticate(session, token, SECRET)
+
+
+def access_events(sessions: sessionmaker, staff_id: uuid.UUID) -> list[tuple[int, bool]]:
+    outbox = metadata.tables["verification.outbox"]
+    with sessions() as session:
+        envelopes = session.scalars(
+            select(outbox.c.envelope).where(outbox.c.event_type == "staff.access_changed")
+        ).all()
+    return sorted((e["data"]["token_version"], e["data"]["active"]) for e in envelopes
+                  if e["data"]["staff_id"] == str(staff_id))
 
 
 def entries_for(sessions: sessionmaker, username: str) -> list[AccessLog]:
@@ -210,7 +220,10 @@ def test_a_disabled_account_cannot_log_in_and_its_tokens_stop_working(sessions) 
         staff.update_account(session, CLI, username, active=True)
     with pytest.raises(Unauthorized):
         check(sessions, token)  # an old token stays ended
-    assert check(sessions, login(sessions, username)).token_version == 1
+    principal = check(sessions, login(sessions, username))
+    assert principal.token_version == 2  # enabling raises it too, so versions order changes
+    # Intake, printing and notification hear of both changes, in version order.
+    assert access_events(sessions, principal.staff_id) == [(1, False), (2, True)]
 
 
 def test_a_role_change_ends_old_tokens(sessions) -> None:

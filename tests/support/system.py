@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,3 +96,15 @@ def shutdown(system: System) -> None:
     system.smtp.stop()
     infra.delete_vhost(system.vhost)
     infra.drop_database(system.database)
+
+
+@contextmanager
+def running_system(artifacts: Path, extra_env: dict[str, str] | None = None) -> Iterator[System]:
+    """A booted and started system of its own (its database, vhost, S3 and SMTP), torn down
+    afterwards: for test modules that need other settings than the shared one."""
+    system = boot(artifacts, extra_env)
+    try:
+        system.start()
+        yield system
+    finally:
+        shutdown(system)

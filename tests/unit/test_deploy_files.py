@@ -1,8 +1,8 @@
 """Deployment files: docker-compose.yml against the Compose Specification, and the k8s base.
 
 The compose schema is vendored at deploy/schemas/compose-spec.json (see the README there); no
-Docker engine is needed. The k8s checks are structural: kustomize and kubeconform are not
-dependencies of this project.
+Docker engine is needed. The k8s checks here are structural and read the base's files directly;
+tests/deploy renders every overlay with kustomize and validates it against the schemas.
 """
 
 from __future__ import annotations
@@ -336,7 +336,9 @@ def test_k8s_base_has_namespace_configmap_and_a_deployment_and_service_per_app()
         by_kind.setdefault(doc["kind"], {})[doc["metadata"]["name"]] = doc
     assert set(by_kind["Namespace"]) == {"silasidakep"}
     assert set(by_kind["Deployment"]) == set(APP_SERVICES)
-    assert set(by_kind["Service"]) == set(APP_SERVICES)
+    # The app Services plus MinIO's (its StatefulSet is the only other workload in the base).
+    assert set(by_kind["Service"]) == set(APP_SERVICES) | {"minio", "minio-hl"}
+    assert set(by_kind["StatefulSet"]) == {"minio"}
     config = by_kind["ConfigMap"]["silasidakep-config"]["data"]
     assert not set(SECRET_ENV) & set(config), "credentials belong in a Secret"
     for name, (_, _, _, port) in APP_SERVICES.items():
@@ -357,8 +359,10 @@ def test_every_deployment_has_probes_resources_and_runs_as_non_root() -> None:
         assert pod["securityContext"]["runAsNonRoot"] is True, name
         assert pod["securityContext"]["runAsUser"] == 10001, name
         for container in pod["containers"]:
-            for probe in ("readinessProbe", "livenessProbe"):
-                assert container[probe]["httpGet"]["path"] == "/health", (name, probe)
+            # Readiness: /health (broker, database, object storage). Liveness: a TCP connect,
+            # so that an outage of a dependency does not restart every pod (see deploy/k8s).
+            assert container["readinessProbe"]["httpGet"]["path"] == "/health", name
+            assert container["livenessProbe"]["tcpSocket"]["port"] == "http", name
             for bound in ("requests", "limits"):
                 assert {"cpu", "memory"} <= set(container["resources"][bound]), (name, bound)
             assert container["securityContext"]["allowPrivilegeEscalation"] is False, name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.intake.domain.status import Status
 from services.notification import rendering
 
 BASE = "https://silasidakep.sumedangkab.go.id"
@@ -51,13 +52,13 @@ def test_the_pin_has_no_inbox_template_and_staff_notices_render() -> None:
         assert rendering.preview(template, "EMAIL", BASE).subject
 
 
-def test_every_status_change_variant_is_mapped() -> None:
-    for status in ("SUBMITTED", "IN_VERIFICATION", "REVISION_REQUESTED", "REJECTED", "APPROVED",
-                   "AWAITING_SIGNATURE", "SIGNED", "ISSUED", "QUEUED_AT_KECAMATAN", "PRINTED",
-                   "READY_FOR_COLLECTION", "COLLECTED", "AWAITING_BLANKO", "CANCELLED",
-                   "AWAITING_BIOMETRICS"):
-        assert rendering.template_for("application.status_changed", {"status": status})
+def test_every_status_intake_announces_has_a_template_and_no_template_is_orphaned() -> None:
+    announced = {status.value for status in Status} - {"DRAFT"}
+    for status in announced:
+        assert rendering.template_for("application.status_changed", {"status": status}), status
     assert rendering.template_for("application.status_changed", {"status": "DRAFT"}) is None
+    mapped = {status for event, status in rendering.TEMPLATES if event == rendering.STATUS_EVENT}
+    assert mapped == announced
 
 
 def test_autoescape_is_on_for_html_and_off_for_text() -> None:

@@ -22,7 +22,7 @@ const LANDING = [
   ["verifier", "/petugas/antrean"],
   ["signer", "/petugas/tanda-tangan"],
   ["kecamatan_operator", "/petugas/kecamatan"],
-  ["supervisor", "/petugas/pengaduan"],
+  ["supervisor", "/petugas/pantauan"],
   ["admin", "/petugas/admin"],
 ];
 

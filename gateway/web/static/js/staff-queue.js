@@ -1,5 +1,6 @@
 // My queue (/petugas/antrean): claim the next application (earliest service deadline first) and
-// reopen the ones claimed in this tab. The claim API takes no filters, so none are offered.
+// reopen my live claims (from GET /api/v1/staff/queue/mine, which includes claims a supervisor
+// moved to me; this tab's memory when that call fails).
 
 import { announce, clear, el, formatDateTime } from "./lib.js";
 import {
@@ -8,8 +9,7 @@ import {
 
 const root = document.getElementById("isi");
 
-function claimedList() {
-  const list = myClaims();
+function claimedList(list = myClaims()) {
   if (!list.length) return el("p", { class: "muted", text: "Belum ada permohonan yang Anda ambil di sesi ini." });
   return el(
     "ul",
@@ -58,9 +58,13 @@ function render(message) {
       el("div", { class: "button-row" }, button),
       status,
     ),
-    el("section", { class: "card" }, el("h2", { text: "Sedang saya tangani" }), claimedList()),
+    el("section", { class: "card", id: "sedang-ditangani" }, el("h2", { text: "Sedang saya tangani" }), claimedList()),
   );
   setBusy(root, false);
+  staffApi("GET", "/api/v1/staff/queue/mine").then(({ claims }) => {
+    const section = document.getElementById("sedang-ditangani");
+    if (section) section.lastChild.replaceWith(claimedList(claims));
+  }).catch(() => {});
 }
 
 if (startStaffPage({ needs: ["verifier"] })) render();

@@ -16,6 +16,14 @@ const DECISIONS = [
   ["REQUEST_REVISION", "Minta perbaikan", "Pemohon memperbaiki isian atau mengunggah ulang dokumen yang Anda tandai."],
   ["REJECT", "Tolak", "Keputusan akhir; pemohon harus mengajukan permohonan baru."],
 ];
+// Pre-check categories (verification's prechecks.py); intake's NIK and deadline warnings included.
+const CATEGORY_LABELS = {
+  duplicate: "Kemungkinan ganda",
+  document: "Dokumen",
+  deadline: "Batas pelaporan",
+  nik: "NIK",
+  data: "Data",
+};
 const STATE_LABELS = {
   PENDING: "Menunggu di antrean",
   CLAIMED: "Sedang diperiksa",
@@ -115,7 +123,7 @@ function warningsSection(warnings, labels) {
       "ul",
       {},
       warnings.map((w) =>
-        el("li", {}, w.field ? el("strong", { text: `${labels.fields.get(w.field) || w.field}: ` }) : null, w.message || w.code || JSON.stringify(w), w.code ? el("span", { class: "hint" }, ` (${w.code})`) : null)),
+        el("li", { dataset: { code: w.code || "", category: w.category || "" } }, w.category ? el("span", { class: "tag" }, `${CATEGORY_LABELS[w.category] || w.category}: `) : null, w.field ? el("strong", { text: `${labels.fields.get(w.field) || w.field}: ` }) : null, w.message || w.code || JSON.stringify(w), w.code ? el("span", { class: "hint" }, ` (${w.code})`) : null)),
     ),
   );
 }
@@ -283,7 +291,7 @@ async function load() {
       root,
       el("p", {}, el("a", { href: "/petugas/antrean" }, "← Kembali ke antrean")),
       summary,
-      warningsSection(item.warnings, labels),
+      warningsSection(item.prechecks ? item.prechecks.findings : item.warnings, labels),
       el("div", { class: "review-grid" },
         el("div", {}, applicantSection(app, labels), formSection(app, labels)),
         el("div", {}, documentsSection(item, labels))),

@@ -1,0 +1,140 @@
+// Backlog board (/petugas/pantauan, role supervisor): counts per stage, service and kecamatan,
+// service-time breaches, and the verifiers' live claims, each of which the supervisor may return
+// to the queue or move to another verifier. The verification queue's stages come from the
+// verification service; the stages after it (revision, signature, kecamatan print) from intake.
+
+import { announce, api, clear, el, formatDateTime, nextId } from "./lib.js";
+import { errorBox, setBusy, staffApi, startStaffPage } from "./staff-lib.js";
+
+const root = document.getElementById("isi");
+// Intake's statuses that the verification queue already counts (waiting, claimed).
+const QUEUE_STATUSES = new Set(["SUBMITTED", "IN_VERIFICATION"]);
+
+function numberCell(value, late) {
+  return el("td", { class: late ? "num late" : "num", text: String(value) });
+}
+
+function countTable(id, caption, heads, rows) {
+  return el("div", { class: "table-wrap" }, el("table", { id },
+    el("caption", { text: caption }),
+    el("thead", {}, el("tr", {}, heads.map((h) => el("th", { scope: "col", text: h })))),
+    el("tbody", {}, rows.length ? rows : el("tr", {}, el("td", { colspan: heads.length, text: "Tidak ada permohonan." })))));
+}
+
+function add(map, key, count, breached) {
+  const entry = map.get(key) || { count: 0, breached: 0 };
+  entry.count += count;
+  entry.breached += breached;
+  map.set(key, entry);
+}
+
+function stageRows(queue, pipeline) {
+  const rows = queue.stages.map((s) => ({ key: s.stage, label: s.label, count: s.count, breached: s.breached }));
+  const later = new Map();
+  const labels = {};
+  for (const s of (pipeline && pipeline.stages) || []) {
+    if (QUEUE_STATUSES.has(s.status)) continue;
+    labels[s.status] = s.label;
+    add(later, s.status, s.count, s.breached);
+  }
+  for (const [status, c] of later) rows.push({ key: status, label: labels[status], count: c.count, breached: c.breached });
+  return rows.map((r) => el("tr", { dataset: { stage: r.key } }, el("th", { scope: "row", text: r.label }), numberCell(r.count), numberCell(r.breached, r.breached > 0)));
+}
+
+function groupedRows(queue, pipeline, key, queueRows, nameOf) {
+  const map = new Map();
+  for (const row of queueRows) add(map, row[key], row.count, row.breached);
+  for (const s of (pipeline && pipeline.stages) || []) {
+    if (!QUEUE_STATUSES.has(s.status)) add(map, s[key], s.count, s.breached);
+  }
+  return [...map.entries()].sort(([a], [b]) => String(a).localeCompare(String(b))).map(([value, c]) =>
+    el("tr", { dataset: { key: value } }, el("th", { scope: "row", text: nameOf(value) }), numberCell(c.count), numberCell(c.breached, c.breached > 0)));
+}
+
+function claimRow(claim, refresh) {
+  const status = el("div");
+  const back = el("button", { type: "button", class: "button secondary" }, "Kembalikan ke antrean");
+  back.addEventListener("click", async () => {
+    back.disabled = true;
+    try {
+      await staffApi("POST", `/api/v1/staff/applications/${claim.id}/return`);
+      await refresh(`Permohonan ${claim.tracking_code} dikembalikan ke antrean.`);
+    } catch (error) {
+      clear(status, errorBox(error));
+      back.disabled = false;
+    }
+  });
+  const inputId = nextId("alihkan");
+  const username = el("input", { type: "text", id: inputId, name: "username", autocomplete: "off", size: 16 });
+  const move = el("form", { class: "inline-form", novalidate: true },
+    el("label", { for: inputId, text: "Alihkan ke verifikator" }), username,
+    el("button", { type: "submit", class: "button link" }, "Alihkan"));
+  move.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await staffApi("POST", `/api/v1/staff/applications/${claim.id}/reassign`, { body: { username: username.value.trim() } });
+      await refresh(`Permohonan ${claim.tracking_code} dialihkan ke ${username.value.trim()}.`);
+    } catch (error) {
+      clear(status, errorBox(error));
+    }
+  });
+  return el("tr", { dataset: { tracking: claim.tracking_code, stage: claim.stage } },
+    el("td", { class: "code", text: claim.tracking_code }), el("td", { text: claim.service_name }),
+    el("td", { text: claim.claimed_by || "—" }),
+    el("td", { text: `${formatDateTime(claim.lease_expires_at)}${claim.stage === "LEASE_EXPIRED" ? " (kedaluwarsa)" : ""}` }),
+    el("td", { text: formatDateTime(claim.deadline_at) }),
+    el("td", {}, back, move, status));
+}
+
+async function render(message) {
+  setBusy(root, true);
+  try {
+    const [board, services, regions] = await Promise.all([
+      staffApi("GET", "/api/v1/staff/backlog"),
+      api("GET", "/api/v1/services").catch(() => ({ services: [] })),
+      api("GET", "/api/v1/regions?parent=32.11").catch(() => ({ regions: [] })),
+    ]);
+    const { queue, pipeline } = board;
+    const serviceName = Object.fromEntries((services.services || []).map((s) => [s.code, s.name]));
+    const kecamatanName = Object.fromEntries((regions.regions || []).map((r) => [r.code, r.name]));
+    const heads = (first) => [first, "Jumlah", "Lewat target"];
+    const breaches = pipeline ? pipeline.breaches : queue.breaches.map((b) => ({ ...b, status: b.stage }));
+    const refresh = (text) => render(text);
+    clear(
+      root,
+      message ? el("div", { class: "notice notice-success", id: "pesan-pantauan", role: "status" }, el("p", { text: message })) : null,
+      pipeline ? null : el("div", { class: "notice notice-warning" }, el("p", { text: "Data tahap setelah verifikasi sedang tidak tersedia; yang tampil hanya antrean verifikasi." })),
+      el("section", { class: "card", id: "ringkasan-antrean" },
+        el("p", {}, el("strong", { id: "jumlah-antrean", text: String(queue.total) }), " permohonan di antrean verifikasi, ",
+          el("strong", { id: "jumlah-lewat", text: String(queue.breached) }), " di antaranya melewati target waktu layanan."),
+        el("p", { class: "hint", text: `Per ${formatDateTime(queue.at)}.` }),
+        el("button", { type: "button", class: "button secondary", id: "muat-ulang", onclick: () => render(null) }, "Muat ulang")),
+      el("section", { class: "card" }, el("h2", { text: "Per tahap" }), countTable("per-tahap", "Permohonan per tahap", heads("Tahap"), stageRows(queue, pipeline))),
+      el("div", { class: "review-grid" },
+        el("section", { class: "card" }, el("h2", { text: "Per layanan" }),
+          countTable("per-layanan", "Permohonan terbuka per layanan", heads("Layanan"), groupedRows(queue, pipeline, "service_code", queue.services, (c) => serviceName[c] ? `${serviceName[c]} (${c})` : c))),
+        el("section", { class: "card" }, el("h2", { text: "Per kecamatan" }),
+          countTable("per-kecamatan", "Permohonan terbuka per kecamatan", heads("Kecamatan"), groupedRows(queue, pipeline, "kecamatan_code", queue.kecamatan, (c) => kecamatanName[c] ? `${kecamatanName[c]} (${c})` : c)))),
+      el("section", { class: "card", id: "klaim" }, el("h2", { text: "Klaim verifikator" }),
+        el("p", { class: "hint", text: "Kembalikan klaim ke antrean bila verifikator berhalangan, atau alihkan ke verifikator lain (klaim baru berlaku 30 menit). Verifikator lama tidak bisa lagi memutuskan permohonan itu." }),
+        el("div", { class: "table-wrap" }, el("table", { id: "klaim-aktif" },
+          el("thead", {}, el("tr", {}, ["Kode", "Layanan", "Verifikator", "Klaim berlaku sampai", "Tenggat layanan", "Tindakan"].map((h) => el("th", { scope: "col", text: h })))),
+          el("tbody", {}, queue.claims.length ? queue.claims.map((c) => claimRow(c, refresh)) : el("tr", {}, el("td", { colspan: 6, text: "Tidak ada klaim yang berjalan." })))))),
+      el("section", { class: "card", id: "pelanggaran" }, el("h2", { text: "Melewati target waktu layanan" }),
+        breaches.length
+          ? el("div", { class: "table-wrap" }, el("table", { id: "tabel-pelanggaran" },
+            el("thead", {}, el("tr", {}, ["Kode", "Layanan", "Tahap", "Tenggat", "Terlambat"].map((h) => el("th", { scope: "col", text: h })))),
+            el("tbody", {}, breaches.map((b) => el("tr", {}, el("td", { class: "code", text: b.tracking_code }),
+              el("td", { text: serviceName[b.service_code] || b.service_code }), el("td", { text: b.status }),
+              el("td", { text: formatDateTime(b.deadline_at) }), el("td", { text: `${b.hours_late} jam` }))))))
+          : el("p", { text: "Tidak ada permohonan yang melewati target." })),
+    );
+    if (message) announce(message);
+  } catch (error) {
+    clear(root, errorBox(error));
+  } finally {
+    setBusy(root, false);
+  }
+}
+
+if (startStaffPage({ needs: ["supervisor"] })) render(null);
