@@ -42,14 +42,18 @@ def replay(amqp_uri: str, work_queue: str, limit: int | None = None) -> int:
     """Move dead letters back to their work queue with a fresh attempt count.
 
     Each message is published (with confirms) before it is acked on the dead queue, so a crash
-    mid-replay can duplicate a message but never lose one; handlers are idempotent."""
+    mid-replay can duplicate a message but never lose one; handlers are idempotent. Only the
+    messages parked when the replay starts are moved: one that is still broken comes back to
+    the dead queue within milliseconds and must not be replayed again in a loop."""
     dead = dead_queue_name(work_queue)
     connection = _connect(amqp_uri)
     moved = 0
     try:
         channel = connection.channel()
         channel.confirm_delivery()
-        while limit is None or moved < limit:
+        parked = channel.queue_declare(dead, passive=True).method.message_count
+        budget = parked if limit is None else min(limit, parked)
+        while moved < budget:
             method, properties, body = channel.basic_get(dead, auto_ack=False)
             if method is None:
                 break

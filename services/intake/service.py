@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 from services.intake import applications, appointments, complaints
 from services.intake.models import metadata
 from services.intake.ops_metrics import IntakeMetrics
-from silasidakep.auth import StaffPrincipal, authenticate
-from silasidakep.config import load_settings
+from silasidakep.auth import StaffPrincipal
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
 from silasidakep.errors import DomainError
@@ -166,10 +165,7 @@ class IntakeService(ServiceOps):
     # --- in-person appointments: staff --------------------------------------------------------
 
     def _staff(self, token: str | None, *roles: str) -> StaffPrincipal:
-        principal = authenticate(token, load_settings().jwt_secret)
-        principal.require(*roles)
-        self.store.check_staff_access(principal)  # not ended since (staff.access_changed)
-        return principal
+        return self.store.staff(token, *roles)
 
     @rpc
     def staff_create_location(self, token: str, payload: dict[str, Any]) -> dict[str, Any]:

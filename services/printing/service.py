@@ -20,7 +20,7 @@ from services.printing.documents.devca import SigningFiles, ensure_dev_pki
 from services.printing.documents.signing import SIGNING_BACKENDS, PdfSigner, Pkcs11Config
 from services.printing.models import metadata
 from silasidakep import metrics
-from silasidakep.auth import StaffPrincipal, authenticate
+from silasidakep.auth import StaffPrincipal
 from silasidakep.config import load_settings
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
@@ -133,10 +133,7 @@ class PrintingService(ServiceOps):
     # --- the signer's desk (SIGNING_MODE=manual) ---------------------------------------------
 
     def _staff(self, token: str | None, *roles: str) -> StaffPrincipal:
-        principal = authenticate(token, load_settings().jwt_secret)
-        principal.require(*roles)
-        self.store.check_staff_access(principal)  # not ended since (staff.access_changed)
-        return principal
+        return self.store.staff(token, *roles)
 
     @rpc
     def signing_queue(self, token: str) -> dict[str, Any]:

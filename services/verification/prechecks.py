@@ -14,8 +14,9 @@ Indonesian texts. Never a decision, always something for the verifier to look at
   - the same person as the subject of another application of the service (``child_nik``,
     ``deceased_nik``: a KIA or a death reported twice).
 - Documents: a required one missing, an empty file, a type other than PDF/JPEG/PNG, one file
-  uploaded under two document types. (The gateway already refuses uploads whose bytes are
-  not PDF, JPEG or PNG; whether a file opens fully is not re-checked here.)
+  uploaded under two document types. (The gateway refuses, at upload, a file whose bytes are
+  not PDF, JPEG or PNG or that does not open fully (gateway/uploads.py), so the citizen
+  re-scans at once instead of hearing of it from a verifier days later.)
 
 Related applications are named by tracking code only; no NIK is logged or returned here.
 """

@@ -8,7 +8,7 @@ import requests
 from minio import Minio
 
 from tests.support.citizen import CitizenClient, application_payload, new_person
-from tests.support.scans import pdf_scan, png_scan
+from tests.support.scans import jpeg_scan, pdf_scan, png_scan
 from tests.support.system import System
 
 pytestmark = pytest.mark.e2e
@@ -107,6 +107,9 @@ def test_uploads_that_must_be_refused(
          "FILE_CONTENT_MISMATCH"),
         (citizen.upload(app_id, token, "KK_LAMA", b"%PDF-" + b"0" * (5 * 2**20)), 413,
          "FILE_TOO_LARGE"),
+        (citizen.upload(app_id, token, "KK_LAMA", pdf_scan()[:600]), 400, "FILE_UNREADABLE"),
+        (citizen.upload(app_id, token, "KK_LAMA", jpeg_scan(400)[:900], "image/jpeg"), 400,
+         "FILE_UNREADABLE"),
         (citizen.upload(app_id, token, "AKTA_NIKAH", pdf_scan()), 400, "UNKNOWN_DOCUMENT_TYPE"),
         (citizen.upload(app_id, token, "kk lama", pdf_scan()), 400, "UNKNOWN_DOCUMENT_TYPE"),
         (citizen.upload("bukan-uuid", token, "KK_LAMA", pdf_scan()), 404,

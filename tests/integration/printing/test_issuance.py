@@ -6,7 +6,6 @@ import uuid
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
 from services.printing import issuance
 from services.printing.documents.signing import validate_signed_pdf
@@ -14,11 +13,6 @@ from services.printing.models import IssuedDocument, metadata
 from silasidakep.db import Outbox
 from tests.support.citizen import application_payload
 from tests.support.identities import make_person
-
-
-@pytest.fixture
-def sessions(printing_sessions: sessionmaker) -> sessionmaker:
-    return printing_sessions
 
 
 @pytest.fixture(scope="module")

@@ -10,28 +10,16 @@ import uuid
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
 
 from services.printing import cekatan, issuance
 from services.printing.documents.signing import validate_signed_pdf
 from services.printing.models import BlankoStock, PrintJob, metadata
-from silasidakep.db import Outbox
 from silasidakep.errors import Conflict, Forbidden, ValidationFailed
 from tests.support.citizen import application_payload
 from tests.support.identities import make_person
 from tests.unit.printing.samples import kia_snapshot
 
 OUTBOX = metadata.tables["printing.outbox"]
-
-
-@pytest.fixture
-def sessions(printing_sessions: sessionmaker) -> sessionmaker:
-    return printing_sessions
-
-
-@pytest.fixture
-def outbox(printing_outbox: Outbox) -> Outbox:
-    return printing_outbox
 
 
 @pytest.fixture

@@ -7,27 +7,15 @@ import uuid
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
 from services.printing import issuance, signoff
 from services.printing.documents.signing import validate_signed_pdf
 from services.printing.models import IssuedDocument, metadata
-from silasidakep.db import Outbox
 from silasidakep.errors import Conflict, ValidationFailed
 from tests.support.citizen import application_payload
 from tests.support.identities import make_person
 
 OUTBOX = metadata.tables["printing.outbox"]
-
-
-@pytest.fixture
-def sessions(printing_sessions: sessionmaker) -> sessionmaker:
-    return printing_sessions
-
-
-@pytest.fixture
-def outbox(printing_outbox: Outbox) -> Outbox:
-    return printing_outbox
 
 
 @pytest.fixture(scope="module")
