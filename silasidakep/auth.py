@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import jwt
 
+from silasidakep.config import load_settings
 from silasidakep.errors import Forbidden, Unauthorized
 
 ROLES = frozenset({"verifier", "supervisor", "signer", "kecamatan_operator", "admin", "auditor"})
@@ -52,3 +53,11 @@ def authenticate(token: str | None, secret: str) -> StaffPrincipal:
         version if isinstance(version, int) else None,
         kecamatan if isinstance(kecamatan, str) else None,
     )
+
+
+def authorize(token: str | None, *roles: str) -> StaffPrincipal:
+    """The staff member behind a token, checked with this deployment's secret, holding one of
+    ``roles``. Pure: a service refuses a wrong role before it touches any data."""
+    principal = authenticate(token, load_settings().jwt_secret)
+    principal.require(*roles)
+    return principal

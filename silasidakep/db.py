@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from silasidakep import metrics
 from silasidakep import staff_access as staff_access_module
-from silasidakep.auth import StaffPrincipal, authenticate
+from silasidakep.auth import StaffPrincipal
 from silasidakep.config import load_settings
 from silasidakep.contracts import build_envelope
 from silasidakep.messaging import EventPublisher
@@ -191,15 +191,11 @@ class StoreHandle:
     ) -> bool:
         return consume_once(self._store.sessions, self._store.inbox, event_id, handler, apply)
 
-    def staff(self, token: str | None, *roles: str) -> StaffPrincipal:
-        """The staff member behind a token: valid, holding one of ``roles``, and not ended
-        since by verification (staff.access_changed; needs
+    def check_staff_access(self, principal: StaffPrincipal) -> None:
+        """Refuse a staff token verification has ended since it was issued (needs
         ``service_metadata(..., staff_access=True)``)."""
-        principal = authenticate(token, load_settings().jwt_secret)
-        principal.require(*roles)
         with self.session() as session:
             staff_access_module.check(session, self._store.staff_access, principal)
-        return principal
 
     def record_staff_access(self, data: dict[str, Any]) -> None:
         with self.session() as session, session.begin():

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from services.intake import applications, appointments, complaints
 from services.intake.models import metadata
 from services.intake.ops_metrics import IntakeMetrics
-from silasidakep.auth import StaffPrincipal
+from silasidakep.auth import StaffPrincipal, authorize
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
 from silasidakep.errors import DomainError
@@ -165,7 +165,9 @@ class IntakeService(ServiceOps):
     # --- in-person appointments: staff --------------------------------------------------------
 
     def _staff(self, token: str | None, *roles: str) -> StaffPrincipal:
-        return self.store.staff(token, *roles)
+        principal = authorize(token, *roles)
+        self.store.check_staff_access(principal)  # not ended since (staff.access_changed)
+        return principal
 
     @rpc
     def staff_create_location(self, token: str, payload: dict[str, Any]) -> dict[str, Any]:

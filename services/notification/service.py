@@ -20,6 +20,7 @@ from services.notification.channels import Sender, http_sender, provider_config
 from services.notification.channels.email import EmailSender, smtp_settings
 from services.notification.channels.webhook import verify_signature
 from services.notification.models import metadata
+from silasidakep.auth import authorize
 from silasidakep.config import load_settings
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
@@ -150,7 +151,8 @@ class NotificationService(ServiceOps):
     # --- staff ----------------------------------------------------------------------------------
 
     def _staff(self, token: str | None) -> None:
-        self.store.staff(token, *STAFF_ROLES)
+        principal = authorize(token, *STAFF_ROLES)
+        self.store.check_staff_access(principal)  # not ended since (staff.access_changed)
 
     @rpc
     def staff_messages(self, token: str, state: str | None = None,

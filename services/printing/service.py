@@ -20,7 +20,7 @@ from services.printing.documents.devca import SigningFiles, ensure_dev_pki
 from services.printing.documents.signing import SIGNING_BACKENDS, PdfSigner, Pkcs11Config
 from services.printing.models import metadata
 from silasidakep import metrics
-from silasidakep.auth import StaffPrincipal
+from silasidakep.auth import StaffPrincipal, authorize
 from silasidakep.config import load_settings
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
@@ -133,7 +133,9 @@ class PrintingService(ServiceOps):
     # --- the signer's desk (SIGNING_MODE=manual) ---------------------------------------------
 
     def _staff(self, token: str | None, *roles: str) -> StaffPrincipal:
-        return self.store.staff(token, *roles)
+        principal = authorize(token, *roles)
+        self.store.check_staff_access(principal)  # not ended since (staff.access_changed)
+        return principal
 
     @rpc
     def signing_queue(self, token: str) -> dict[str, Any]:

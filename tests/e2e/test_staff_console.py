@@ -379,3 +379,28 @@ def test_admin_adds_and_deactivates_a_reason_code(manual_system: System, page: P
     offered = requests.get(f"{system.gateway}/api/v1/staff/reason-codes", timeout=10,
                            headers={"Authorization": f"Bearer {verifier}"}).json()
     assert "FOTO_BURAM" not in {c["code"] for c in offered["codes"]}
+
+
+def test_review_page_shows_the_automated_pre_checks(manual_system: System, page: Page) -> None:
+    # Last in the module: these two applications stay in the queue unclaimed.
+    system = manual_system
+    password = system.add_staff("verifikator.cek", "verifier")
+    _, first, _ = apply(system, "KK_HILANG", seed=7191)
+    _, second, _ = apply(system, "KK_HILANG", seed=7191)  # the same applicant, again
+    log_in(page, system, "verifikator.cek", password)
+
+    duplicate = page.locator('#peringatan li[data-code="DUPLICATE_APPLICATION"]')
+
+    def shown() -> bool:  # the second submission may still be on its way to verification
+        page.goto(f"{system.gateway}/petugas/permohonan/{second['id']}")
+        page.wait_for_selector("#peringatan, #isi .notice-error")
+        return duplicate.count() == 1
+
+    wait_until(shown, timeout=30, interval=0.5, what="the duplicate warning on the review page")
+    expect(duplicate).to_contain_text(first["tracking_code"])
+    expect(duplicate).to_contain_text("NIK")
+    expect(duplicate.get_by_role("link", name=f"Lihat {first['tracking_code']}")).to_have_attribute(
+        "href", f"/petugas/permohonan/{first['id']}")
+    # Viewing is not claiming: no decision form until the verifier takes it from the queue.
+    expect(page.locator("#keputusan")).to_contain_text("Ambil dari antrean")
+    shot(page, "18-review-pre-checks")

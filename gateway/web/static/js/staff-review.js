@@ -123,7 +123,7 @@ function warningsSection(warnings, labels) {
       "ul",
       {},
       warnings.map((w) =>
-        el("li", { dataset: { code: w.code || "", category: w.category || "" } }, w.category ? el("span", { class: "tag" }, `${CATEGORY_LABELS[w.category] || w.category}: `) : null, w.field ? el("strong", { text: `${labels.fields.get(w.field) || w.field}: ` }) : null, w.message || w.code || JSON.stringify(w), w.code ? el("span", { class: "hint" }, ` (${w.code})`) : null)),
+        el("li", { dataset: { code: w.code || "", category: w.category || "" } }, w.category ? el("span", { class: "tag" }, `${CATEGORY_LABELS[w.category] || w.category}: `) : null, w.field ? el("strong", { text: `${labels.fields.get(w.field) || w.field}: ` }) : null, w.message || w.code || JSON.stringify(w), w.code ? el("span", { class: "hint" }, ` (${w.code})`) : null, w.related ? [" ", el("a", { href: `/petugas/permohonan/${encodeURIComponent(w.related.application_id)}`, text: `Lihat ${w.related.tracking_code}` })] : null)),
     ),
   );
 }
