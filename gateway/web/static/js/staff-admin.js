@@ -1,8 +1,8 @@
 // Administration (/petugas/admin): service locations, appointment slots and, when the API is
 // there, staff accounts.
 
-import { announce, api, clear, el, nextId, todayWib } from "./lib.js";
-import { ROLE_LABELS, errorBox, staffApi, startStaffPage } from "./staff-lib.js";
+import { api, clear, el, nextId, todayWib } from "./lib.js";
+import { ROLE_LABELS, errorBox, staffApi, startStaffPage, submitting } from "./staff-lib.js";
 
 const root = document.getElementById("isi");
 const KINDS = [["KECAMATAN", "Kantor kecamatan"], ["MPP", "Mal Pelayanan Publik"], ["DINAS", "Kantor Dinas"]];
@@ -27,25 +27,6 @@ function checks(legend, name, options, checked = []) {
 
 function checkedValues(form, name) {
   return [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
-}
-
-function submitting(form, label, send) {
-  const status = el("div", { class: "form-status" });
-  const button = el("button", { type: "submit", class: "button" }, label);
-  form.append(el("div", { class: "button-row" }, button), status);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    button.disabled = true;
-    try {
-      const message = await send();
-      clear(status, el("div", { class: "notice notice-success", role: "status" }, el("p", { text: message })));
-      announce(message);
-    } catch (error) {
-      clear(status, errorBox(error));
-    } finally {
-      button.disabled = false;
-    }
-  });
 }
 
 function locationsSection(locations, kecamatan, reload) {

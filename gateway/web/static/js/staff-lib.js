@@ -3,7 +3,7 @@
 // written anywhere else. Its roles are read only to show or hide navigation: every service
 // checks the roles itself, and a refusal (403 ROLE_REQUIRED) is shown as a clear message.
 
-import { ApiError, api, clear, el, notice } from "./lib.js";
+import { ApiError, announce, api, clear, el, notice } from "./lib.js";
 
 const TOKEN_KEY = "silasidakep.petugas.token";
 const CLAIMS_KEY = "silasidakep.petugas.klaim";
@@ -219,3 +219,26 @@ export function setBusy(root, busy) {
 }
 
 export { clear, el, notice };
+
+// Adds a submit button and a status line to a form; ``send`` does the work and may return a
+// success message to show. A failure is shown in the form's status line, never lost.
+export function submitting(form, label, send) {
+  const status = el("div", { class: "form-status" });
+  const button = el("button", { type: "submit", class: "button" }, label);
+  form.append(el("div", { class: "button-row" }, button), status);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    try {
+      const message = await send();
+      if (message) {
+        clear(status, el("div", { class: "notice notice-success", role: "status" }, el("p", { text: message })));
+        announce(message);
+      }
+    } catch (error) {
+      clear(status, errorBox(error));
+    } finally {
+      button.disabled = false;
+    }
+  });
+}

@@ -3,7 +3,7 @@
 // reactivate it. Every change is recorded in the access log by the verification service.
 
 import { announce, clear, el, formatDateTime, nextId } from "./lib.js";
-import { errorBox, setBusy, staffApi, startStaffPage } from "./staff-lib.js";
+import { errorBox, setBusy, staffApi, startStaffPage, submitting } from "./staff-lib.js";
 
 const root = document.getElementById("isi");
 const DECISIONS = [
@@ -57,22 +57,6 @@ function table(codes) {
         el("td", { class: "hint", text: `${formatDateTime(c.updated_at)}${c.updated_by ? ` · ${c.updated_by}` : ""}` }),
         el("td", {}, toggle, status));
     }))));
-}
-
-function submitting(form, label, send) {
-  const status = el("div", { class: "form-status" });
-  const button = el("button", { type: "submit", class: "button" }, label);
-  form.append(el("div", { class: "button-row" }, button), status);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    button.disabled = true;
-    try {
-      await send();
-    } catch (error) {
-      clear(status, errorBox(error));
-      button.disabled = false;
-    }
-  });
 }
 
 function addForm() {
