@@ -116,7 +116,7 @@ def _load(session: Session, application_id: str, lock: bool = False) -> QueueIte
 def staff_view(
     session: Session, staff: StaffPrincipal, application_id: str, client_ip: str | None = None
 ) -> dict[str, Any]:
-    staff.require("verifier")
+    staff.require("verifier", "supervisor")  # a supervisor looks before returning/reassigning
     item = _load(session, application_id)
     checks = prechecks.run(session, item)  # before the log entry, which takes the chain lock
     log_access(session, staff, "VIEW_APPLICATION", item.application_id, None, client_ip)
@@ -148,7 +148,7 @@ def document_ref(
     session: Session, staff: StaffPrincipal, application_id: str, doc_type: str,
     client_ip: str | None = None,
 ) -> dict[str, Any]:
-    staff.require("verifier")
+    staff.require("verifier", "supervisor")
     item = _load(session, application_id)
     for document in item.documents:
         if document["doc_type"] == doc_type:

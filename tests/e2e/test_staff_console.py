@@ -345,6 +345,40 @@ def test_supervisor_sees_the_backlog_board_and_returns_a_claim(
     wait_for_status(citizen, app["id"], app["access_token"], "AWAITING_SIGNATURE")
 
 
+def test_supervisor_reassigns_a_claim_from_the_review_page(
+    manual_system: System, page: Page
+) -> None:
+    system = manual_system
+    holder = system.staff_token("verifikator.lama",
+                                system.add_staff("verifikator.lama", "verifier"))
+    successor = system.staff_token("verifikator.baru",
+                                   system.add_staff("verifikator.baru", "verifier"))
+    citizen, app, _ = apply(system, "KK_PERUBAHAN", seed=7107)
+    claim(system, holder, app["id"])
+
+    password = system.add_staff("supervisor.alih", "supervisor")
+    log_in(page, system, "supervisor.alih", password)
+    page.locator(f'#klaim-aktif tr[data-tracking="{app["tracking_code"]}"]').get_by_role(
+        "link", name=app["tracking_code"]).click()
+    expect(page).to_have_url(re.compile(rf"/petugas/permohonan/{app['id']}$"))
+    expect(page.locator("#peringatan")).to_be_visible()  # a supervisor may look (logged)
+    expect(page.locator("#form-keputusan")).to_have_count(0)  # but decides nothing
+    expect(page.get_by_role("link", name="← Kembali ke pantauan antrean")).to_be_visible()
+    actions = page.locator("#tindakan-supervisor")
+    actions.get_by_label("Alihkan ke verifikator").fill("verifikator.baru")
+    actions.get_by_role("button", name="Alihkan").click()
+    expect(page.locator("#hasil-supervisor")).to_contain_text("dialihkan ke verifikator.baru")
+    shot(page, "16-claim-reassigned")
+
+    mine = requests.get(f"{system.gateway}/api/v1/staff/queue/mine", timeout=10,
+                        headers={"Authorization": f"Bearer {successor}"}).json()
+    assert app["id"] in {c["id"] for c in mine["claims"]}
+    late = decide(system, holder, app["id"], decision="APPROVE")
+    assert late.status_code == 403 and late.json()["error"]["code"] == "NOT_YOUR_CLAIM"
+    assert decide(system, successor, app["id"], decision="APPROVE").status_code == 200
+    wait_for_status(citizen, app["id"], app["access_token"], "AWAITING_SIGNATURE")
+
+
 def test_admin_adds_and_deactivates_a_reason_code(manual_system: System, page: Page) -> None:
     system = manual_system
     password = system.add_staff("admin.alasan", "admin")
@@ -359,13 +393,13 @@ def test_admin_adds_and_deactivates_a_reason_code(manual_system: System, page: P
         "Pas foto buram atau terpotong. Unggah ulang pas foto yang jelas."
     )
     form.get_by_label("Tolak").check()
-    shot(page, "16-reason-code-form")
+    shot(page, "17-reason-code-form")
     form.get_by_role("button", name="Tambah kode alasan").click()
     expect(page.locator("#pesan-alasan")).to_contain_text("FOTO_BURAM")
     row = page.locator('#tabel-alasan tr[data-code="FOTO_BURAM"]')
     expect(row).to_have_attribute("data-active", "true")
     expect(row).to_contain_text("Tolak, Minta perbaikan")
-    shot(page, "17-reason-code-added")
+    shot(page, "18-reason-code-added")
 
     verifier = system.staff_token("verifikator.alasan",
                                   system.add_staff("verifikator.alasan", "verifier"))
@@ -403,4 +437,4 @@ def test_review_page_shows_the_automated_pre_checks(manual_system: System, page:
         "href", f"/petugas/permohonan/{first['id']}")
     # Viewing is not claiming: no decision form until the verifier takes it from the queue.
     expect(page.locator("#keputusan")).to_contain_text("Ambil dari antrean")
-    shot(page, "18-review-pre-checks")
+    shot(page, "19-review-pre-checks")

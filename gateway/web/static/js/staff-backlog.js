@@ -3,8 +3,8 @@
 // to the queue or move to another verifier. The verification queue's stages come from the
 // verification service; the stages after it (revision, signature, kecamatan print) from intake.
 
-import { announce, api, clear, el, formatDateTime, nextId } from "./lib.js";
-import { errorBox, setBusy, staffApi, startStaffPage } from "./staff-lib.js";
+import { announce, api, clear, el, formatDateTime } from "./lib.js";
+import { errorBox, setBusy, staffApi, startStaffPage, supervisorControls } from "./staff-lib.js";
 
 const root = document.getElementById("isi");
 // Intake's statuses that the verification queue already counts (waiting, claimed).
@@ -52,38 +52,13 @@ function groupedRows(queue, pipeline, key, queueRows, nameOf) {
 }
 
 function claimRow(claim, refresh) {
-  const status = el("div");
-  const back = el("button", { type: "button", class: "button secondary" }, "Kembalikan ke antrean");
-  back.addEventListener("click", async () => {
-    back.disabled = true;
-    try {
-      await staffApi("POST", `/api/v1/staff/applications/${claim.id}/return`);
-      await refresh(`Permohonan ${claim.tracking_code} dikembalikan ke antrean.`);
-    } catch (error) {
-      clear(status, errorBox(error));
-      back.disabled = false;
-    }
-  });
-  const inputId = nextId("alihkan");
-  const username = el("input", { type: "text", id: inputId, name: "username", autocomplete: "off", size: 16 });
-  const move = el("form", { class: "inline-form", novalidate: true },
-    el("label", { for: inputId, text: "Alihkan ke verifikator" }), username,
-    el("button", { type: "submit", class: "button link" }, "Alihkan"));
-  move.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      await staffApi("POST", `/api/v1/staff/applications/${claim.id}/reassign`, { body: { username: username.value.trim() } });
-      await refresh(`Permohonan ${claim.tracking_code} dialihkan ke ${username.value.trim()}.`);
-    } catch (error) {
-      clear(status, errorBox(error));
-    }
-  });
   return el("tr", { dataset: { tracking: claim.tracking_code, stage: claim.stage } },
-    el("td", { class: "code", text: claim.tracking_code }), el("td", { text: claim.service_name }),
+    el("td", { class: "code" }, el("a", { href: `/petugas/permohonan/${encodeURIComponent(claim.id)}`, text: claim.tracking_code })),
+    el("td", { text: claim.service_name }),
     el("td", { text: claim.claimed_by || "—" }),
     el("td", { text: `${formatDateTime(claim.lease_expires_at)}${claim.stage === "LEASE_EXPIRED" ? " (kedaluwarsa)" : ""}` }),
     el("td", { text: formatDateTime(claim.deadline_at) }),
-    el("td", {}, back, move, status));
+    el("td", {}, supervisorControls(claim, refresh)));
 }
 
 async function render(message) {

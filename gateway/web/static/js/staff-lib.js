@@ -3,7 +3,7 @@
 // written anywhere else. Its roles are read only to show or hide navigation: every service
 // checks the roles itself, and a refusal (403 ROLE_REQUIRED) is shown as a clear message.
 
-import { ApiError, announce, api, clear, el, notice } from "./lib.js";
+import { ApiError, announce, api, clear, el, nextId, notice } from "./lib.js";
 
 const TOKEN_KEY = "silasidakep.petugas.token";
 const CLAIMS_KEY = "silasidakep.petugas.klaim";
@@ -241,4 +241,37 @@ export function submitting(form, label, send) {
       button.disabled = false;
     }
   });
+}
+
+// A supervisor's controls for one claimed application: put it back in the queue, or hand it to
+// another verifier. ``done(message)`` runs after either succeeds (typically a reload).
+export function supervisorControls(claim, done) {
+  const status = el("div");
+  const back = el("button", { type: "button", class: "button secondary" }, "Kembalikan ke antrean");
+  back.addEventListener("click", async () => {
+    back.disabled = true;
+    try {
+      await staffApi("POST", `/api/v1/staff/applications/${claim.id}/return`);
+      await done(`Permohonan ${claim.tracking_code} dikembalikan ke antrean.`);
+    } catch (error) {
+      clear(status, errorBox(error));
+      back.disabled = false;
+    }
+  });
+  const inputId = nextId("alihkan");
+  const username = el("input", { type: "text", id: inputId, name: "username", autocomplete: "off", size: 16 });
+  const move = el("form", { class: "inline-form", novalidate: true },
+    el("label", { for: inputId, text: "Alihkan ke verifikator" }), username,
+    el("button", { type: "submit", class: "button link" }, "Alihkan"));
+  move.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const target = username.value.trim();
+    try {
+      await staffApi("POST", `/api/v1/staff/applications/${claim.id}/reassign`, { body: { username: target } });
+      await done(`Permohonan ${claim.tracking_code} dialihkan ke ${target}.`);
+    } catch (error) {
+      clear(status, errorBox(error));
+    }
+  });
+  return el("div", { class: "supervisor-actions" }, back, move, status);
 }

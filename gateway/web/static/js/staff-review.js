@@ -4,7 +4,8 @@
 
 import { announce, clear, el, formatBytes, formatDateTime, humanize, nextId } from "./lib.js";
 import {
-  blobUrl, errorBox, forgetClaim, setBusy, staffApi, startStaffPage, viewer,
+  blobUrl, errorBox, forgetClaim, hasAnyRole, setBusy, staffApi, startStaffPage,
+  supervisorControls, viewer,
 } from "./staff-lib.js";
 
 const root = document.getElementById("isi");
@@ -284,18 +285,32 @@ async function load() {
         ["Tenggat layanan", formatDateTime(item.deadline_at)],
         ["Klaim berlaku sampai", formatDateTime(item.lease_expires_at)],
       ]));
-    const decision = item.state === "CLAIMED"
+    const verifier = hasAnyRole("verifier");
+    const decision = !verifier ? null : item.state === "CLAIMED"
       ? decisionSection(item, codes.reason_codes || {}, labels)
       : el("div", { class: "notice notice-warning", id: "keputusan" }, el("p", { text: `Permohonan ini tidak bisa diputuskan sekarang: ${STATE_LABELS[item.state] || item.state}. Ambil dari antrean terlebih dahulu.` }));
+    const supervision = item.state === "CLAIMED" && hasAnyRole("supervisor")
+      ? el("section", { class: "card", id: "tindakan-supervisor" }, el("h2", { text: "Tindakan supervisor" }),
+        el("p", { class: "hint", text: "Kembalikan klaim ini ke antrean, atau alihkan ke verifikator lain dengan masa klaim baru." }),
+        supervisorControls(item, async (message) => {
+          forgetClaim(item.id);
+          await load();
+          announce(message);
+          document.getElementById("ringkasan").before(el("div", { class: "notice notice-success", id: "hasil-supervisor", role: "status" }, el("p", { text: message })));
+        }))
+      : null;
     clear(
       root,
-      el("p", {}, el("a", { href: "/petugas/antrean" }, "← Kembali ke antrean")),
+      el("p", {}, verifier
+        ? el("a", { href: "/petugas/antrean" }, "← Kembali ke antrean")
+        : el("a", { href: "/petugas/pantauan" }, "← Kembali ke pantauan antrean")),
       summary,
       warningsSection(item.prechecks ? item.prechecks.findings : item.warnings, labels),
       el("div", { class: "review-grid" },
         el("div", {}, applicantSection(app, labels), formSection(app, labels)),
         el("div", {}, documentsSection(item, labels))),
       decision,
+      supervision,
     );
   } catch (error) {
     clear(root, errorBox(error), el("p", {}, el("a", { href: "/petugas/antrean" }, "Kembali ke antrean")));
@@ -304,4 +319,4 @@ async function load() {
   }
 }
 
-if (startStaffPage({ needs: ["verifier"] })) load();
+if (startStaffPage({ needs: ["verifier", "supervisor"] })) load();
