@@ -4,10 +4,10 @@
   in .tools/bin (or $KUBECTL).
 * Built-in kinds: kubernetes-validate (the Kubernetes OpenAPI schemas as JSON Schema, strict mode:
   unknown fields are errors, as `kubectl apply`'s server-side field validation makes them).
-* Custom resources: the openAPIV3Schema of the operators' CRDs vendored in deploy/k8s/schemas/crds
-  (see the README there), turned into strict JSON Schema the way kubeconform's openapi2jsonschema
-  does: objects that list their properties reject others unless the schema says
-  x-kubernetes-preserve-unknown-fields.
+* Custom resources: this project's schemas of the operators' resources in
+  deploy/k8s/schemas/operators (written from each operator's API reference, see the README
+  there), made strict: an object that lists its properties rejects any other. Kubernetes core
+  types inside them (resources, affinity, ...) refer to kubernetes-validate's definitions.
 """
 
 from __future__ import annotations
@@ -15,20 +15,21 @@ from __future__ import annotations
 import copy
 import functools
 import os
-import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
+import kubernetes_validate.utils
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 OVERLAYS = ("local", "production")
-CRD_DIR = K8S / "schemas" / "crds"
+OPERATOR_SCHEMAS = K8S / "schemas" / "operators"
 KUBERNETES_VERSION = "1.33"
 
 Doc = dict[str, Any]
@@ -60,65 +61,48 @@ def of_kind(docs: list[Doc] | tuple[Doc, ...], kind: str) -> dict[str, Doc]:
     return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
 
 
-# --- CRD schemas -------------------------------------------------------------------------------
-
-
-def _go_pattern(pattern: str) -> str:
-    """A CRD `pattern` is a Go (RE2) regular expression; Python wants `^(?i)x` as `(?i)^x`."""
-    flags = re.match(r"\^(\(\?[a-zA-Z]+\))", pattern)
-    if flags:
-        pattern = flags.group(1) + "^" + pattern[flags.end():]
-    re.compile(pattern)  # anything else Python cannot read fails here, not silently
-    return pattern
+# --- operator schemas --------------------------------------------------------------------------
 
 
 def _strict(node: Any) -> Any:
+    """Objects that list their properties reject any other (unless they say otherwise)."""
     if isinstance(node, list):
         return [_strict(item) for item in node]
     if not isinstance(node, dict):
         return node
     out = {key: _strict(value) for key, value in node.items()}
-    if isinstance(out.get("pattern"), str):
-        out["pattern"] = _go_pattern(out["pattern"])
-    if out.get("nullable") is True and isinstance(out.get("type"), str):
-        out["type"] = [out["type"], "null"]
-    if out.get("x-kubernetes-int-or-string") and "anyOf" not in out:
-        out.pop("type", None)
-        out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
-    if out.get("x-kubernetes-embedded-resource") and "properties" in out:
-        for field in ("apiVersion", "kind"):
-            out["properties"].setdefault(field, {"type": "string"})
-        out["properties"].setdefault("metadata", {"type": "object"})
-    if (
-        "properties" in out
-        and "additionalProperties" not in out
-        and not out.get("x-kubernetes-preserve-unknown-fields")
-    ):
+    if "properties" in out and "additionalProperties" not in out:
         out["additionalProperties"] = False
     return out
 
 
 @functools.cache
-def crd_schemas() -> dict[tuple[str, str], tuple[Path, dict[str, Any]]]:
-    """(apiVersion, kind) -> (CRD file, strict JSON Schema), for every served version."""
+def _kubernetes_definitions() -> Resource:
+    """kubernetes-validate's definitions of the core types ($id .../api/_definitions.json)."""
+    version = max(v for v in kubernetes_validate.utils.all_versions()
+                  if kubernetes_validate.utils.major_minor(v) == KUBERNETES_VERSION)
+    contents = kubernetes_validate.utils.schema_contents(
+        f"kubernetes-json-schema/v{version}-local-strict/_definitions.json", KUBERNETES_VERSION)
+    return Resource.from_contents(contents)
+
+
+@functools.cache
+def operator_schemas() -> dict[tuple[str, str], tuple[Path, dict[str, Any]]]:
+    """(apiVersion, kind) -> (schema file, strict JSON Schema of the whole resource)."""
     schemas: dict[tuple[str, str], tuple[Path, dict[str, Any]]] = {}
-    for path in sorted(CRD_DIR.glob("*.yaml")):
-        for crd in yaml.safe_load_all(path.read_text(encoding="utf-8")):
-            if not crd:
-                continue
-            assert crd["apiVersion"] == "apiextensions.k8s.io/v1", path
-            assert crd["kind"] == "CustomResourceDefinition", path
-            group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"]
-            for version in crd["spec"]["versions"]:
-                if not version.get("served", True):
-                    continue
-                api_version = f"{group}/{version['name']}"
-                schema = _strict(version["schema"]["openAPIV3Schema"])
-                schema["properties"]["apiVersion"] = {"const": api_version}
-                schema["properties"]["kind"] = {"const": kind}
-                schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind"})
-                Draft202012Validator.check_schema(schema)
-                schemas[(api_version, kind)] = (path, schema)
+    for path in sorted(OPERATOR_SCHEMAS.glob("*.yaml")):
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8")):
+            key = (entry["apiVersion"], entry["kind"])
+            assert key not in schemas, f"{key} is described twice"
+            assert entry.get("reference"), f"{path.name} {key}: say which API reference"
+            schema = _strict(entry["schema"])
+            schema["properties"]["apiVersion"] = {"const": entry["apiVersion"]}
+            schema["properties"]["kind"] = {"const": entry["kind"]}
+            schema["properties"]["metadata"] = {"type": "object"}  # checked as ObjectMeta below
+            schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind",
+                                         "metadata"})
+            Draft202012Validator.check_schema(schema)
+            schemas[key] = (path, schema)
     return schemas
 
 
@@ -133,9 +117,10 @@ def errors(doc: Doc) -> list[str]:
     """Every schema violation of one manifest; raises NoSchema when no schema is known."""
     key = (doc.get("apiVersion"), doc.get("kind"))
     where = f"{doc.get('kind')}/{doc.get('metadata', {}).get('name')}"
-    if key in crd_schemas():
-        _, schema = crd_schemas()[key]
-        validator = Draft202012Validator(schema)
+    if key in operator_schemas():
+        _, schema = operator_schemas()[key]
+        registry = _kubernetes_definitions() @ Registry()
+        validator = Draft202012Validator(schema, registry=registry)
         found = [
             f"{where}: {'.'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
             for e in validator.iter_errors(doc)
@@ -151,7 +136,7 @@ def errors(doc: Doc) -> list[str]:
 
 
 def _metadata_errors(doc: Doc, where: str) -> list[str]:
-    """A CRD schema says only `metadata: object`; check it as the API server does (ObjectMeta)."""
+    """An operator schema says only `metadata: object`; check it as the API server does."""
     probe = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": doc.get("metadata")}
     try:
         kubernetes_validate.validate(probe, KUBERNETES_VERSION, strict=True)
