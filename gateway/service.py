@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from eventlet import tpool
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.wrappers import Request, Response
 
@@ -137,7 +138,8 @@ class GatewayService(OpsEndpoints):
             raise PayloadTooLarge(f"Ukuran berkas melebihi {MAX_UPLOAD_BYTES // 2**20} MB.")
         # Read one byte past the limit so a body without Content-Length is caught too.
         data = request.stream.read(MAX_UPLOAD_BYTES + 1)
-        scan = check_scan(data, request.headers.get("Content-Type"))
+        # Decoding a whole image or PDF is CPU work: off the event loop, so other requests go on.
+        scan = tpool.execute(check_scan, data, request.headers.get("Content-Type"))
         key = scan_key(application_id, doc_type)
         bucket = self.settings.scans_bucket
         self.storage.put(bucket, key, scan.data, scan.content_type)
