@@ -57,7 +57,7 @@ def authenticate(token: str | None, secret: str) -> StaffPrincipal:
 
 def authorize(token: str | None, *roles: str) -> StaffPrincipal:
     """The staff member behind a token, checked with this deployment's secret, holding one of
-    ``roles``. Pure: a service refuses a wrong role before it touches any data."""
+    ``roles``. No I/O: a service refuses a wrong role before it touches any data."""
     principal = authenticate(token, load_settings().jwt_secret)
     principal.require(*roles)
     return principal

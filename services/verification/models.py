@@ -53,6 +53,15 @@ class QueueItem(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
+    # The pre-checks shown with every review look up other applications by these values
+    # (services/verification/prechecks.py): indexed, so a review does not scan the queue.
+    __table_args__ = tuple(
+        Index(f"ix_queue_items_{name}", text(f"(application #>> '{{{path}}}')"))
+        for name, path in (("applicant_nik", "applicant,nik"), ("birth_date", "form,birth_date"),
+                           ("child_nik", "form,child_nik"),
+                           ("deceased_nik", "form,deceased_nik"))
+    )
+
 
 class Staff(Base):
     __tablename__ = "staff"
