@@ -25,6 +25,7 @@ COPY pyproject.toml ./
 COPY silasidakep ./silasidakep
 COPY services ./services
 COPY gateway ./gateway
+COPY cli ./cli
 RUN pip install --no-cache-dir --no-deps .
 
 # --- runtime: the virtualenv and the sources, no compilers, no dev tools, not root ----------
@@ -53,6 +54,7 @@ WORKDIR /app
 COPY silasidakep ./silasidakep
 COPY services ./services
 COPY gateway ./gateway
+COPY cli ./cli
 
 USER 10001:10001
 EXPOSE 8000 8001 8002 8003 8004

@@ -26,10 +26,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from services.printing import issuance  # noqa: E402
+from services.printing import production, serials  # noqa: E402
 from services.printing.documents.devca import ensure_dev_pki  # noqa: E402
 from services.printing.documents.numbering import document_number  # noqa: E402
-from services.printing.documents.signing import PdfSigner, validate_signed_pdf  # noqa: E402
+from services.printing.documents.pades import PdfSigner, validate_signed_pdf  # noqa: E402
 from tests.unit.printing.samples import (  # noqa: E402
     PUBLIC_BASE_URL,
     SIGNER_NAME,
@@ -63,15 +63,15 @@ def timed(fn, *args):
 
 def run(n: int, pki_dir: Path, types: list[str]) -> int:
     files = ensure_dev_pki(pki_dir)
-    issuer = issuance.Issuer(
+    issuer = production.Issuer(
         signer=PdfSigner(files.key_file, files.cert_file, files.ca_file),
         signer_name=SIGNER_NAME, signer_title=SIGNER_TITLE, public_base_url=PUBLIC_BASE_URL,
-        store=None,  # type: ignore[arg-type]  # nothing is stored
+        objects=None,  # type: ignore[arg-type]  # nothing is stored
         bucket="unused",
     )
     # Warm-up: fonts, templates, pyHanko imports.
     warm = SNAPSHOTS["KK"](1)
-    issuance.sign(issuer, issuance.render(issuer, "WARMUP", warm))
+    production.sign_pdf(issuer, production.render(issuer, "WARMUP", warm))
 
     rows, failures, sizes = [], 0, {}
     totals = {step: Timings() for step in ("render", "sign", "both")}
@@ -79,9 +79,9 @@ def run(n: int, pki_dir: Path, types: list[str]) -> int:
         steps = {step: Timings() for step in ("render", "sign", "both")}
         for i in range(n):
             snapshot = SNAPSHOTS[doc_type](1000 + i)
-            number = document_number(doc_type, issuance.REGENCY_CODE, datetime.now(), i + 1)
-            pdf, r_wall, r_cpu = timed(issuance.render, issuer, number, snapshot)
-            signed, s_wall, s_cpu = timed(issuance.sign, issuer, pdf)
+            number = document_number(doc_type, serials.REGENCY_CODE, datetime.now(), i + 1)
+            pdf, r_wall, r_cpu = timed(production.render, issuer, number, snapshot)
+            signed, s_wall, s_cpu = timed(production.sign_pdf, issuer, pdf)
             steps["render"].add(r_wall, r_cpu)
             steps["sign"].add(s_wall, s_cpu)
             steps["both"].add(r_wall + s_wall, r_cpu + s_cpu)

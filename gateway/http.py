@@ -14,9 +14,19 @@ from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from silasidakep.errors import DomainError, Unauthorized, ValidationFailed, in_indonesian
+from silasidakep.errors import (
+    DomainError,
+    PayloadTooLarge,
+    Unauthorized,
+    ValidationFailed,
+    in_indonesian,
+)
 
 log = logging.getLogger(__name__)
+
+# A body passed on to the owning service without a schema here: far above any real request (a
+# complaint is at most a few kB), so a huge body is refused before it crosses the broker.
+MAX_OBJECT_BYTES = 64 * 1024
 
 UNAVAILABLE = {
     "error": {
@@ -54,15 +64,23 @@ class ApiEntrypoint(HttpRequestHandler):
 api = ApiEntrypoint.decorator
 
 
-def parse_json(request: Request, schema: Schema) -> dict[str, Any]:
+def parse_json(request: Request, schema: Schema | None = None) -> dict[str, Any]:
+    """The request's JSON object, loaded with ``schema``. Without one only the shape is checked
+    here (JSON, an object, at most ``MAX_OBJECT_BYTES``) and the owning service validates the
+    content, so each rule has one owner."""
+    data = request.get_data(cache=False)
+    if schema is None and len(data) > MAX_OBJECT_BYTES:
+        raise PayloadTooLarge("Badan permintaan terlalu besar.", code="BODY_TOO_LARGE")
     try:
-        body = json.loads(request.get_data(cache=False) or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = json.loads(data or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise ValidationFailed(
             "Badan permintaan bukan JSON yang valid.", code="INVALID_JSON"
         ) from None
     if not isinstance(body, dict):
         raise ValidationFailed("Badan permintaan harus berupa objek JSON.", code="INVALID_JSON")
+    if schema is None:
+        return body
     try:
         return schema.load(body)
     except ValidationError as exc:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import eventlet
+
+from silasidakep.clock import now_utc
 
 PROBE_TIMEOUT_SECONDS = 3.0
 CACHE_SECONDS = float(os.environ.get("STATUS_CACHE_SECONDS", "15"))
@@ -59,7 +60,7 @@ def current(health: Callable[[], dict[str, bool]],
     except Exception:  # intake went away between the probe and this call
         services = []
     body = {
-        "updated_at": datetime.now(UTC).isoformat(),
+        "updated_at": now_utc().isoformat(),
         "components": [
             {"name": name, "label": COMPONENT_LABELS[name], "up": up.get(name, False)}
             for name in COMPONENT_LABELS

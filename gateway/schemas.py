@@ -60,10 +60,9 @@ class CreateApplicationIn(StrictSchema):
     applicant = fields.Nested(ApplicantIn, required=True)
     form = fields.Dict(required=True)
     # Cekatan: print at home (DOWNLOAD, the default) or collect at the kecamatan (KECAMATAN);
-    # KTP-el and KIA cards are always collected at the kecamatan.
-    delivery = fields.String(
-        load_default="DOWNLOAD", validate=validate.OneOf(("DOWNLOAD", "KECAMATAN"))
-    )
+    # KTP-el and KIA cards are always collected at the kecamatan. Intake checks the value
+    # (400 INVALID_DELIVERY).
+    delivery = fields.String(load_default="DOWNLOAD")
 
 
 class StaffLoginIn(StrictSchema):
@@ -101,6 +100,8 @@ class CancelIn(StrictSchema):
 
 
 # --- in-person appointments and complaints (intake checks the rules; these check the shape) ---
+# Locations, slots and complaints have no schema here: the gateway passes the JSON object and
+# intake, which owns those rules, validates it (services/intake/inputs.py), so they cannot drift.
 
 
 class BookAppointmentIn(StrictSchema):
@@ -112,62 +113,18 @@ class RescheduleAppointmentIn(StrictSchema):
     slot_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
 
 
-class LocationUpdateIn(StrictSchema):
-    name = fields.String(validate=validate.Length(min=1, max=120))
-    kind = fields.String(validate=validate.Length(min=1, max=20))
-    kecamatan_code = fields.String(allow_none=True, validate=validate.Length(max=13))
-    address = fields.String(validate=validate.Length(min=1, max=300))
-    steps = fields.List(fields.String(validate=validate.Length(max=40)),
-                        validate=validate.Length(max=10))
-    active = fields.Boolean()
-
-
-class LocationIn(LocationUpdateIn):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    kind = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    address = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    steps = fields.List(fields.String(validate=validate.Length(max=40)), required=True,
-                        validate=validate.Length(max=10))
-
-
-# "from" is a Python keyword, hence from_dict.
-SlotsIn = StrictSchema.from_dict(
-    {
-        "from": fields.String(required=True, validate=validate.Length(max=10)),
-        "to": fields.String(required=True, validate=validate.Length(max=10)),
-        "windows": fields.List(fields.String(validate=validate.Length(max=11)), required=True,
-                               validate=validate.Length(min=1, max=24)),
-        "capacity": fields.Integer(required=True, strict=True),
-        "include_weekends": fields.Boolean(load_default=False),
-        "include_holidays": fields.Boolean(load_default=False),
-    },
-    name="SlotsIn",
-)
-
-
 class SlotCapacityIn(StrictSchema):
-    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=500))
+    # A whole number 0-500 is intake's rule (it also refuses true/false): passed on as sent.
+    capacity = fields.Raw(required=True)
 
 
 class AttendanceIn(StrictSchema):
     attended = fields.Boolean(required=True)
 
 
-class ComplaintIn(StrictSchema):
-    kind = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    category = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    message = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    application_tracking_code = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=16)
-    )
-    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
-    email = fields.Email(required=True)
-    phone = phone_field()
-
-
 class ComplaintAnswerIn(StrictSchema):
-    answer = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    # Intake refuses an empty (or blank) answer; the length bound is the same as intake's.
+    answer = fields.String(required=True, validate=validate.Length(max=4000))
 
 
 class NotificationPreviewIn(StrictSchema):
@@ -177,15 +134,22 @@ class NotificationPreviewIn(StrictSchema):
     )
 
 
+# --- the signer's desk and the kecamatan desk (printing checks the rules) -----------------
+
+
 class SigningBatchIn(StrictSchema):
+    # Printing skips blank numbers and refuses an empty batch (EMPTY_BATCH); the bounds are
+    # printing's own (50 documents, 40 characters), kept here so no huge list is sent on.
     document_numbers = fields.List(
-        fields.String(validate=validate.Length(min=1, max=40)), required=True,
-        validate=validate.Length(min=1, max=50),
+        fields.String(validate=validate.Length(max=40)), required=True,
+        validate=validate.Length(max=50),
     )
 
 
 class RevokeIn(StrictSchema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    # Printing refuses a blank reason (REASON_REQUIRED); it would cut a longer one, so the
+    # bound stays here.
+    reason = fields.String(required=True, validate=validate.Length(max=1000))
 
 
 # --- staff accounts and queue filters (verification checks the rules) ----------------------
@@ -198,22 +162,24 @@ class ClaimFiltersIn(StrictSchema):
                                    validate=validate.Length(max=13))
 
 
-REASON_DECISIONS = ("REJECT", "REQUEST_REVISION", "APPROVE")
+# Reason codes: verification checks the code's pattern (INVALID_REASON_CODE), the text's
+# length (INVALID_REASON_TEXT) and the decisions (INVALID_REASON_DECISIONS); only bounds here.
+def reason_decisions(**options: object) -> fields.List:
+    return fields.List(fields.String(validate=validate.Length(max=40)),
+                       validate=validate.Length(max=3), **options)
 
 
 class ReasonCodeIn(StrictSchema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=60))
-    text = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    decisions = fields.List(fields.String(validate=validate.OneOf(REASON_DECISIONS)),
-                            required=True, validate=validate.Length(min=1, max=3))
+    code = fields.String(required=True, validate=validate.Length(max=60))
+    text = fields.String(required=True, validate=validate.Length(max=500))
+    decisions = reason_decisions(required=True)
 
 
 class ReasonCodeUpdateIn(StrictSchema):
     """Any of text, decisions, active; ``active: false`` deactivates the code."""
 
-    text = fields.String(validate=validate.Length(min=1, max=500))
-    decisions = fields.List(fields.String(validate=validate.OneOf(REASON_DECISIONS)),
-                            validate=validate.Length(min=1, max=3))
+    text = fields.String(validate=validate.Length(max=500))
+    decisions = reason_decisions()
     active = fields.Boolean()
 
 
@@ -221,20 +187,25 @@ class ReassignIn(StrictSchema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=60))
 
 
+# Accounts: verification checks the username (INVALID_USERNAME), the roles (INVALID_ROLES),
+# the password's length (WEAK_PASSWORD) and the kecamatan; only bounds here.
+def staff_roles(**options: object) -> fields.List:
+    return fields.List(fields.String(validate=validate.Length(max=40)),
+                       validate=validate.Length(max=10), **options)
+
+
 class StaffAccountUpdateIn(StrictSchema):
-    roles = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
-                        validate=validate.Length(min=1, max=10))
+    roles = staff_roles()
     active = fields.Boolean()
-    password = fields.String(validate=validate.Length(min=1, max=200))
+    password = fields.String(validate=validate.Length(max=200))
     # "" unbinds the account from its kecamatan (not allowed while it is a kecamatan_operator).
     kecamatan_code = fields.String(validate=validate.Length(max=13))
 
 
 class StaffAccountIn(StrictSchema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=60))
-    roles = fields.List(fields.String(validate=validate.Length(min=1, max=40)), required=True,
-                        validate=validate.Length(min=1, max=10))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    username = fields.String(required=True, validate=validate.Length(max=60))
+    roles = staff_roles(required=True)
+    password = fields.String(required=True, validate=validate.Length(max=200))
     # Required with the kecamatan_operator role: the kecamatan whose desk the account works.
     kecamatan_code = fields.String(load_default=None, allow_none=True,
                                    validate=validate.Length(max=13))
@@ -249,10 +220,12 @@ class PrintJobStepIn(StrictSchema):
 
 
 class BlankoIn(StrictSchema):
-    card_type = fields.String(required=True, validate=validate.OneOf(("KTP_EL", "KIA")))
-    quantity = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=-100_000, max=100_000)
-    )
+    """Printing checks the card type (UNKNOWN_CARD_TYPE), the kind (UNKNOWN_MOVEMENT) and the
+    quantity (INVALID_QUANTITY: not 0, at most ±100 000, positive when RECEIVED)."""
+
+    card_type = fields.String(required=True)
+    quantity = fields.Integer(required=True, strict=True)
     # RECEIVED: a delivery (quantity > 0); ADJUSTED: a stock-taking correction (±).
-    kind = fields.String(load_default="RECEIVED", validate=validate.OneOf(("RECEIVED", "ADJUSTED")))
+    kind = fields.String(load_default="RECEIVED")
+    # Printing would cut a longer note, so the bound stays here.
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))

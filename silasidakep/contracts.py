@@ -58,6 +58,26 @@ class DocumentRefSchema(EventSchema):
     sha256 = fields.String(required=True)
 
 
+class OutputSchema(EventSchema):
+    """The document a service issues, as the catalogue declares it."""
+
+    document = fields.String(required=True)  # KK, KTP_EL, AKTA_LAHIR, ...
+    card = fields.Boolean(required=True)  # printed on a blanko card (KTP-el, KIA), not on paper
+
+
+class SubjectSchema(EventSchema):
+    """Whom the document is about, resolved by intake from the form it owns.
+
+    ``key`` identifies what a re-issue replaces (a KK's key is its KK number); ``name`` and the
+    ``nik`` (None for a newborn or a couple) are shown, the NIK masked, on the public
+    verification page.
+    """
+
+    key = fields.String(required=True, validate=validate.Length(min=1))
+    name = fields.String(required=True)
+    nik = fields.String(load_default=None, allow_none=True)
+
+
 class ApplicationSnapshotSchema(EventSchema):
     tracking_code = fields.String(required=True)
     service_code = fields.String(required=True)
@@ -68,6 +88,17 @@ class ApplicationSnapshotSchema(EventSchema):
     delivery = fields.String(
         load_default="DOWNLOAD", validate=validate.OneOf(("DOWNLOAD", "KECAMATAN"))
     )
+    # Since application.issuance_requested v2: what printing needs from the catalogue travels
+    # here, so printing never reads intake's files.
+    output = fields.Nested(OutputSchema, load_default=None, allow_none=True)
+    subject = fields.Nested(SubjectSchema, load_default=None, allow_none=True)
+
+
+class IssuanceSnapshotSchema(ApplicationSnapshotSchema):
+    """The approved snapshot printing renders from: output and subject are required."""
+
+    output = fields.Nested(OutputSchema, required=True)
+    subject = fields.Nested(SubjectSchema, required=True)
 
 
 class ApplicationSubmitted(EventSchema):
@@ -114,7 +145,7 @@ class IssuanceRequested(EventSchema):
     application_id = fields.UUID(required=True)
     round = fields.Integer(required=True)
     requested_at = fields.DateTime(required=True)
-    application = fields.Nested(ApplicationSnapshotSchema, required=True)
+    application = fields.Nested(IssuanceSnapshotSchema, required=True)
 
 
 class LocationSchema(EventSchema):
@@ -244,7 +275,7 @@ EVENTS: dict[str, EventContract] = {
         EventContract("application.status_changed", "intake", 1, ApplicationStatusChanged),
         EventContract("application.download_pin_issued", "intake", 1, DownloadPinIssued),
         EventContract("application.cancelled", "intake", 1, ApplicationCancelled),
-        EventContract("application.issuance_requested", "intake", 1, IssuanceRequested),
+        EventContract("application.issuance_requested", "intake", 2, IssuanceRequested),
         EventContract("appointment.booked", "intake", 1, AppointmentEvent),
         EventContract("appointment.rescheduled", "intake", 1, AppointmentEvent),
         EventContract("appointment.cancelled", "intake", 1, AppointmentEvent),

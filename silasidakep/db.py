@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from silasidakep import metrics
 from silasidakep import staff_access as staff_access_module
-from silasidakep.auth import StaffPrincipal
+from silasidakep.auth import StaffPrincipal, authorize
 from silasidakep.config import load_settings
 from silasidakep.contracts import build_envelope
 from silasidakep.messaging import EventPublisher
@@ -196,6 +196,13 @@ class StoreHandle:
         ``service_metadata(..., staff_access=True)``)."""
         with self.session() as session:
             staff_access_module.check(session, self._store.staff_access, principal)
+
+    def staff(self, token: str | None, *roles: str) -> StaffPrincipal:
+        """The staff member behind ``token``: holding one of ``roles`` (checked first, without
+        I/O) and not shut out since the token was issued (``staff.access_changed``)."""
+        principal = authorize(token, *roles)
+        self.check_staff_access(principal)
+        return principal
 
     def record_staff_access(self, data: dict[str, Any]) -> None:
         with self.session() as session, session.begin():

@@ -10,7 +10,8 @@ Label sets and their bounds (no label ever carries an id, a NIK, a URL with ids 
 - ``service_code``: the catalogue (13 services); ``status``: the application state machine.
 - ``kecamatan_code``: the 26 kecamatan of Kabupaten Sumedang (``32.11.xx``); anything else is
   reported as ``other`` (see :func:`kecamatan_label`), so the set stays bounded.
-- ``stage``: :data:`STAGES`; ``channel``: notification channels; ``outcome``: a short enum.
+- ``stage``: a fixed set named where it is observed (intake's ``ops_metrics.STAGES``,
+  ``issued_to_notified``); ``channel``: notification channels; ``outcome``: a short enum.
 """
 
 from __future__ import annotations
@@ -110,15 +111,9 @@ NOTIFICATIONS = Counter(
     "silasidakep_notifications_total", "Notification attempts by outcome.", ["channel", "outcome"]
 )
 
-# Stages of an application, measured where the later timestamp becomes known.
-STAGES = (
-    "submitted_to_claimed",  # citizen submitted -> a verifier claimed it
-    "claimed_to_decided",  # claimed -> approve / revision / reject
-    "approved_to_signed",  # approved (nothing left in person) -> document signed by printing
-    "signed_to_issued",  # signed -> intake recorded ISSUED and issued the download PIN
-    "issued_to_notified",  # ISSUED -> the citizen's notification handled
-    "end_to_end",  # first submission -> signed document
-)
+# Latency of one stage of an application's journey. Stage names are a fixed set owned by the
+# code that observes them (intake's ``ops_metrics.STAGES``; ``issued_to_notified`` in
+# ``messaging``); this module knows no state machine.
 STAGE_DURATION = Histogram(
     "silasidakep_stage_duration_seconds",
     "Latency of one stage of an application's journey.",
@@ -128,7 +123,6 @@ STAGE_DURATION = Histogram(
         3 * 86400, 5 * 86400, 7 * 86400, 14 * 86400, 30 * 86400,
     ),
 )
-DECIDED_STATUSES = ("APPROVED", "AWAITING_BIOMETRICS", "REVISION_REQUESTED", "REJECTED")
 SUMEDANG_PREFIX = "32.11."
 
 
@@ -149,30 +143,6 @@ def observe_stage(stage: str, service_code: str, start: datetime | None, end: da
         return
     seconds = (_aware(end) - _aware(start)).total_seconds()
     STAGE_DURATION.labels(stage=stage, service_code=service_code).observe(max(seconds, 0.0))
-
-
-def observe_transition(app: Any, target: str, at: datetime) -> None:
-    """Stage latencies of intake's state machine, from the application's own status history.
-
-    Called by intake right after it appended the new status to ``app.history`` (items with
-    ``.status`` and ``.at``)."""
-    history = [(str(change.status), change.at) for change in app.history]
-
-    def last(status: str, before: int = 1) -> datetime | None:
-        found = [at_ for st, at_ in history[: len(history) - before] if st == status]
-        return found[-1] if found else None
-
-    target = str(target)
-    code = app.service_code
-    if target == "IN_VERIFICATION":
-        observe_stage("submitted_to_claimed", code, last("SUBMITTED"), at)
-    elif target in DECIDED_STATUSES:
-        observe_stage("claimed_to_decided", code, last("IN_VERIFICATION"), at)
-    elif target == "ISSUED":
-        observe_stage("approved_to_signed", code, last("APPROVED"), at)
-        observe_stage("signed_to_issued", code, at, datetime.now(UTC))
-        submitted = [at_ for st, at_ in history if st == "SUBMITTED"]
-        observe_stage("end_to_end", code, submitted[0] if submitted else None, at)
 
 
 # --- database connection pools ---------------------------------------------------------------

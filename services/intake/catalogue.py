@@ -171,6 +171,7 @@ class ServiceDefinition:
     name: str
     description: str
     output_document: str
+    output_card: bool  # the output is a blanko card (catalogue ``outputs``): always KECAMATAN
     target_working_days: int
     presence: tuple[PresenceStep, ...]
     documents: tuple[DocumentRequirement, ...]
@@ -228,6 +229,7 @@ class ServiceDefinition:
             "name": self.name,
             "description": self.description,
             "output_document": self.output_document,
+            "output_card": self.output_card,
             "target_working_days": self.target_working_days,
             "presence": [
                 {"step": p.step, "label": p.label, "before_issuance": p.before_issuance}
@@ -249,6 +251,8 @@ class ServiceDefinition:
             name=data["name"],
             description=data["description"],
             output_document=data["output_document"],
+            # Snapshots stored before ``output_card`` existed: what the catalogue says now.
+            output_card=bool(data.get("output_card", _is_card(data["output_document"]))),
             target_working_days=int(data["target_working_days"]),
             presence=tuple(PresenceStep(**p) for p in data["presence"]),
             documents=tuple(DocumentRequirement(**d) for d in data["required_documents"]),
@@ -274,13 +278,34 @@ def _expand_fields(entry: dict[str, Any], raw: dict[str, Any]) -> list[dict[str,
     return expanded
 
 
-def _definition(entry: dict[str, Any], raw: dict[str, Any]) -> ServiceDefinition:
+def _outputs(raw: dict[str, Any]) -> dict[str, bool]:
+    """The ``outputs`` table: output document -> whether it is a card; checked strictly."""
+    outputs = raw.get("outputs")
+    if not isinstance(outputs, dict) or not outputs:
+        raise ValueError("the catalogue needs an `outputs` table (output document: {card: ...})")
+    cards: dict[str, bool] = {}
+    for document, spec in outputs.items():
+        if not isinstance(spec, dict) or set(spec) != {"card"} or not isinstance(
+            spec["card"], bool
+        ):
+            raise ValueError(f"outputs.{document}: write {{card: true}} or {{card: false}}")
+        cards[str(document)] = spec["card"]
+    undeclared = sorted({s["output_document"] for s in raw["services"]} - set(cards))
+    if undeclared:
+        raise ValueError("output documents missing from `outputs`: " + ", ".join(undeclared))
+    return cards
+
+
+def _definition(
+    entry: dict[str, Any], raw: dict[str, Any], cards: dict[str, bool]
+) -> ServiceDefinition:
     steps = raw["presence_steps"]
     definition = ServiceDefinition(
         code=entry["code"],
         name=entry["name"],
         description=entry["description"],
         output_document=entry["output_document"],
+        output_card=cards[entry["output_document"]],
         target_working_days=int(entry["target_working_days"]),
         presence=tuple(
             PresenceStep(s, steps[s]["label"], bool(steps[s]["before_issuance"]))
@@ -303,7 +328,18 @@ def _raw(path: Path = CATALOGUE_FILE) -> dict[str, Any]:
 @cache
 def load_catalogue(path: Path = CATALOGUE_FILE) -> dict[str, ServiceDefinition]:
     raw = _raw(path)
-    return {entry["code"]: _definition(entry, raw) for entry in raw["services"]}
+    cards = _outputs(raw)  # an undeclared output stops the service at start-up
+    return {entry["code"]: _definition(entry, raw, cards) for entry in raw["services"]}
+
+
+@cache
+def card_outputs(path: Path = CATALOGUE_FILE) -> frozenset[str]:
+    """Output documents printed on blanko cards (``outputs`` with ``card: true``)."""
+    return frozenset(doc for doc, card in _outputs(_raw(path)).items() if card)
+
+
+def _is_card(output_document: str) -> bool:
+    return output_document in card_outputs()
 
 
 def holidays(path: Path = CATALOGUE_FILE) -> frozenset[date]:

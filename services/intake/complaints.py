@@ -3,6 +3,7 @@ code and its own access token, and staff answer it. Every filing and answer reac
 by email through ``complaint.filed`` / ``complaint.answered``.
 
 Plain functions over a SQLAlchemy session and the outbox; ``service.py`` checks staff roles.
+The request rules live here and only here: the gateway passes the JSON body through as it came.
 """
 
 from __future__ import annotations
@@ -13,14 +14,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.intake.applications import TRACKING_ALPHABET, hash_token, now_utc
+from services.intake import inputs
+from services.intake.applications.record import TRACKING_ALPHABET, hash_token
+from services.intake.inputs import Text
 from services.intake.models import Application, Complaint
+from silasidakep.clock import now_utc
 from silasidakep.db import Outbox
-from silasidakep.errors import Conflict, Forbidden, NotFound, ValidationFailed, in_indonesian
+from silasidakep.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 OPEN, ANSWERED, CLOSED = "OPEN", "ANSWERED", "CLOSED"
 STATUSES = (OPEN, ANSWERED, CLOSED)
@@ -54,17 +58,17 @@ class ComplaintIn(Schema):
     class Meta:
         unknown = RAISE
 
-    kind = fields.String(required=True, validate=validate.OneOf(tuple(KINDS)))
-    category = fields.String(required=True, validate=validate.OneOf(tuple(CATEGORIES)))
-    message = fields.String(required=True, validate=validate.Length(min=10, max=MAX_MESSAGE))
-    application_tracking_code = fields.String(
+    kind = Text(required=True, validate=validate.OneOf(tuple(KINDS)))
+    category = Text(required=True, validate=validate.OneOf(tuple(CATEGORIES)))
+    message = Text(required=True, validate=validate.Length(min=10, max=MAX_MESSAGE))
+    application_tracking_code = Text(
         load_default=None, allow_none=True, validate=validate.Length(max=16)
     )
-    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    name = Text(required=True, validate=validate.Length(min=1, max=60))
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    phone = fields.String(
+    phone = Text(
         load_default=None, allow_none=True,
-        validate=validate.Regexp(r"^(\+62|0)8\d{7,12}$", error="Nomor ponsel tidak valid."),
+        validate=validate.Regexp(r"^(\+62|0)8[0-9]{7,12}\Z", error="Nomor ponsel tidak valid."),
     )
 
 
@@ -113,12 +117,9 @@ def staff_view(complaint: Complaint) -> dict[str, Any]:
 
 
 def file_complaint(
-    session: Session, outbox: Outbox, payload: dict[str, Any], now: datetime | None = None
+    session: Session, outbox: Outbox, payload: Any, now: datetime | None = None
 ) -> dict[str, Any]:
-    try:
-        values = ComplaintIn().load(payload or {})
-    except ValidationError as exc:
-        raise ValidationFailed(fields=in_indonesian(exc.messages)) from None
+    values = inputs.load(ComplaintIn(), payload)
     values["message"] = values["message"].strip()
     if len(values["message"]) < 10:
         raise ValidationFailed(fields={"message": ["Tuliskan paling sedikit 10 karakter."]})
@@ -151,10 +152,11 @@ def file_complaint(
 
 
 def _by_tracking_code(session: Session, tracking_code: str, lock: bool = False) -> Complaint:
-    query = select(Complaint).where(Complaint.tracking_code == str(tracking_code).upper())
+    code = str(tracking_code).upper()
+    query = select(Complaint).where(Complaint.tracking_code == code)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
-    complaint = session.scalars(query).one_or_none()
+    complaint = None if "\x00" in code else session.scalars(query).one_or_none()
     if complaint is None:
         raise NotFound("Pengaduan tidak ditemukan.", code="COMPLAINT_NOT_FOUND")
     return complaint
@@ -189,8 +191,8 @@ def answer(
     session: Session, outbox: Outbox, tracking_code: str, text: str, staff_username: str,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    text = (text or "").strip()
-    if not text or len(text) > MAX_ANSWER:
+    text = text.strip() if isinstance(text, str) else ""
+    if not text or len(text) > MAX_ANSWER or "\x00" in text:
         raise ValidationFailed(fields={"answer": [f"Isi jawaban 1–{MAX_ANSWER} karakter."]})
     complaint = _by_tracking_code(session, tracking_code, lock=True)
     if complaint.status != OPEN:

@@ -124,7 +124,7 @@ class StatusChange(Base):
     )
 
 
-# --- in-person appointments (services/intake/appointments.py) --------------------------------
+# --- in-person appointments (services/intake/appointments/) ------------------------------------
 
 
 class Location(Base):

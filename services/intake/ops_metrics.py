@@ -1,4 +1,5 @@
-"""Intake's scrape-time metrics: what the Dinas reports, counted from intake's own tables.
+"""Intake's metrics: stage latencies observed on each status change, and what the Dinas
+reports, counted from intake's own tables at scrape time.
 
 Counted on each scrape with a few grouped queries over ``intake.applications`` (columns
 ``status``/``service_code`` are indexed; a regency's yearly volume is a few ten thousand rows).
@@ -17,13 +18,45 @@ from nameko.extensions import DependencyProvider
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import and_, case, func, select
 
-from services.intake.applications import IN_SERVICE_HANDS
+from services.intake.domain.status import DECIDED, IN_SERVICE_HANDS, Status
 from services.intake.models import Application
 from silasidakep import metrics
 
 # Every application in this system was made online; counter (walk-in) registrations live in
 # the Dinas' counter system and are not recorded here (see docs/runbook.md, "online share").
 ONLINE = "online"
+
+# Stages (label ``stage`` of ``silasidakep_stage_duration_seconds``) intake measures, each where
+# its later timestamp becomes known; ``issued_to_notified`` is measured by the event handlers.
+STAGES = (
+    "submitted_to_claimed",  # citizen submitted -> a verifier claimed it
+    "claimed_to_decided",  # claimed -> approve / revision / reject
+    "approved_to_signed",  # approved (nothing left in person) -> document signed by printing
+    "signed_to_issued",  # signed -> intake recorded ISSUED and issued the download PIN
+    "end_to_end",  # first submission -> signed document
+)
+
+
+def observe_transition(app: Application, target: Status, at: datetime) -> None:
+    """Count the transition and observe the stage it ends, from the application's own status
+    history; called right after the new status was appended to ``app.history``."""
+    metrics.APPLICATION_TRANSITIONS.labels(service_code=app.service_code, status=target).inc()
+    history = [(Status(change.status), change.at) for change in app.history]
+
+    def last(status: Status) -> datetime | None:
+        found = [at_ for st, at_ in history[:-1] if st == status]
+        return found[-1] if found else None
+
+    code = app.service_code
+    if target == Status.IN_VERIFICATION:
+        metrics.observe_stage("submitted_to_claimed", code, last(Status.SUBMITTED), at)
+    elif target in DECIDED:
+        metrics.observe_stage("claimed_to_decided", code, last(Status.IN_VERIFICATION), at)
+    elif target == Status.ISSUED:
+        metrics.observe_stage("approved_to_signed", code, last(Status.APPROVED), at)
+        metrics.observe_stage("signed_to_issued", code, at, datetime.now(UTC))
+        submitted = [at_ for st, at_ in history if st == Status.SUBMITTED]
+        metrics.observe_stage("end_to_end", code, submitted[0] if submitted else None, at)
 
 
 def collect(sessions: Any) -> Iterable[Any]:

@@ -11,10 +11,11 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy.orm import Session
 
-from services.intake import applications, appointments, complaints
+from services.intake import complaints
+from services.intake.applications import commands, consumers, record, reports, views
+from services.intake.appointments import booking, counter, locations, reminders
 from services.intake.models import metadata
 from services.intake.ops_metrics import IntakeMetrics
-from silasidakep.auth import StaffPrincipal, authorize
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
 from silasidakep.errors import DomainError
@@ -48,73 +49,73 @@ class IntakeService(ServiceOps):
 
     @rpc
     def list_services(self) -> list[dict[str, Any]]:
-        return applications.list_services()
+        return views.list_services()
 
     @rpc
     def create_application(self, payload: dict[str, Any]) -> dict[str, Any]:
         outbox = self.store.outbox
-        return self._write(lambda s: applications.create_application(s, outbox, payload))
+        return self._write(lambda s: commands.create_application(s, outbox, payload))
 
     @rpc
     def update_application(self, application_id: str, token: str, changes: dict) -> dict:
         return self._write(
-            lambda s: applications.update_application(s, application_id, token, changes)
+            lambda s: commands.update_application(s, application_id, token, changes)
         )
 
     @rpc
     def cancel(self, application_id: str, token: str, reason: str | None = None) -> dict:
         outbox = self.store.outbox
         return self._write(
-            lambda s: applications.cancel(s, outbox, application_id, token, reason)
+            lambda s: commands.cancel(s, outbox, application_id, token, reason)
         )
 
     @rpc
     def backlog(self) -> list[dict[str, Any]]:
         with self.store.session() as session:
-            return applications.backlog(session)
+            return reports.backlog(session)
 
     @rpc
     def attach_document(self, application_id: str, token: str, upload: dict) -> dict[str, Any]:
-        return self._write(lambda s: applications.attach_document(s, application_id, token, upload))
+        return self._write(lambda s: commands.attach_document(s, application_id, token, upload))
 
     @rpc
     def submit(self, application_id: str, token: str) -> dict[str, Any]:
         outbox = self.store.outbox
-        return self._write(lambda s: applications.submit(s, outbox, application_id, token))
+        return self._write(lambda s: commands.submit(s, outbox, application_id, token))
 
     @rpc
     def get_application(self, application_id: str, token: str) -> dict[str, Any]:
         with self.store.session() as session:
-            return applications.view(session, application_id, token)
+            return views.view(session, application_id, token)
 
     @rpc
     def check_access(self, application_id: str, token: str) -> dict[str, Any]:
         """Raise unless ``token`` opens the application (for routes served by other services)."""
         with self.store.session() as session:
-            app = applications.load_for_citizen(session, application_id, token)
+            app = record.load_for_citizen(session, application_id, token)
             return {"application_id": str(app.id), "tracking_code": app.tracking_code}
 
     @rpc
     def staff_pipeline(self, token: str) -> dict[str, Any]:
         """Supervisors' backlog board: open applications per status, service and kecamatan,
         and the service-time breaches (the digest's list)."""
-        self._staff(token, "supervisor")
+        self.store.staff(token, "supervisor")
         with self.store.session() as session:
-            return {"stages": applications.pipeline(session),
-                    "breaches": applications.breaches(session, limit=100)}
+            return {"stages": reports.pipeline(session),
+                    "breaches": reports.breaches(session, limit=100)}
 
     @rpc
     def breaches(self) -> list[dict[str, Any]]:
         """Applications past their service deadline still in the Dinas's hands (staff digest)."""
         with self.store.session() as session:
-            return applications.breaches(session)
+            return reports.breaches(session)
 
     @rpc
     def open_document(self, application_id: str, token: str, pin: str) -> dict[str, Any]:
         with self.store.session() as session:
             with session.begin():
                 try:
-                    return applications.open_document(session, application_id, token, pin)
+                    return commands.open_document(session, application_id, token, pin)
                 except DomainError as exc:
                     # Commit the failed-attempt counter, then fail the call.
                     refusal = exc
@@ -125,32 +126,32 @@ class IntakeService(ServiceOps):
     @rpc
     def list_locations(self, kecamatan_code: str | None = None, step: str | None = None) -> list:
         with self.store.session() as session:
-            return appointments.list_locations(session, kecamatan_code, step)
+            return booking.list_locations(session, kecamatan_code, step)
 
     @rpc
     def list_slots(self, location_code: str, date_from: str | None = None,
                    date_to: str | None = None) -> dict[str, Any]:
         with self.store.session() as session:
-            return appointments.list_slots(session, location_code, date_from, date_to)
+            return booking.list_slots(session, location_code, date_from, date_to)
 
     @rpc
     def list_appointments(self, application_id: str, token: str) -> dict[str, Any]:
         with self.store.session() as session:
-            return appointments.list_for_application(session, application_id, token)
+            return booking.list_for_application(session, application_id, token)
 
     @rpc
     def book_appointment(self, application_id: str, token: str, step: str,
                          slot_id: int) -> dict[str, Any]:
         outbox = self.store.outbox
         return self._write(
-            lambda s: appointments.book(s, outbox, application_id, token, step, slot_id)
+            lambda s: booking.book(s, outbox, application_id, token, step, slot_id)
         )
 
     @rpc
     def reschedule_appointment(self, application_id: str, token: str, appointment_id: str,
                                slot_id: int) -> dict[str, Any]:
         outbox = self.store.outbox
-        return self._write(lambda s: appointments.reschedule(
+        return self._write(lambda s: booking.reschedule(
             s, outbox, application_id, token, appointment_id, slot_id
         ))
 
@@ -159,48 +160,43 @@ class IntakeService(ServiceOps):
                            appointment_id: str) -> dict[str, Any]:
         outbox = self.store.outbox
         return self._write(
-            lambda s: appointments.cancel(s, outbox, application_id, token, appointment_id)
+            lambda s: booking.cancel(s, outbox, application_id, token, appointment_id)
         )
 
     # --- in-person appointments: staff --------------------------------------------------------
 
-    def _staff(self, token: str | None, *roles: str) -> StaffPrincipal:
-        principal = authorize(token, *roles)
-        self.store.check_staff_access(principal)  # not ended since (staff.access_changed)
-        return principal
-
     @rpc
     def staff_create_location(self, token: str, payload: dict[str, Any]) -> dict[str, Any]:
-        self._staff(token, *LOCATION_ADMINS)
-        return self._write(lambda s: appointments.create_location(s, payload))
+        self.store.staff(token, *LOCATION_ADMINS)
+        return self._write(lambda s: locations.create_location(s, payload))
 
     @rpc
     def staff_update_location(self, token: str, code: str, changes: dict) -> dict[str, Any]:
-        self._staff(token, *LOCATION_ADMINS)
-        return self._write(lambda s: appointments.update_location(s, code, changes))
+        self.store.staff(token, *LOCATION_ADMINS)
+        return self._write(lambda s: locations.update_location(s, code, changes))
 
     @rpc
     def staff_create_slots(self, token: str, code: str, payload: dict) -> dict[str, Any]:
-        self._staff(token, *LOCATION_ADMINS)
-        return self._write(lambda s: appointments.create_slots(s, code, payload))
+        self.store.staff(token, *LOCATION_ADMINS)
+        return self._write(lambda s: locations.create_slots(s, code, payload))
 
     @rpc
     def staff_set_slot_capacity(self, token: str, slot_id: int, capacity: int) -> dict:
-        self._staff(token, *LOCATION_ADMINS)
-        return self._write(lambda s: appointments.set_capacity(s, slot_id, capacity))
+        self.store.staff(token, *LOCATION_ADMINS)
+        return self._write(lambda s: locations.set_capacity(s, slot_id, capacity))
 
     @rpc
     def staff_location_appointments(self, token: str, code: str, day: str | None) -> dict:
-        principal = self._staff(token, *COUNTER_STAFF)
+        principal = self.store.staff(token, *COUNTER_STAFF)
         log.info("%s listed appointments of %s on %s", principal.username, code, day)
         with self.store.session() as session:
-            return appointments.location_day(session, code, day)
+            return counter.location_day(session, code, day)
 
     @rpc
     def staff_mark_attendance(self, token: str, appointment_id: str, attended: bool) -> dict:
-        principal = self._staff(token, *COUNTER_STAFF)
+        principal = self.store.staff(token, *COUNTER_STAFF)
         outbox = self.store.outbox
-        return self._write(lambda s: appointments.mark_attendance(
+        return self._write(lambda s: counter.mark_attendance(
             s, outbox, appointment_id, attended, principal.username
         ))
 
@@ -210,9 +206,9 @@ class IntakeService(ServiceOps):
         outbox = self.store.outbox
         total = 0
         while True:
-            sent = self._write(lambda s: appointments.send_reminders(s, outbox))
+            sent = self._write(lambda s: reminders.send_reminders(s, outbox))
             total += sent
-            if sent < appointments.REMINDER_BATCH:
+            if sent < reminders.REMINDER_BATCH:
                 break
         if total:
             log.info("queued %d appointment reminder(s)", total)
@@ -236,13 +232,13 @@ class IntakeService(ServiceOps):
 
     @rpc
     def staff_list_complaints(self, token: str, status: str | None = None) -> dict[str, Any]:
-        self._staff(token, *COMPLAINT_HANDLERS)
+        self.store.staff(token, *COMPLAINT_HANDLERS)
         with self.store.session() as session:
             return complaints.list_for_staff(session, status)
 
     @rpc
     def staff_answer_complaint(self, token: str, tracking_code: str, answer: str) -> dict:
-        principal = self._staff(token, *COMPLAINT_HANDLERS)
+        principal = self.store.staff(token, *COMPLAINT_HANDLERS)
         outbox = self.store.outbox
         return self._write(lambda s: complaints.answer(
             s, outbox, tracking_code, answer, principal.username
@@ -260,24 +256,24 @@ class IntakeService(ServiceOps):
     @on_event("verification.claimed")
     def on_verification_claimed(self, envelope: dict) -> None:
         self._follow(envelope, "verification.claimed", "on_verification_claimed",
-                     applications.apply_claim)
+                     consumers.apply_claim)
 
     @on_event("verification.decided")
     def on_verification_decided(self, envelope: dict) -> None:
         self._follow(envelope, "verification.decided", "on_verification_decided",
-                     applications.apply_decision)
+                     consumers.apply_decision)
 
     @on_event("document.issued")
     def on_document_issued(self, envelope: dict) -> None:
         self._follow(envelope, "document.issued", "on_document_issued",
-                     applications.apply_issued)
+                     consumers.apply_issued)
 
     @on_event("document.awaiting_signature")
     def on_document_awaiting_signature(self, envelope: dict) -> None:
         self._follow(envelope, "document.awaiting_signature", "on_document_awaiting_signature",
-                     applications.apply_awaiting_signature)
+                     consumers.apply_awaiting_signature)
 
     @on_event("print_job.changed")
     def on_print_job_changed(self, envelope: dict) -> None:
         self._follow(envelope, "print_job.changed", "on_print_job_changed",
-                     applications.apply_print_job)
+                     consumers.apply_print_job)

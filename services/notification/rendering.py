@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.exceptions import TemplateNotFound
 
+from silasidakep.clock import WIB
 from silasidakep.masking import mask_nik
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -73,7 +74,6 @@ MONTHS = (
 )
 
 
-WIB = timezone(timedelta(hours=7), "WIB")  # Indonesia has no DST: a fixed offset is exact
 
 
 def tanggal(value: date | datetime) -> str:

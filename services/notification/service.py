@@ -12,21 +12,21 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.notification import dispatch, rendering
 from services.notification.channels import Sender, http_sender, provider_config
 from services.notification.channels.email import EmailSender, smtp_settings
-from services.notification.channels.webhook import verify_signature
 from services.notification.models import metadata
-from silasidakep.auth import authorize
+from services.notification.receipts import parse_receipt
 from silasidakep.config import load_settings
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
-from silasidakep.errors import Forbidden, NotFound, ValidationFailed
+from silasidakep.errors import NotFound, ServiceUnavailable, ValidationFailed
 from silasidakep.messaging import on_event
 from silasidakep.ops import ServiceOps, check_broker
+from silasidakep.rpc import TimedRpcProxy
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def supervisor_emails() -> list[str]:
 class NotificationService(ServiceOps):
     name = "notification"
     store = Store(metadata)
-    intake = RpcProxy("intake")
+    intake = TimedRpcProxy("intake")  # a dead intake must not hang the digest timer
 
     def __init__(self) -> None:
         settings = load_settings()
@@ -123,26 +123,8 @@ class NotificationService(ServiceOps):
 
     @rpc
     def delivery_receipt(self, provider: str, body: str, signature: str | None) -> dict:
-        """``body`` is the raw JSON ``{"message_id" | "id", "status"}``, HMAC-signed with the
-        secret of a channel configured with that provider."""
-        import json
-
-        secrets = [
-            config.secret for channel in ("SMS", "WHATSAPP")
-            if (config := provider_config(channel)) and config.provider == provider
-        ]
-        raw = body.encode()
-        if not any(verify_signature(s, raw, signature) for s in secrets):
-            raise Forbidden("Tanda tangan laporan tidak sah.", code="INVALID_SIGNATURE")
-        try:
-            report = json.loads(body)
-            reference = str(report.get("message_id") or report["id"])
-            status = str(report["status"]).upper()
-        except (ValueError, KeyError, TypeError, AttributeError):
-            raise ValidationFailed("Laporan tidak dikenal.", code="INVALID_RECEIPT") from None
-        status = {"READ": "DELIVERED", "UNDELIVERABLE": "FAILED"}.get(status, status)
-        if status not in ("DELIVERED", "FAILED", "SENT"):
-            raise ValidationFailed("Status laporan tidak dikenal.", code="INVALID_RECEIPT")
+        """A provider's signed delivery receipt (see ``receipts.parse_receipt``)."""
+        reference, status = parse_receipt(provider, body, signature)
         state = dispatch.record_receipt(self.store.sessions, reference, status)
         if state is None:
             raise NotFound("Pesan tidak ditemukan.", code="MESSAGE_NOT_FOUND")
@@ -150,26 +132,22 @@ class NotificationService(ServiceOps):
 
     # --- staff ----------------------------------------------------------------------------------
 
-    def _staff(self, token: str | None) -> None:
-        principal = authorize(token, *STAFF_ROLES)
-        self.store.check_staff_access(principal)  # not ended since (staff.access_changed)
-
     @rpc
     def staff_messages(self, token: str, state: str | None = None,
                        application_id: str | None = None) -> dict[str, Any]:
-        self._staff(token)
+        self.store.staff(token, *STAFF_ROLES)
         if state and state not in dispatch.STATES:
             raise ValidationFailed(fields={"state": ["Status pesan tidak dikenal."]})
         return {"messages": dispatch.list_messages(self.store.sessions, state, application_id)}
 
     @rpc
     def staff_templates(self, token: str) -> dict[str, Any]:
-        self._staff(token)
+        self.store.staff(token, *STAFF_ROLES)
         return {"templates": rendering.catalogue()}
 
     @rpc
     def staff_preview(self, token: str, template: str, channel: str) -> dict[str, Any]:
-        self._staff(token)
+        self.store.staff(token, *STAFF_ROLES)
         if not rendering.has_template(channel, template):
             raise NotFound("Templat tidak ditemukan.", code="TEMPLATE_NOT_FOUND")
         rendered = rendering.preview(template, channel, self.public_base_url)
@@ -207,7 +185,11 @@ class NotificationService(ServiceOps):
         supervisors, email = supervisor_emails(), self.senders.get("EMAIL")
         if not supervisors or email is None:
             return None
-        breaches = self.intake.breaches()
+        try:
+            breaches = self.intake.breaches()
+        except ServiceUnavailable as exc:  # intake down or slow: the next period tries again
+            log.warning("breach digest skipped: intake did not answer (%s)", exc.code)
+            return None
         if not breaches:
             return None
         period = int(datetime.now(UTC).timestamp() // DIGEST_INTERVAL_SECONDS)

@@ -25,17 +25,18 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.verification.models import AccessLog, AuditHead
+from silasidakep.auth import StaffPrincipal
+from silasidakep.clock import WIB
 from silasidakep.errors import ValidationFailed
 
 GENESIS = "0" * 64
-WIB = timezone(timedelta(hours=7), "WIB")
 LOG = AccessLog.__table__
 HEAD = AuditHead.__table__
 FIELDS = ("seq", "at", "staff_id", "username", "action", "application_id", "detail",
@@ -309,3 +310,26 @@ def to_csv(entries: Iterable[dict[str, Any]]) -> str:
     out = io.StringIO()
     write_csv(entries, out)
     return out.getvalue()
+
+
+def read_log(
+    session: Session, principal: StaffPrincipal, query: dict[str, Any], client_ip: str | None
+) -> dict[str, Any]:
+    """One page of entries matching ``query`` (from, to, application_id, username, after,
+    limit, format json|csv) with the verification of the whole chain; the reading itself is
+    an entry (AUDIT_VIEW, or AUDIT_EXPORT for CSV)."""
+    as_csv = query.get("format") == "csv"
+    filters = Filters.parse(query)
+    after, limit = page_bounds(query, MAX_PAGE if as_csv else 1000)
+    report = verify_chain(session)
+    entries, next_after = search(session, filters, after, limit)
+    append(session, "AUDIT_EXPORT" if as_csv else "AUDIT_VIEW",
+           staff_id=principal.staff_id, username=principal.username,
+           application_id=filters.application_id, detail=filters.describe(),
+           client_ip=client_ip)
+    result: dict[str, Any] = {"chain": report.to_dict(), "next_after": next_after}
+    if as_csv:
+        result["csv"] = to_csv(entries)
+    else:
+        result["entries"] = entries
+    return result

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -12,16 +12,12 @@ from sqlalchemy.orm import Session
 from services.verification import audit, prechecks, reasons
 from services.verification.models import Decision, QueueItem
 from silasidakep.auth import StaffPrincipal
+from silasidakep.clock import now_utc
 from silasidakep.db import Outbox
 from silasidakep.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 PENDING, CLAIMED, DECIDED, CANCELLED = "PENDING", "CLAIMED", "DECIDED", "CANCELLED"
 DEFAULT_LEASE = timedelta(minutes=30)
-BENCH_DECIDER = "bench-auto-approve"
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 def log_access(
@@ -196,11 +192,14 @@ def decide(
     session: Session, outbox: Outbox, staff: StaffPrincipal | None, application_id: str,
     decision: str, reason_code: str | None = None, note: str | None = None,
     fix_fields: list[str] | None = None, fix_documents: list[str] | None = None,
-    client_ip: str | None = None,
+    client_ip: str | None = None, system_actor: str | None = None,
 ) -> QueueItem:
-    """Record a decision. ``staff`` None is the bench auto-approver (never in production paths)."""
+    """Record a decision by ``staff`` (a verifier holding the claim), or with ``staff`` None by
+    the program named ``system_actor`` (the development auto-approver; no production caller)."""
     if staff is not None:
         staff.require("verifier")
+    elif not system_actor:
+        raise ValueError("a decision without staff must name the system_actor deciding")
     fix_fields, fix_documents = list(fix_fields or []), list(fix_documents or [])
     reason_text = reasons.for_decision(session, decision, reason_code)
     item = _load(session, application_id, lock=True)
@@ -236,5 +235,5 @@ def decide(
         },
     )
     log_access(session, staff, f"DECIDE_{decision}", item.application_id,
-               reason_code if staff else BENCH_DECIDER, client_ip)
+               reason_code if staff else system_actor, client_ip)
     return item

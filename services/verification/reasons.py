@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, text
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from services.verification import audit
 from services.verification.models import ReasonCode
+from silasidakep.clock import now_utc
 from silasidakep.errors import Conflict, NotFound, ValidationFailed
 
 DECISIONS = ("REJECT", "REQUEST_REVISION", "APPROVE")
@@ -27,10 +27,6 @@ DECISIONS = ("REJECT", "REQUEST_REVISION", "APPROVE")
 REASON_REQUIRED = ("REJECT", "REQUEST_REVISION")
 CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{2,59}$")
 MIN_TEXT, MAX_TEXT = 10, 500
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 def check_code(code: str | None) -> str:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from nameko.rpc import rpc
+from sqlalchemy.orm import Session
 
 from services.verification import audit, queue, reasons, staff, supervision
 from services.verification.models import metadata
+from silasidakep.auth import StaffPrincipal
 from silasidakep.config import load_settings
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
@@ -18,13 +20,6 @@ from silasidakep.messaging import on_event
 from silasidakep.ops import ServiceOps, check_broker
 
 log = logging.getLogger(__name__)
-
-# Bench mode only: approve every submission the moment it arrives, so a load test measures the
-# pipeline rather than a human. Refused outside development (see bench/README.md).
-BENCH_AUTO_APPROVE = os.environ.get("BENCH_AUTO_APPROVE") == "1"
-if BENCH_AUTO_APPROVE and os.environ.get("SILASIDAKEP_ENV", "development") != "development":
-    raise RuntimeError("BENCH_AUTO_APPROVE is only allowed with SILASIDAKEP_ENV=development")
-
 
 def client_ip(client: dict[str, Any] | None) -> str | None:
     """The caller's address as the gateway saw it (see gateway/http.py ``client_address``)."""
@@ -45,6 +40,16 @@ class VerificationService(ServiceOps):
             "broker": lambda: check_broker(self.config["AMQP_URI"]),
         }
 
+    @contextmanager
+    def _as_staff(self, token: str, *roles: str) -> Iterator[tuple[Session, StaffPrincipal]]:
+        """One transaction as the staff member behind ``token``: the account is checked (still
+        active, same token version) in that transaction, then ``roles`` if given."""
+        with self.store.session() as session, session.begin():
+            principal = staff.authenticate(session, token, self.jwt_secret)
+            if roles:
+                principal.require(*roles)
+            yield session, principal
+
     # Staff RPCs take ``client``, a dict from the gateway with the caller's address ("ip"), which
     # goes into the access log with every action. Each checks the token against the account
     # (still active, same token version) in the same transaction.
@@ -63,8 +68,7 @@ class VerificationService(ServiceOps):
         client: dict[str, Any] | None = None,
     ) -> dict[str, Any] | None:
         filters = filters or {}
-        with self.store.session() as session, session.begin():
-            principal = staff.authenticate(session, token, self.jwt_secret)
+        with self._as_staff(token) as (session, principal):
             item = queue.claim_next(
                 session, self.store.outbox, principal,
                 service_code=filters.get("service_code") or None,
@@ -77,16 +81,14 @@ class VerificationService(ServiceOps):
     def get_application(
         self, token: str, application_id: str, client: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        with self.store.session() as session, session.begin():
-            principal = staff.authenticate(session, token, self.jwt_secret)
+        with self._as_staff(token) as (session, principal):
             return queue.staff_view(session, principal, application_id, client_ip(client))
 
     @rpc
     def reason_codes(self, token: str, include_inactive: bool = False) -> dict[str, Any]:
         """The active reason codes grouped by decision (for the decision form) and as a list;
         ``include_inactive`` (admins only) lists deactivated codes too."""
-        with self.store.session() as session, session.begin():
-            principal = staff.authenticate(session, token, self.jwt_secret)
+        with self._as_staff(token) as (session, principal):
             if include_inactive:
                 principal.require("admin")
             else:
@@ -98,9 +100,7 @@ class VerificationService(ServiceOps):
     def create_reason_code(
         self, token: str, body: dict[str, Any], client: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        with self.store.session() as session, session.begin():
-            principal = staff.authenticate(session, token, self.jwt_secret)
-            principal.require("admin")
+        with self._as_staff(token, "admin") as (session, principal):
             return reasons.create(session, staff.Actor.of(principal, client_ip(client)),
                                   body["code"], body["text"], body["decisions"])
 
@@ -109,9 +109,7 @@ class VerificationService(ServiceOps):
         self, token: str, code: str, changes: dict[str, Any],
         client: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        with self.store.session() as session, session.begin():
-            principal = staff.authenticate(session, token, self.jwt_secret)
-            principal.require("admin")
+        with self._as_staff(token, "admin") as (session, principal):
             return reasons.update(
                 session, staff.Actor.of(principal, client_ip(client)), code,
                 reason_text=changes.get("text"), decisions=changes.get("decisions"),
@@ -124,8 +122,7 @@ class VerificationService(ServiceOps):
     def return_claim(
         self, token: str, application_id: str, client: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        with self.store.session() as session, session.begin():
-            principal = staff.authenticate(session, token, self.jwt_secret)
+        with self._as_staff(token) as (session, principal):
             item = supervision.return_to_queue(session, principal, application_id,
                                                client_ip(client))
             return {"id": str(item.application_id), "state": item.state}
@@ -135,8 +132,7 @@ class VerificationService(ServiceOps):
         self, token: str, application_id: str, username: str,
         client: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        with self.store.session() as session, session.begin():
-            principal = staff.authenticate(session, token, self.jwt_secret)
+        with self._as_staff(token) as (session, principal):
             item = supervision.reassign(session, self.store.outbox, principal, application_id,
                                         username, client_ip(client))
             return {"id": str(item.application_id), "state": item.state,
@@ -147,14 +143,12 @@ class VerificationService(ServiceOps):
     def backlog_board(
         self, token: str, client: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        with self.store.session() as session, session.begin():
-            principal = staff.authenticate(session, token, self.jwt_secret)
+        with self._as_staff(token) as (session, principal):
             return supervision.board(session, principal, client_ip(client))
 
     @rpc
     def my_claims(self, token: str) -> dict[str, Any]:
-        with self.store.session() as session, session.begin():
-            principal = staff.authenticate(session, token, self.jwt_secret)
+        with self._as_staff(token) as (session, principal):
             return {"claims": supervision.my_claims(session, principal)}
 
     @rpc
@@ -162,8 +156,7 @@ class VerificationService(ServiceOps):
         self, token: str, application_id: str, doc_type: str,
         client: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        with self.store.session() as session, session.begin():
-            principal = staff.authenticate(session, token, self.jwt_secret)
+        with self._as_staff(token) as (session, principal):
             return queue.document_ref(session, principal, application_id, doc_type,
                                       client_ip(client))
 
@@ -172,8 +165,7 @@ class VerificationService(ServiceOps):
         self, token: str, application_id: str, decision: dict[str, Any],
         client: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        with self.store.session() as session, session.begin():
-            principal = staff.authenticate(session, token, self.jwt_secret)
+        with self._as_staff(token) as (session, principal):
             item = queue.decide(
                 session, self.store.outbox, principal, application_id,
                 decision["decision"], decision.get("reason_code"), decision.get("note"),
@@ -189,9 +181,7 @@ class VerificationService(ServiceOps):
     def list_staff_accounts(
         self, token: str, client: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        with self.store.session() as session, session.begin():
-            principal = staff.authenticate(session, token, self.jwt_secret)
-            principal.require("admin")
+        with self._as_staff(token, "admin") as (session, principal):
             actor = staff.Actor.of(principal, client_ip(client))
             return {"accounts": staff.list_accounts(session, actor)}
 
@@ -199,9 +189,7 @@ class VerificationService(ServiceOps):
     def create_staff_account(
         self, token: str, account: dict[str, Any], client: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        with self.store.session() as session, session.begin():
-            principal = staff.authenticate(session, token, self.jwt_secret)
-            principal.require("admin")
+        with self._as_staff(token, "admin") as (session, principal):
             return staff.create_account(
                 session, staff.Actor.of(principal, client_ip(client)),
                 account["username"], list(account["roles"]), account["password"],
@@ -213,9 +201,7 @@ class VerificationService(ServiceOps):
         self, token: str, username: str, changes: dict[str, Any],
         client: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        with self.store.session() as session, session.begin():
-            principal = staff.authenticate(session, token, self.jwt_secret)
-            principal.require("admin")
+        with self._as_staff(token, "admin") as (session, principal):
             return staff.update_account(
                 session, staff.Actor.of(principal, client_ip(client)), username,
                 roles=changes.get("roles"), active=changes.get("active"),
@@ -231,38 +217,16 @@ class VerificationService(ServiceOps):
     ) -> dict[str, Any]:
         """Entries matching ``query`` (from, to, application_id, username, after, limit,
         format json|csv) with the verification of the whole chain. Reading it is logged."""
-        query = query or {}
-        as_csv = query.get("format") == "csv"
-        with self.store.session() as session, session.begin():
-            principal = staff.authenticate(session, token, self.jwt_secret)
-            principal.require("auditor", "supervisor")
-            filters = audit.Filters.parse(query)
-            after, limit = audit.page_bounds(query, audit.MAX_PAGE if as_csv else 1000)
-            report = audit.verify_chain(session)
-            entries, next_after = audit.search(session, filters, after, limit)
-            audit.append(session, "AUDIT_EXPORT" if as_csv else "AUDIT_VIEW",
-                         staff_id=principal.staff_id, username=principal.username,
-                         application_id=filters.application_id, detail=filters.describe(),
-                         client_ip=client_ip(client))
-        result: dict[str, Any] = {"chain": report.to_dict(), "next_after": next_after}
-        if as_csv:
-            result["csv"] = audit.to_csv(entries)
-        else:
-            result["entries"] = entries
-        return result
+        with self._as_staff(token, "auditor", "supervisor") as (session, principal):
+            return audit.read_log(session, principal, query or {}, client_ip(client))
 
     @on_event("application.submitted")
     def on_application_submitted(self, envelope: dict) -> None:
         event_id, data = parse_envelope(envelope, "application.submitted")
-        outbox = self.store.outbox
-
-        def apply(session: Any) -> None:
-            item = queue.enqueue(session, data)
-            if item is not None and BENCH_AUTO_APPROVE:
-                session.flush()
-                queue.decide(session, outbox, None, str(item.application_id), "APPROVE")
-
-        self.store.consume_once(event_id, "verification.on_application_submitted", apply)
+        self.store.consume_once(
+            event_id, "verification.on_application_submitted",
+            lambda session: queue.enqueue(session, data),
+        )
 
     @on_event("application.cancelled")
     def on_application_cancelled(self, envelope: dict) -> None:

@@ -21,7 +21,7 @@ import re
 import sys
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher
@@ -34,6 +34,7 @@ from services.verification.models import LoginAttempt, Staff, metadata
 from silasidakep import regions
 from silasidakep.auth import ISSUER, ROLES, StaffPrincipal
 from silasidakep.auth import authenticate as decode_token
+from silasidakep.clock import WIB, now_utc
 from silasidakep.db import Outbox
 from silasidakep.errors import (
     Conflict,
@@ -60,15 +61,10 @@ LOCK_DURATION = timedelta(minutes=15)  # ... for this long (from the last failur
 IP_THRESHOLD = 20  # failures from one client address within LOCK_WINDOW
 
 SUCCESS, FAILED, LOCKED, RESET = "SUCCESS", "FAILED", "LOCKED", "RESET"
-WIB = audit.WIB
 
 _hasher = PasswordHasher()
 # Verifying against a dummy hash for unknown usernames keeps login time the same either way.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- accounts -------------------------------------------------------------------------------

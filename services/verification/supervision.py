@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from services.verification.models import QueueItem, Staff
 from services.verification.queue import CLAIMED, DEFAULT_LEASE, PENDING, _load, log_access
 from silasidakep.auth import StaffPrincipal
+from silasidakep.clock import now_utc
 from silasidakep.db import Outbox
 from silasidakep.errors import Conflict, NotFound, ValidationFailed
 
@@ -29,10 +30,6 @@ STAGE_LABELS = {
     IN_REVIEW: "Sedang diperiksa verifikator",
     LEASE_EXPIRED: "Klaim kedaluwarsa (kembali ke antrean)",
 }
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 def _usernames(session: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:

@@ -257,7 +257,7 @@ def test_the_migration_job_runs_the_project_cli_against_the_primary() -> None:
         job = of_kind(render(overlay), "Job")["migrate"]
         container = pod_spec(job)["containers"][0]
         assert container["command"] == [
-            "python", "-m", "silasidakep.cli", "--database-url", "$(DATABASE_URL)", "migrate"
+            "python", "-m", "cli", "--database-url", "$(DATABASE_URL)", "migrate"
         ]
         assert "@postgres-rw:5432/silasidakep" in env_of(container)["DATABASE_URL"]["value"]
         assert pod_spec(job)["restartPolicy"] == "Never"

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from services.intake.catalogue import load_catalogue
-from services.printing.documents.signing import validate_signed_pdf
+from services.printing.documents.pades import validate_signed_pdf
 from tests.support.infra import wait_until
 from tests.support.journeys import apply, approve, claim, decide, pin_from, wait_for_status
 from tests.support.system import System

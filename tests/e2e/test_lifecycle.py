@@ -7,7 +7,7 @@ import re
 import pytest
 import requests
 
-from services.printing.documents.signing import validate_signed_pdf
+from services.printing.documents.pades import validate_signed_pdf
 from tests.support.citizen import CitizenClient, application_payload, new_person
 from tests.support.infra import body_text
 from tests.support.journeys import claim, staff_post, wait_for_status

@@ -16,7 +16,7 @@ import psycopg2
 import pytest
 from minio import Minio
 
-from services.printing.documents.signing import validate_signed_pdf
+from services.printing.documents.pades import validate_signed_pdf
 from tests.support.infra import wait_until
 from tests.support.journeys import apply, approve, pin_from, wait_for_status
 from tests.support.system import System, running_system

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from services.printing.documents.signing import validate_signed_pdf
+from services.printing.documents.pades import validate_signed_pdf
 from tests.support.infra import wait_until
 from tests.support.journeys import apply, approve, pin_from, staff_post, wait_for_status
 from tests.support.system import System, running_system

@@ -14,9 +14,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from services.intake import applications, appointments
-from services.intake.domain.workdays import WIB
+from services.intake.applications import commands, consumers, views
+from services.intake.appointments import booking, counter, locations, reminders
+from services.intake.appointments.rows import booked_count
+from services.intake.catalogue import get_service
 from services.intake.models import Slot, metadata
+from silasidakep.clock import WIB
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Outbox, make_engine
 from silasidakep.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
@@ -68,21 +71,21 @@ def submitted(sessions: sessionmaker, outbox: Outbox, service_code: str = KTP) -
     """A submitted application of a service with in-person steps: (id, access token)."""
     seed = next(_seeds)
     with sessions() as s, s.begin():
-        created = applications.create_application(
+        created = commands.create_application(
             s, outbox, application_payload(service_code, adult(seed), seed)
         )
     app_id, token = created["id"], created["access_token"]
-    definition = applications.get_service(service_code)
+    definition = get_service(service_code)
     with sessions() as s, s.begin():
-        form = applications.view(s, app_id, token)["form"]
+        form = views.view(s, app_id, token)["form"]
         for doc_type in sorted(definition.documents_required_for(form)):
-            applications.attach_document(s, app_id, token, {
+            commands.attach_document(s, app_id, token, {
                 "doc_type": doc_type,
                 "object_key": f"applications/{app_id}/{doc_type}/{uuid.uuid4()}",
                 "content_type": "application/pdf", "size": 10, "sha256": "0" * 64,
             })
     with sessions() as s, s.begin():
-        applications.submit(s, outbox, app_id, token)
+        commands.submit(s, outbox, app_id, token)
     return app_id, token
 
 
@@ -91,14 +94,14 @@ def new_location(sessions: sessionmaker, steps=("BIOMETRICS", "COLLECTION"), **e
     payload = {"code": code, "name": f"Lokasi Uji {code}", "kind": "MPP",
                "address": "Jalan Uji No. 1, Sumedang", "steps": list(steps), **extra}
     with sessions() as s, s.begin():
-        appointments.create_location(s, payload)
+        locations.create_location(s, payload)
     return code
 
 
 def new_slots(sessions: sessionmaker, code: str, day: date, windows: list[str],
               capacity: int) -> list[int]:
     with sessions() as s, s.begin():
-        appointments.create_slots(s, code, {
+        locations.create_slots(s, code, {
             "from": day.isoformat(), "to": day.isoformat(), "windows": windows,
             "capacity": capacity, "include_weekends": True, "include_holidays": True,
         })
@@ -117,7 +120,7 @@ def slot_state(sessions: sessionmaker, slot_id: int) -> tuple[int, int, int]:
     """(capacity, booked, live appointments counted from the appointments table)."""
     with sessions() as s:
         slot = s.get(Slot, slot_id)
-        return slot.capacity, slot.booked, appointments.booked_count(s, slot_id)
+        return slot.capacity, slot.booked, booked_count(s, slot_id)
 
 
 def run_parallel(count: int, action: Callable[[int], Any]) -> list[Any]:
@@ -152,24 +155,24 @@ def test_locations_are_filtered_by_kecamatan_and_step(sessions) -> None:
                              kecamatan_code="32.11.26")
     mpp = new_location(sessions, steps=("COLLECTION",))
     with sessions() as s:
-        in_kecamatan = {loc["code"] for loc in appointments.list_locations(s, "32.11.26")}
-        collecting = {loc["code"] for loc in appointments.list_locations(s, step="COLLECTION")}
+        in_kecamatan = {loc["code"] for loc in booking.list_locations(s, "32.11.26")}
+        collecting = {loc["code"] for loc in booking.list_locations(s, step="COLLECTION")}
     assert kecamatan in in_kecamatan and mpp not in in_kecamatan
     assert mpp in collecting and kecamatan not in collecting
 
     with pytest.raises(ValidationFailed) as refused, sessions() as s, s.begin():
-        appointments.create_location(s, {"code": "T-BAD", "name": "Kantor Uji", "kind": "KECAMATAN",
+        locations.create_location(s, {"code": "T-BAD", "name": "Kantor Uji", "kind": "KECAMATAN",
                                          "address": "Jalan Uji", "steps": ["SIDIK_JARI"]})
     assert set(refused.value.fields) == {"steps", "kecamatan_code"}
     with pytest.raises(Conflict) as taken, sessions() as s, s.begin():
-        appointments.create_location(s, {"code": mpp, "name": "Lagi", "kind": "MPP",
+        locations.create_location(s, {"code": mpp, "name": "Lagi", "kind": "MPP",
                                          "address": "Jalan Uji", "steps": ["COLLECTION"]})
     assert taken.value.code == "LOCATION_EXISTS"
 
     with sessions() as s, s.begin():
-        appointments.update_location(s, mpp, {"active": False})
+        locations.update_location(s, mpp, {"active": False})
     with sessions() as s:
-        assert mpp not in {loc["code"] for loc in appointments.list_locations(s)}
+        assert mpp not in {loc["code"] for loc in booking.list_locations(s)}
 
 
 def test_bulk_slots_skip_weekends_and_repeat_harmlessly(sessions) -> None:
@@ -179,22 +182,22 @@ def test_bulk_slots_skip_weekends_and_repeat_harmlessly(sessions) -> None:
                "windows": ["10:00-12:00", "08:00-10:00"], "capacity": 4,
                "include_holidays": True}
     with sessions() as s, s.begin():
-        first = appointments.create_slots(s, code, payload)
+        first = locations.create_slots(s, code, payload)
     with sessions() as s, s.begin():
-        again = appointments.create_slots(s, code, payload)
+        again = locations.create_slots(s, code, payload)
     assert (first["created"], first["existing"]) == (10, 0)  # Mon-Fri × 2 windows
     assert (again["created"], again["existing"]) == (0, 10)
     with sessions() as s:
-        listed = appointments.list_slots(s, code, monday, monday + timedelta(days=6))["slots"]
+        listed = booking.list_slots(s, code, monday, monday + timedelta(days=6))["slots"]
     assert len(listed) == 10 and {d["date"] for d in listed} == {
         (monday + timedelta(days=i)).isoformat() for i in range(5)
     }
     assert listed[0]["start_time"] == "08:00" and listed[0]["remaining"] == 4
 
     with pytest.raises(ValidationFailed), sessions() as s, s.begin():
-        appointments.create_slots(s, code, {**payload, "windows": ["08:00-10:00", "09:00-11:00"]})
+        locations.create_slots(s, code, {**payload, "windows": ["08:00-10:00", "09:00-11:00"]})
     with pytest.raises(ValidationFailed), sessions() as s, s.begin():
-        appointments.create_slots(s, code, {**payload, "from": in_days(-1).isoformat()})
+        locations.create_slots(s, code, {**payload, "from": in_days(-1).isoformat()})
 
 
 def test_slots_already_started_today_are_not_offered(sessions) -> None:
@@ -204,11 +207,11 @@ def test_slots_already_started_today_are_not_offered(sessions) -> None:
     # Pretend it is 10:00 WIB on that day.
     at_ten = datetime.combine(day, time(10, 0), tzinfo=WIB).astimezone(UTC)
     with sessions() as s:
-        listed = appointments.list_slots(s, code, day, day, now=at_ten)["slots"]
+        listed = booking.list_slots(s, code, day, day, now=at_ten)["slots"]
     assert [slot["id"] for slot in listed] == [late]
     app_id, token = submitted(sessions, Outbox(OUTBOX, "intake"))
     with pytest.raises(Conflict) as past, sessions() as s, s.begin():
-        appointments.book(s, Outbox(OUTBOX, "intake"), app_id, token, "BIOMETRICS", early,
+        booking.book(s, Outbox(OUTBOX, "intake"), app_id, token, "BIOMETRICS", early,
                           now=at_ten)
     assert past.value.code == "SLOT_IN_PAST"
 
@@ -224,7 +227,7 @@ def test_booking_rules(sessions, outbox) -> None:
 
     def book(app_id: str, token: str, step: str, slot_id: int) -> dict:
         with sessions() as s, s.begin():
-            return appointments.book(s, outbox, app_id, token, step, slot_id)
+            return booking.book(s, outbox, app_id, token, step, slot_id)
 
     def refused(expected: type, code: str, *args: Any) -> None:
         with pytest.raises(expected) as caught:
@@ -233,7 +236,7 @@ def test_booking_rules(sessions, outbox) -> None:
 
     seed = next(_seeds)
     with sessions() as s, s.begin():
-        draft = applications.create_application(s, outbox, application_payload(KTP, adult(seed),
+        draft = commands.create_application(s, outbox, application_payload(KTP, adult(seed),
                                                                                seed))
     refused(Conflict, "NOT_BOOKABLE", draft["id"], draft["access_token"], "BIOMETRICS", slot)
 
@@ -254,7 +257,7 @@ def test_booking_rules(sessions, outbox) -> None:
     assert sent[0]["location"]["code"] == code and sent[0]["slot_date"] == in_days(2)
     assert sent[0]["recipient"]["nik_masked"].count("*") == 10
     with sessions() as s:
-        mine = appointments.list_for_application(s, app_id, token)
+        mine = booking.list_for_application(s, app_id, token)
     assert {a["id"] for a in mine["appointments"]} == {booked["id"], collect["id"]}
     assert [p["step"] for p in mine["steps"]] == ["BIOMETRICS", "COLLECTION"]
 
@@ -269,18 +272,18 @@ def test_capacity_never_drops_below_bookings(sessions, outbox) -> None:
     for _ in range(2):
         app_id, token = submitted(sessions, outbox)
         with sessions() as s, s.begin():
-            appointments.book(s, outbox, app_id, token, "BIOMETRICS", slot)
+            booking.book(s, outbox, app_id, token, "BIOMETRICS", slot)
     with pytest.raises(Conflict) as below, sessions() as s, s.begin():
-        appointments.set_capacity(s, slot, 1)
+        locations.set_capacity(s, slot, 1)
     assert below.value.code == "CAPACITY_BELOW_BOOKED"
     with sessions() as s, s.begin():
-        assert appointments.set_capacity(s, slot, 2)["remaining"] == 0
+        assert locations.set_capacity(s, slot, 2)["remaining"] == 0
     app_id, token = submitted(sessions, outbox)
     with pytest.raises(Conflict) as full, sessions() as s, s.begin():
-        appointments.book(s, outbox, app_id, token, "BIOMETRICS", slot)
+        booking.book(s, outbox, app_id, token, "BIOMETRICS", slot)
     assert full.value.code == "SLOT_FULL"
     with pytest.raises(NotFound), sessions() as s, s.begin():
-        appointments.set_capacity(s, 999_999_999, 5)
+        locations.set_capacity(s, 999_999_999, 5)
 
 
 # --- concurrency ----------------------------------------------------------------------------------
@@ -294,7 +297,7 @@ def test_parallel_bookings_never_overbook(sessions, outbox) -> None:
     def book(i: int) -> dict:
         app_id, token = citizens[i]
         with sessions() as s, s.begin():  # each thread: its own session and connection
-            return appointments.book(s, outbox, app_id, token, "BIOMETRICS", slot)
+            return booking.book(s, outbox, app_id, token, "BIOMETRICS", slot)
 
     results = run_parallel(40, book)
     outcomes = Counter(code_of(r) for r in results)
@@ -313,23 +316,23 @@ def test_parallel_reschedules_into_a_nearly_full_slot(sessions, outbox) -> None:
         sessions, code, day, ["08:00-09:00", "09:00-10:00", "10:00-11:00"], 20
     )
     with sessions() as s, s.begin():
-        appointments.set_capacity(s, target, 3)
+        locations.set_capacity(s, target, 3)
     for _ in range(2):  # two of the target's three places are taken already
         app_id, token = submitted(sessions, outbox)
         with sessions() as s, s.begin():
-            appointments.book(s, outbox, app_id, token, "BIOMETRICS", target)
+            booking.book(s, outbox, app_id, token, "BIOMETRICS", target)
     movers = []
     for i in range(20):
         app_id, token = submitted(sessions, outbox)
         with sessions() as s, s.begin():
-            booked = appointments.book(s, outbox, app_id, token, "BIOMETRICS",
+            booked = booking.book(s, outbox, app_id, token, "BIOMETRICS",
                                        first if i % 2 else last)
         movers.append((app_id, token, booked["id"]))
 
     def move(i: int) -> dict:
         app_id, token, appointment_id = movers[i]
         with sessions() as s, s.begin():
-            return appointments.reschedule(s, outbox, app_id, token, appointment_id, target)
+            return booking.reschedule(s, outbox, app_id, token, appointment_id, target)
 
     results = run_parallel(20, move)
     outcomes = Counter(code_of(r) for r in results)
@@ -350,13 +353,13 @@ def test_crossing_reschedules_do_not_deadlock(sessions, outbox) -> None:
         source, target = (a, b) if i % 2 == 0 else (b, a)
         app_id, token = submitted(sessions, outbox)
         with sessions() as s, s.begin():
-            booked = appointments.book(s, outbox, app_id, token, "BIOMETRICS", source)
+            booked = booking.book(s, outbox, app_id, token, "BIOMETRICS", source)
         pairs.append((app_id, token, booked["id"], target))
 
     def move(i: int) -> dict:
         app_id, token, appointment_id, target = pairs[i]
         with sessions() as s, s.begin():
-            return appointments.reschedule(s, outbox, app_id, token, appointment_id, target)
+            return booking.reschedule(s, outbox, app_id, token, appointment_id, target)
 
     results = run_parallel(16, move)
     assert [code_of(r) for r in results] == ["OK"] * 16, results
@@ -373,27 +376,27 @@ def test_cancel_frees_the_place(sessions, outbox) -> None:
         submitted(sessions, outbox), submitted(sessions, outbox)
     )
     with sessions() as s, s.begin():
-        first = appointments.book(s, outbox, first_id, first_token, "BIOMETRICS", slot)
+        first = booking.book(s, outbox, first_id, first_token, "BIOMETRICS", slot)
     with pytest.raises(Conflict) as full, sessions() as s, s.begin():
-        appointments.book(s, outbox, second_id, second_token, "BIOMETRICS", slot)
+        booking.book(s, outbox, second_id, second_token, "BIOMETRICS", slot)
     assert full.value.code == "SLOT_FULL"
 
     with pytest.raises(NotFound), sessions() as s, s.begin():  # not the second's appointment
-        appointments.cancel(s, outbox, second_id, second_token, first["id"])
+        booking.cancel(s, outbox, second_id, second_token, first["id"])
     with sessions() as s, s.begin():
-        cancelled = appointments.cancel(s, outbox, first_id, first_token, first["id"])
+        cancelled = booking.cancel(s, outbox, first_id, first_token, first["id"])
     assert cancelled["status"] == "CANCELLED" and slot_state(sessions, slot) == (1, 0, 0)
     with pytest.raises(Conflict), sessions() as s, s.begin():
-        appointments.cancel(s, outbox, first_id, first_token, first["id"])
+        booking.cancel(s, outbox, first_id, first_token, first["id"])
     with sessions() as s, s.begin():
-        appointments.book(s, outbox, second_id, second_token, "BIOMETRICS", slot)
+        booking.book(s, outbox, second_id, second_token, "BIOMETRICS", slot)
     assert slot_state(sessions, slot) == (1, 1, 1)
     assert len(events(sessions, "appointment.cancelled", application_id=first_id)) == 1
 
     # The first citizen may book again after cancelling (one live booking per step).
     (spare,) = new_slots(sessions, code, in_days(3), ["08:00-09:00"], 1)
     with sessions() as s, s.begin():
-        appointments.book(s, outbox, first_id, first_token, "BIOMETRICS", spare)
+        booking.book(s, outbox, first_id, first_token, "BIOMETRICS", spare)
 
 
 def test_cancelling_the_application_cancels_its_bookings(sessions, outbox) -> None:
@@ -401,17 +404,17 @@ def test_cancelling_the_application_cancels_its_bookings(sessions, outbox) -> No
     one, two = new_slots(sessions, code, in_days(2), ["08:00-09:00", "09:00-10:00"], 2)
     app_id, token = submitted(sessions, outbox)
     with sessions() as s, s.begin():
-        appointments.book(s, outbox, app_id, token, "BIOMETRICS", two)
-        appointments.book(s, outbox, app_id, token, "COLLECTION", one)
+        booking.book(s, outbox, app_id, token, "BIOMETRICS", two)
+        booking.book(s, outbox, app_id, token, "COLLECTION", one)
     with sessions() as s, s.begin():
-        cancelled = appointments.cancel_for_application(s, outbox, uuid.UUID(app_id),
+        cancelled = booking.cancel_for_application(s, outbox, uuid.UUID(app_id),
                                                         datetime.now(UTC))
     assert cancelled == 2
     assert slot_state(sessions, one) == (2, 0, 0) and slot_state(sessions, two) == (2, 0, 0)
     assert len(events(sessions, "appointment.cancelled", application_id=app_id)) == 2
     with sessions() as s:
         statuses = {a["status"] for a in
-                    appointments.list_for_application(s, app_id, token)["appointments"]}
+                    booking.list_for_application(s, app_id, token)["appointments"]}
     assert statuses == {"CANCELLED"}
 
 
@@ -421,12 +424,12 @@ def test_a_cancelled_application_frees_its_places(sessions, outbox) -> None:
     (slot,) = new_slots(sessions, code, in_days(2), ["08:00-09:00"], 1)
     app_id, token = submitted(sessions, outbox)
     with sessions() as s, s.begin():
-        appointments.book(s, outbox, app_id, token, "BIOMETRICS", slot)
+        booking.book(s, outbox, app_id, token, "BIOMETRICS", slot)
     with sessions() as s, s.begin():
-        applications.cancel(s, outbox, app_id, token, "Salah pilih layanan.")
+        commands.cancel(s, outbox, app_id, token, "Salah pilih layanan.")
     assert slot_state(sessions, slot) == (1, 0, 0)
     with pytest.raises(Conflict) as closed, sessions() as s, s.begin():
-        appointments.book(s, outbox, app_id, token, "BIOMETRICS", slot)
+        booking.book(s, outbox, app_id, token, "BIOMETRICS", slot)
     assert closed.value.code == "NOT_BOOKABLE"
 
 
@@ -439,35 +442,35 @@ def test_biometrics_attendance_releases_issuance(sessions, outbox) -> None:
     (slot,) = new_slots(sessions, code, day, ["08:00-09:00"], 2)
     app_id, token = submitted(sessions, outbox)
     with sessions() as s, s.begin():
-        applications.apply_decision(s, outbox, {
+        consumers.apply_decision(s, outbox, {
             "application_id": uuid.UUID(app_id), "round": 1, "decision": "APPROVE",
             "decided_at": datetime.now(UTC),
         })
     with sessions() as s:
-        assert applications.view(s, app_id, token)["status"] == "AWAITING_BIOMETRICS"
+        assert views.view(s, app_id, token)["status"] == "AWAITING_BIOMETRICS"
     with sessions() as s, s.begin():
-        booked = appointments.book(s, outbox, app_id, token, "BIOMETRICS", slot)
+        booked = booking.book(s, outbox, app_id, token, "BIOMETRICS", slot)
 
     before_the_day = datetime.now(UTC)
     with pytest.raises(Conflict) as early, sessions() as s, s.begin():
-        appointments.mark_attendance(s, outbox, booked["id"], True, "petugas.uji", before_the_day)
+        counter.mark_attendance(s, outbox, booked["id"], True, "petugas.uji", before_the_day)
     assert early.value.code == "APPOINTMENT_NOT_TODAY"
     with pytest.raises(Conflict) as not_started, sessions() as s, s.begin():
-        appointments.mark_attendance(s, outbox, booked["id"], False, "petugas.uji",
+        counter.mark_attendance(s, outbox, booked["id"], False, "petugas.uji",
                                      before_the_day)
     assert not_started.value.code == "SLOT_NOT_STARTED"
 
     at_counter = datetime.combine(day, time(8, 20), tzinfo=WIB)
     with sessions() as s, s.begin():
-        marked = appointments.mark_attendance(s, outbox, booked["id"], True, "petugas.uji",
+        marked = counter.mark_attendance(s, outbox, booked["id"], True, "petugas.uji",
                                               at_counter)
     assert marked["status"] == "ATTENDED" and marked["marked_by"] == "petugas.uji"
     assert "*" in marked["applicant"]["nik_masked"]
     with sessions() as s, s.begin():  # the same result again changes nothing
-        appointments.mark_attendance(s, outbox, booked["id"], True, "petugas.dua", at_counter)
+        counter.mark_attendance(s, outbox, booked["id"], True, "petugas.dua", at_counter)
     with sessions() as s:
-        view = applications.view(s, app_id, token)
-        day_list = appointments.location_day(s, code, day.isoformat())
+        view = views.view(s, app_id, token)
+        day_list = counter.location_day(s, code, day.isoformat())
     assert view["status"] == "APPROVED"
     assert [p["done_at"] is not None for p in view["presence"] if p["step"] == "BIOMETRICS"] == [
         True
@@ -475,9 +478,9 @@ def test_biometrics_attendance_releases_issuance(sessions, outbox) -> None:
     assert len(events(sessions, "application.issuance_requested", application_id=app_id)) == 1
     assert day_list["slots"][0]["appointments"][0]["status"] == "ATTENDED"
     with pytest.raises(Conflict), sessions() as s, s.begin():
-        appointments.mark_attendance(s, outbox, booked["id"], False, "petugas.uji", at_counter)
+        counter.mark_attendance(s, outbox, booked["id"], False, "petugas.uji", at_counter)
     with pytest.raises(Conflict) as done, sessions() as s, s.begin():
-        appointments.book(s, outbox, app_id, token, "BIOMETRICS", slot)
+        booking.book(s, outbox, app_id, token, "BIOMETRICS", slot)
     assert done.value.code == "STEP_ALREADY_DONE"
 
 
@@ -487,14 +490,14 @@ def test_no_show_keeps_the_place_and_may_be_corrected(sessions, outbox) -> None:
     (slot,) = new_slots(sessions, code, day, ["08:00-09:00"], 2)
     app_id, token = submitted(sessions, outbox)
     with sessions() as s, s.begin():
-        booked = appointments.book(s, outbox, app_id, token, "COLLECTION", slot)
+        booked = booking.book(s, outbox, app_id, token, "COLLECTION", slot)
     after = datetime.combine(day, time(9, 30), tzinfo=WIB)
     with sessions() as s, s.begin():
-        assert appointments.mark_attendance(
+        assert counter.mark_attendance(
             s, outbox, booked["id"], False, "petugas.uji", after)["status"] == "NO_SHOW"
     assert slot_state(sessions, slot) == (2, 1, 1)
     with sessions() as s, s.begin():
-        assert appointments.mark_attendance(
+        assert counter.mark_attendance(
             s, outbox, booked["id"], True, "petugas.uji", after)["status"] == "ATTENDED"
 
 
@@ -511,16 +514,16 @@ def test_reminders_go_out_once_for_tomorrow(sessions, outbox) -> None:
     for slot in (tomorrow_slot, tomorrow_slot, later_slot):
         app_id, token = submitted(sessions, outbox)
         with sessions() as s, s.begin():
-            appointment = appointments.book(s, outbox, app_id, token, "BIOMETRICS", slot)
+            appointment = booking.book(s, outbox, app_id, token, "BIOMETRICS", slot)
         booked.append((appointment["id"], app_id, token))
 
     # A fourth, for tomorrow too, whose application is rejected afterwards: no reminder.
     rejected_id, rejected_token = submitted(sessions, outbox)
     with sessions() as s, s.begin():
-        rejected = appointments.book(s, outbox, rejected_id, rejected_token, "BIOMETRICS",
+        rejected = booking.book(s, outbox, rejected_id, rejected_token, "BIOMETRICS",
                                      tomorrow_slot)
     with sessions() as s, s.begin():
-        applications.apply_decision(s, outbox, {
+        consumers.apply_decision(s, outbox, {
             "application_id": uuid.UUID(rejected_id), "round": 1, "decision": "REJECT",
             "reason_code": "PERMOHONAN_GANDA", "decided_at": datetime.now(UTC),
         })
@@ -544,11 +547,11 @@ def test_reminders_go_out_once_for_tomorrow(sessions, outbox) -> None:
     (moved_to,) = new_slots(sessions, code, tomorrow + timedelta(days=3), ["10:00-11:00"], 10)
     appointment_id, app_id, token = booked[2]
     with sessions() as s, s.begin():
-        appointments.reschedule(s, outbox, app_id, token, appointment_id, moved_to)
+        booking.reschedule(s, outbox, app_id, token, appointment_id, moved_to)
     _sweep(sessions, outbox, now + timedelta(days=3))
     assert reminded().count(appointment_id) == 2
 
 
 def _sweep(sessions: sessionmaker, outbox: Outbox, now: datetime) -> int:
     with sessions() as s, s.begin():
-        return appointments.send_reminders(s, outbox, now=now)
+        return reminders.send_reminders(s, outbox, now=now)

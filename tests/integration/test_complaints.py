@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from services.intake import applications, complaints
+from services.intake import complaints
+from services.intake.applications import commands
 from services.intake.models import Complaint
 from silasidakep.contracts import parse_envelope
 from silasidakep.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -44,7 +45,7 @@ def payload(**changes) -> dict:
 def test_file_view_answer(intake_sessions, intake_outbox) -> None:
     seed = 90_001
     with intake_sessions() as s, s.begin():
-        app = applications.create_application(
+        app = commands.create_application(
             s, intake_outbox, application_payload("KTP_BARU", adult(seed), seed)
         )
     with intake_sessions() as s, s.begin():

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from services.intake import applications
+from services.intake.applications import commands, consumers, presence, views
 from services.intake.catalogue import get_service
 from silasidakep.contracts import parse_envelope
 from silasidakep.errors import Conflict
@@ -39,66 +39,70 @@ def test_submission_records_status_and_events_then_follows_the_pipeline(
     intake_sessions, intake_outbox
 ):
     with intake_sessions() as s, s.begin():
-        created = applications.create_application(
+        created = commands.create_application(
             s, intake_outbox, application_payload(make_person(42))
         )
     app_id, token = created["id"], created["access_token"]
     with intake_sessions() as s, s.begin():
         for doc_type in ("KK_LAMA", "BUKTI_PERUBAHAN"):
-            applications.attach_document(s, app_id, token, upload(app_id, doc_type))
+            commands.attach_document(s, app_id, token, upload(app_id, doc_type))
     with intake_sessions() as s, s.begin():
-        applications.submit(s, intake_outbox, app_id, token)
+        commands.submit(s, intake_outbox, app_id, token)
     kinds = [kind for kind, _ in events_for(intake_sessions, app_id)]
     assert kinds == ["application.status_changed", "application.submitted"]
     submitted = events_for(intake_sessions, app_id)[1][1]
     assert submitted["round"] == 1 and len(submitted["documents"]) == 2
+    # What printing needs travels in the snapshot: the output and whom it is about.
+    person = make_person(42)
+    assert submitted["application"]["output"] == {"document": "KK", "card": False}
+    assert submitted["application"]["subject"]["key"] == person.kk_number
 
     now = datetime.now(UTC)
     decided = {"application_id": uuid.UUID(app_id), "round": 1, "decision": "APPROVE",
                "decided_at": now}
     stale = {**decided, "round": 0, "decision": "REJECT"}
     with intake_sessions() as s, s.begin():
-        applications.apply_decision(s, intake_outbox, stale)  # an earlier round: ignored
-        applications.apply_decision(s, intake_outbox, decided)
+        consumers.apply_decision(s, intake_outbox, stale)  # an earlier round: ignored
+        consumers.apply_decision(s, intake_outbox, decided)
     with intake_sessions() as s, s.begin():
-        applications.apply_issued(s, intake_outbox, {
+        consumers.apply_issued(s, intake_outbox, {
             "application_id": uuid.UUID(app_id), "document_number": "3211-KK-2026-000001",
             "object_key": "3211-KK-2026-000001/x.pdf", "issued_at": now,
         })
     with intake_sessions() as s:
-        view = applications.view(s, app_id, token)
+        view = views.view(s, app_id, token)
     assert [h["status"] for h in view["history"]] == ["DRAFT", "SUBMITTED", "APPROVED", "ISSUED"]
     pin_events = [d for k, d in events_for(intake_sessions, app_id)
                   if k == "application.download_pin_issued"]
     assert len(pin_events) == 1
     with intake_sessions() as s, s.begin():
-        ref = applications.open_document(s, app_id, token, pin_events[0]["pin"])
+        ref = commands.open_document(s, app_id, token, pin_events[0]["pin"])
     assert ref["document_number"] == "3211-KK-2026-000001"
 
 
 def test_a_refused_submission_writes_nothing(intake_sessions, intake_outbox) -> None:
     with intake_sessions() as s, s.begin():
-        created = applications.create_application(
+        created = commands.create_application(
             s, intake_outbox, application_payload(make_person(43))
         )
     with pytest.raises(Conflict), intake_sessions() as s, s.begin():
-        applications.submit(s, intake_outbox, created["id"], created["access_token"])
+        commands.submit(s, intake_outbox, created["id"], created["access_token"])
     assert events_for(intake_sessions, created["id"]) == []
     with intake_sessions() as s:
-        assert applications.view(s, created["id"], created["access_token"])["status"] == "DRAFT"
+        assert views.view(s, created["id"], created["access_token"])["status"] == "DRAFT"
 
 
 def _submitted(intake_sessions, intake_outbox, service_code: str, seed: int) -> tuple[str, str]:
     payload = forms.application_payload(service_code, forms.adult(seed), seed)
     with intake_sessions() as s, s.begin():
-        created = applications.create_application(s, intake_outbox, payload)
+        created = commands.create_application(s, intake_outbox, payload)
     app_id, token = created["id"], created["access_token"]
     needed = get_service(service_code).documents_required_for(payload["form"])
     with intake_sessions() as s, s.begin():
         for doc_type in needed:
-            applications.attach_document(s, app_id, token, upload(app_id, doc_type))
+            commands.attach_document(s, app_id, token, upload(app_id, doc_type))
     with intake_sessions() as s, s.begin():
-        applications.submit(s, intake_outbox, app_id, token)
+        commands.submit(s, intake_outbox, app_id, token)
     return app_id, token
 
 
@@ -106,24 +110,28 @@ def test_biometrics_hold_issuance_until_recorded(intake_sessions, intake_outbox)
     app_id, token = _submitted(intake_sessions, intake_outbox, "KTP_BARU", 51)
     now = datetime.now(UTC)
     with intake_sessions() as s, s.begin():
-        applications.apply_decision(s, intake_outbox, {
+        consumers.apply_decision(s, intake_outbox, {
             "application_id": uuid.UUID(app_id), "round": 1, "decision": "APPROVE",
             "decided_at": now})
     kinds = [kind for kind, _ in events_for(intake_sessions, app_id)]
     assert "application.issuance_requested" not in kinds
     with intake_sessions() as s:
-        view = applications.view(s, app_id, token)
+        view = views.view(s, app_id, token)
     assert view["status"] == "AWAITING_BIOMETRICS" and not view["can_edit"]
     assert view["presence"][0] == {"step": "BIOMETRICS", "label": view["presence"][0]["label"],
                                    "done_at": None}
     with intake_sessions() as s, s.begin():
-        applications.record_presence(s, intake_outbox, app_id, "BIOMETRICS", now)
+        presence.record_presence(s, intake_outbox, app_id, "BIOMETRICS", now)
     requested = [d for k, d in events_for(intake_sessions, app_id)
                  if k == "application.issuance_requested"]
     assert len(requested) == 1
     assert requested[0]["application"]["output_document"] == "KTP_EL"
+    assert requested[0]["application"]["output"] == {"document": "KTP_EL", "card": True}
+    applicant = requested[0]["application"]["applicant"]
+    assert requested[0]["application"]["subject"] == {
+        "key": applicant["nik"], "name": applicant["name"], "nik": applicant["nik"]}
     with intake_sessions() as s:
-        assert applications.view(s, app_id, token)["status"] == "APPROVED"
+        assert views.view(s, app_id, token)["status"] == "APPROVED"
 
 
 def test_revision_names_what_to_fix_and_requires_new_uploads(
@@ -131,7 +139,7 @@ def test_revision_names_what_to_fix_and_requires_new_uploads(
 ) -> None:
     app_id, token = _submitted(intake_sessions, intake_outbox, "PINDAH_KELUAR", 52)
     with intake_sessions() as s, s.begin():
-        applications.apply_decision(s, intake_outbox, {
+        consumers.apply_decision(s, intake_outbox, {
             "application_id": uuid.UUID(app_id), "round": 1, "decision": "REQUEST_REVISION",
             "reason_code": "DOKUMEN_TIDAK_TERBACA", "reason_text": "Buram.",
             "fix_fields": ["form.destination_rt_rw"], "fix_documents": ["KK"],
@@ -140,13 +148,13 @@ def test_revision_names_what_to_fix_and_requires_new_uploads(
                if k == "application.status_changed"][-1]
     assert changed["fix_labels"] == ["RT/RW tujuan", "Kartu Keluarga"]
     with intake_sessions() as s, pytest.raises(Conflict) as stale:
-        applications.submit(s, intake_outbox, app_id, token)
+        commands.submit(s, intake_outbox, app_id, token)
     assert stale.value.code == "REVISION_DOCUMENTS_NOT_REPLACED"
     with intake_sessions() as s, s.begin():
-        applications.attach_document(s, app_id, token, upload(app_id, "KK"))
-        applications.submit(s, intake_outbox, app_id, token)
+        commands.attach_document(s, app_id, token, upload(app_id, "KK"))
+        commands.submit(s, intake_outbox, app_id, token)
     with intake_sessions() as s:
-        view = applications.view(s, app_id, token)
+        view = views.view(s, app_id, token)
     assert view["status"] == "SUBMITTED" and view["round"] == 2
     assert len([d for d in view["documents"] if d["doc_type"] == "KK"]) == 1
 
@@ -154,10 +162,10 @@ def test_revision_names_what_to_fix_and_requires_new_uploads(
 def test_a_cancelled_application_tells_verification(intake_sessions, intake_outbox) -> None:
     app_id, token = _submitted(intake_sessions, intake_outbox, "BIODATA", 53)
     with intake_sessions() as s, s.begin():
-        applications.cancel(s, intake_outbox, app_id, token, "Tidak jadi.")
+        commands.cancel(s, intake_outbox, app_id, token, "Tidak jadi.")
     cancelled = [d for k, d in events_for(intake_sessions, app_id)
                  if k == "application.cancelled"]
     assert [c["round"] for c in cancelled] == [1]
     with intake_sessions() as s, pytest.raises(Conflict) as again:
-        applications.cancel(s, intake_outbox, app_id, token)
+        commands.cancel(s, intake_outbox, app_id, token)
     assert again.value.code == "NOT_CANCELLABLE"

@@ -246,7 +246,7 @@ def start_service(name: str, env: dict[str, str], log_dir: Path) -> ServiceProce
 
 def run_cli(args: list[str], env: dict[str, str], stdin: str | None = None) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "silasidakep.cli", *args], cwd=ROOT, env=env, input=stdin,
+        [sys.executable, "-m", "cli", *args], cwd=ROOT, env=env, input=stdin,
         capture_output=True, text=True, timeout=120,
     )
     if result.returncode != 0:

@@ -8,7 +8,12 @@ import yaml
 from marshmallow import ValidationError
 
 from services.intake import forms
-from services.intake.catalogue import ServiceDefinition, get_service, load_catalogue
+from services.intake.catalogue import (
+    ServiceDefinition,
+    card_outputs,
+    get_service,
+    load_catalogue,
+)
 from silasidakep.errors import NotFound
 from tests.support.forms import FORMS, adult, form_for
 
@@ -80,6 +85,44 @@ def test_a_changed_catalogue_does_not_change_an_application_in_flight(tmp_path: 
     # The application created under the old version still validates against its snapshot.
     assert ServiceDefinition.from_public(snapshot).load_form(form)["move_reason"] == "PEKERJAAN"
     assert changed.catalogue_version == 99 != snapshot["catalogue_version"]
+
+
+def test_cards_are_declared_once_in_the_outputs_table() -> None:
+    assert card_outputs() == {"KTP_EL", "KIA"}
+    for service in load_catalogue().values():
+        assert service.output_card is (service.output_document in card_outputs())
+        assert service.public()["output_card"] is service.output_card
+    assert get_service("KTP_BARU").output_card and not get_service("AKTA_LAHIR").output_card
+
+
+def test_a_stored_definition_from_before_output_card_asks_the_outputs_table() -> None:
+    stored = {k: v for k, v in get_service("KIA").public().items() if k != "output_card"}
+
+    assert ServiceDefinition.from_public(stored).output_card is True
+
+
+def _catalogue_with(tmp_path: Path, edit) -> Path:
+    raw = yaml.safe_load(Path("services/intake/catalogue.yaml").read_text(encoding="utf-8"))
+    edit(raw)
+    changed = tmp_path / "catalogue.yaml"
+    changed.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (lambda raw: raw["outputs"].pop("KIA"), "missing from `outputs`: KIA"),
+        (lambda raw: raw.pop("outputs"), "needs an `outputs` table"),
+        (lambda raw: raw["outputs"].update(KIA={"card": "ya"}), "outputs.KIA"),
+        (lambda raw: raw["outputs"].update(KIA={"card": True, "x": 1}), "outputs.KIA"),
+    ],
+)
+def test_a_catalogue_with_undeclared_or_malformed_outputs_does_not_load(
+    tmp_path: Path, edit, problem: str
+) -> None:
+    with pytest.raises(ValueError, match=problem):
+        load_catalogue(_catalogue_with(tmp_path, edit))
 
 
 def test_documents_required_only_for_some_answers() -> None:

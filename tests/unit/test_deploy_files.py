@@ -266,8 +266,8 @@ def test_migrate_is_a_one_shot_job_writing_the_shared_pki_volume() -> None:
     compose = load_compose()
     migrate = compose["services"]["migrate"]
     script = " ".join(migrate["command"])
-    assert "python -m silasidakep.cli migrate" in script
-    assert "python -m silasidakep.cli dev-ca /pki" in script
+    assert "python -m cli migrate" in script
+    assert "python -m cli dev-ca /pki" in script
     assert migrate["restart"] == "no"
     assert "pki:/pki" in migrate["volumes"]
     assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"

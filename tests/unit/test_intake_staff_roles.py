@@ -1,9 +1,11 @@
-"""Intake checks staff roles itself for appointments and complaints (not only the gateway)."""
+"""Intake checks staff roles itself for appointments, complaints and the pipeline board (not only
+the gateway), through the kernel's ``store.staff``."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from unittest.mock import MagicMock
 
 import jwt
 import pytest
@@ -12,6 +14,7 @@ from nameko.testing.services import worker_factory
 from services.intake.service import IntakeService
 from silasidakep.auth import ISSUER
 from silasidakep.config import load_settings
+from silasidakep.db import StoreHandle
 from silasidakep.errors import Forbidden, Unauthorized
 
 
@@ -34,13 +37,30 @@ def token(*roles: str) -> str:
         (lambda s, t: s.staff_mark_attendance(t, str(uuid.uuid4()), True), "signer"),
         (lambda s, t: s.staff_list_complaints(t, None), "admin"),
         (lambda s, t: s.staff_answer_complaint(t, "ADU-00000000", "Jawab."), "kecamatan_operator"),
+        (lambda s, t: s.staff_pipeline(t), "verifier"),
     ],
 )
 def test_staff_calls_refuse_other_roles_before_touching_data(call, role) -> None:
-    service = worker_factory(IntakeService)
+    store = MagicMock()
+    # The real check (roles first, then staff access), on a store that records every use.
+    store.staff.side_effect = lambda *args: StoreHandle.staff(store, *args)
+    service = worker_factory(IntakeService, store=store)
     with pytest.raises(Forbidden) as refused:
         call(service, token(role))
     assert refused.value.code == "ROLE_REQUIRED"
     with pytest.raises(Unauthorized):
         call(service, "bukan.jwt")
-    service.store.session.assert_not_called()
+    store.check_staff_access.assert_not_called()
+    store.session.assert_not_called()
+
+
+def test_an_allowed_role_is_checked_against_staff_access_before_the_data() -> None:
+    store = MagicMock()
+    store.staff.side_effect = lambda *args: StoreHandle.staff(store, *args)
+    service = worker_factory(IntakeService, store=store)
+
+    service.staff_list_complaints(token("supervisor"), None)
+
+    (principal,), _ = store.check_staff_access.call_args
+    assert principal.username == "petugas.uji" and "supervisor" in principal.roles
+    store.session.assert_called()

@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
-from services.intake.domain.workdays import WIB, deadline
+from services.intake.domain.workdays import deadline
+from silasidakep.clock import WIB
 
 
 def at(day: int, hour: int = 10) -> datetime:

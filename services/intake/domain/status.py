@@ -26,12 +26,13 @@ class Status(StrEnum):
 
 
 S = Status
-_DECIDED = {S.APPROVED, S.AWAITING_BIOMETRICS, S.REJECTED, S.REVISION_REQUESTED}
+# Where a verifier's decision leads (approval may first wait for an in-person step).
+DECIDED = frozenset({S.APPROVED, S.AWAITING_BIOMETRICS, S.REJECTED, S.REVISION_REQUESTED})
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.DRAFT: frozenset({S.SUBMITTED, S.CANCELLED}),
     # A decision may overtake the claim event: verification events are not ordered.
-    S.SUBMITTED: frozenset({S.IN_VERIFICATION, S.CANCELLED, *_DECIDED}),
-    S.IN_VERIFICATION: frozenset({S.CANCELLED, *_DECIDED}),
+    S.SUBMITTED: frozenset({S.IN_VERIFICATION, S.CANCELLED, *DECIDED}),
+    S.IN_VERIFICATION: frozenset({S.CANCELLED, *DECIDED}),
     S.REVISION_REQUESTED: frozenset({S.SUBMITTED, S.CANCELLED}),
     # Approved, but the law requires an in-person step (KTP-el biometric recording) first.
     S.AWAITING_BIOMETRICS: frozenset({S.APPROVED, S.CANCELLED}),
@@ -53,6 +54,8 @@ DOWNLOADABLE = frozenset({
 })
 
 EDITABLE = frozenset({S.DRAFT, S.REVISION_REQUESTED})
+# The Dinas, not the citizen, has the next move: late here is a service-time breach.
+IN_SERVICE_HANDS = (S.SUBMITTED, S.IN_VERIFICATION, S.APPROVED, S.AWAITING_SIGNATURE)
 # Printing takes over on APPROVED (rendering, then signing, automatic or by the signer),
 # so a citizen may cancel only before that.
 CANCELLABLE = frozenset(s for s, targets in TRANSITIONS.items() if S.CANCELLED in targets)

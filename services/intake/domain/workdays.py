@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-WIB = ZoneInfo("Asia/Jakarta")
+from silasidakep.clock import WIB
+
 # A deadline falls at the end of the office day.
 OFFICE_CLOSES = time(16, 0)
 

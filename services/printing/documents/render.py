@@ -43,6 +43,8 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import TopPadder
 
+from silasidakep.clock import WIB
+
 DINAS_NAME = "DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL"
 SIGNATURE_NOTE = (
     "Dokumen ini ditandatangani secara elektronik. Pindai kode QR untuk memeriksa keaslian dokumen."
@@ -104,7 +106,6 @@ BULAN = (
 )
 # Sumedang is on WIB (UTC+7) and Indonesia has no DST, so a fixed offset is exact and needs no
 # tz database on the host.
-WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 
 FONT = "SilasidakepSans"
 FONT_BOLD = "SilasidakepSans-Bold"

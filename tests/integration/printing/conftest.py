@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import sessionmaker
 
-from services.printing import issuance
+from services.printing import production
 from services.printing.documents.devca import SigningFiles, ensure_dev_pki
-from services.printing.documents.signing import PdfSigner
+from services.printing.documents.pades import PdfSigner
 from services.printing.models import metadata
 from silasidakep.config import load_settings
 from silasidakep.db import Outbox, make_engine
@@ -44,15 +44,15 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> SigningFiles:
 
 
 @pytest.fixture(scope="session")
-def make_issuer(s3_endpoint: str, pki: SigningFiles) -> Callable[..., issuance.Issuer]:
+def make_issuer(s3_endpoint: str, pki: SigningFiles) -> Callable[..., production.Issuer]:
     """Printing's issuer with the development key, storing in ``bucket`` on the loopback S3."""
     settings = dataclasses.replace(load_settings({}), s3_endpoint=s3_endpoint)
 
-    def make(bucket: str, **options: Any) -> issuance.Issuer:
-        return issuance.Issuer(
+    def make(bucket: str, **options: Any) -> production.Issuer:
+        return production.Issuer(
             signer=PdfSigner(pki.key_file, pki.cert_file, pki.ca_file), signer_name="Uji",
             signer_title="Kepala Dinas", public_base_url="https://silasidakep.test",
-            store=ObjectStore(settings), bucket=bucket, **options,
+            objects=ObjectStore(settings), bucket=bucket, **options,
         )
 
     return make

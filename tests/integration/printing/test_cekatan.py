@@ -11,12 +11,14 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from services.printing import cekatan, issuance
-from services.printing.documents.signing import validate_signed_pdf
+from services.printing import production, public_lookup, register
+from services.printing.documents.pades import validate_signed_pdf
+from services.printing.kecamatan import blanko, print_jobs, suket
 from services.printing.models import BlankoStock, PrintJob, metadata
 from silasidakep.errors import Conflict, Forbidden, ValidationFailed
 from tests.support.citizen import application_payload
 from tests.support.identities import make_person
+from tests.support.snapshots import for_issuance
 from tests.unit.printing.samples import kia_snapshot
 
 OUTBOX = metadata.tables["printing.outbox"]
@@ -29,16 +31,16 @@ def kecamatan() -> str:
 
 
 @pytest.fixture(scope="module")
-def issuer(make_issuer) -> issuance.Issuer:
+def issuer(make_issuer) -> production.Issuer:
     return make_issuer("it-cekatan")
 
 
 def kk_snapshot(seed: int, kecamatan: str) -> dict:
     payload = application_payload(make_person(seed))
     applicant = {**payload["applicant"], "kecamatan_code": kecamatan}
-    return {"tracking_code": f"SLS-CEK{seed:05d}", "service_code": "KK_PERUBAHAN",
+    return for_issuance({"tracking_code": f"SLS-CEK{seed:05d}", "service_code": "KK_PERUBAHAN",
             "output_document": "KK", "applicant": applicant, "form": payload["form"],
-            "delivery": "KECAMATAN"}
+            "delivery": "KECAMATAN"})
 
 
 def kia(seed: int, kecamatan: str) -> dict:
@@ -50,11 +52,11 @@ def issue(sessions, outbox, snapshot: dict) -> PrintJob | None:
     """What printing does for an approved application (auto mode), minus the PDF itself."""
     app_id = uuid.uuid4()
     with sessions() as s, s.begin():
-        document = issuance.allocate(s, app_id, snapshot, snapshot["output_document"])
+        document = register.allocate(s, app_id, snapshot, snapshot["output_document"])
         s.flush()
-        cekatan.plan_job(s, app_id, snapshot, document)
+        print_jobs.plan_job(s, app_id, snapshot, document)
     with sessions() as s, s.begin():
-        assert issuance.finalise(s, outbox, app_id, f"x/{app_id}.pdf", "0" * 64, "Uji")
+        assert register.finalise(s, outbox, app_id, f"x/{app_id}.pdf", "0" * 64, "Uji")
     with sessions() as s:
         return s.scalars(select(PrintJob).where(PrintJob.application_id == app_id)).first()
 
@@ -91,28 +93,28 @@ def test_a_kk_job_goes_queued_printed_collected(sessions, outbox, kecamatan) -> 
     job = issue(sessions, outbox, kk_snapshot(2, kecamatan))
     assert job is not None and job.state == "QUEUED_AT_KECAMATAN" and job.card_type is None
     with sessions() as s:
-        queue = cekatan.print_queue(s, kecamatan)
+        queue = print_jobs.print_queue(s, kecamatan)
     assert [j["id"] for j in queue["jobs"]] == [str(job.id)]
     assert queue["jobs"][0]["tracking_code"] == "SLS-CEK00002"
 
     with pytest.raises(Forbidden) as wrong:
-        desk(sessions, outbox, cekatan.mark_printed, str(job.id), "32.11.01", "op.lain")
+        desk(sessions, outbox, print_jobs.mark_printed, str(job.id), "32.11.01", "op.lain")
     assert wrong.value.code == "WRONG_KECAMATAN"
     with pytest.raises(Conflict) as early:
-        desk(sessions, outbox, cekatan.mark_collected, str(job.id), kecamatan, "op")
+        desk(sessions, outbox, print_jobs.mark_collected, str(job.id), kecamatan, "op")
     assert early.value.code == "NOT_PRINTED"
 
-    printed = desk(sessions, outbox, cekatan.mark_printed, str(job.id), kecamatan, "op")
+    printed = desk(sessions, outbox, print_jobs.mark_printed, str(job.id), kecamatan, "op")
     assert printed["result"] == "PRINTED" and printed["job"]["state"] == "PRINTED"
-    again = desk(sessions, outbox, cekatan.mark_printed, str(job.id), kecamatan, "op")
+    again = desk(sessions, outbox, print_jobs.mark_printed, str(job.id), kecamatan, "op")
     assert again["result"] == "ALREADY_PRINTED"
-    collected = desk(sessions, outbox, cekatan.mark_collected, str(job.id), kecamatan, "op")
+    collected = desk(sessions, outbox, print_jobs.mark_collected, str(job.id), kecamatan, "op")
     assert collected["job"]["state"] == "COLLECTED"
     assert job_events(sessions, job) == [
         (1, "QUEUED_AT_KECAMATAN"), (2, "PRINTED"), (3, "COLLECTED")]
     with sessions() as s:
         assert s.get(PrintJob, job.id).snapshot is None  # handed over: personal data dropped
-        assert cekatan.print_queue(s, kecamatan)["jobs"] == []
+        assert print_jobs.print_queue(s, kecamatan)["jobs"] == []
     assert stock_of(sessions, kecamatan) == 0  # paper needs no blanko
 
 
@@ -122,25 +124,25 @@ def test_cards_wait_for_blanko_and_are_released_first_come_first_served(
     jobs = [issue(sessions, outbox, kia(seed, kecamatan)) for seed in (11, 12, 13)]
     assert [j.state for j in jobs] == ["AWAITING_BLANKO"] * 3
     with pytest.raises(Conflict) as waiting:
-        desk(sessions, outbox, cekatan.mark_printed, str(jobs[0].id), kecamatan, "op")
+        desk(sessions, outbox, print_jobs.mark_printed, str(jobs[0].id), kecamatan, "op")
     assert waiting.value.code == "NOT_QUEUED"
 
     # The Suket is issued for each waiting job, signed, once.
     with sessions() as s:
-        need = set(cekatan.jobs_needing_suket(s, limit=500))
+        need = set(suket.jobs_needing_suket(s, limit=500))
     assert {j.id for j in jobs} <= need
-    key = cekatan.issue_suket(sessions, issuer, jobs[0].id)
-    assert cekatan.issue_suket(sessions, issuer, jobs[0].id) == key
+    key = suket.issue_suket(sessions, issuer, jobs[0].id)
+    assert suket.issue_suket(sessions, issuer, jobs[0].id) == key
     with sessions() as s:
-        ref = cekatan.suket_ref(s, str(jobs[0].id), kecamatan)
+        ref = suket.suket_ref(s, str(jobs[0].id), kecamatan)
         assert ref["object_key"] == key and ref["suket_number"].startswith("3211-SUKET-")
-        shown = issuance.verification_view(s, ref["suket_number"])
+        shown = public_lookup.verification_view(s, ref["suket_number"])
     assert shown["status"] == "ACTIVE" and shown["document_type"] == "SUKET"
-    assert validate_signed_pdf(issuer.store.get(issuer.bucket, key), pki.ca_file).ok
+    assert validate_signed_pdf(issuer.objects.get(issuer.bucket, key), pki.ca_file).ok
 
     with pytest.raises(ValidationFailed):
-        desk(sessions, outbox, cekatan.add_stock, kecamatan, "KIA", -1, "admin")  # RECEIVED < 0
-    received = desk(sessions, outbox, cekatan.add_stock, kecamatan, "KIA", 2, "admin",
+        desk(sessions, outbox, blanko.add_stock, kecamatan, "KIA", -1, "admin")  # RECEIVED < 0
+    received = desk(sessions, outbox, blanko.add_stock, kecamatan, "KIA", 2, "admin",
                     "RECEIVED", "kiriman Disdukcapil")
     assert received["released_jobs"] == [str(jobs[0].id), str(jobs[1].id)]  # oldest first
     assert [state_of(sessions, j) for j in jobs] == [
@@ -153,30 +155,30 @@ def test_cards_wait_for_blanko_and_are_released_first_come_first_served(
     assert received["movements"][-1]["by"] == "admin"
 
     # A released job prints on its reserved blanko; stock is not touched again.
-    printed = desk(sessions, outbox, cekatan.mark_printed, str(jobs[1].id), kecamatan, "op")
+    printed = desk(sessions, outbox, print_jobs.mark_printed, str(jobs[1].id), kecamatan, "op")
     assert printed["result"] == "PRINTED" and stock_of(sessions, kecamatan) == 0
     with sessions() as s:
-        assert issuance.verification_view(s, ref["suket_number"])["status"] == "ACTIVE"
-    desk(sessions, outbox, cekatan.mark_printed, str(jobs[0].id), kecamatan, "op")
+        assert public_lookup.verification_view(s, ref["suket_number"])["status"] == "ACTIVE"
+    desk(sessions, outbox, print_jobs.mark_printed, str(jobs[0].id), kecamatan, "op")
     with sessions() as s:  # the card replaces the Suket
-        assert issuance.verification_view(s, ref["suket_number"])["status"] == "SUPERSEDED"
+        assert public_lookup.verification_view(s, ref["suket_number"])["status"] == "SUPERSEDED"
     assert job_events(sessions, jobs[0]) == [
         (1, "AWAITING_BLANKO"), (2, "QUEUED_AT_KECAMATAN"), (3, "PRINTED")]
 
     # An adjustment may not take stock below zero.
     with pytest.raises(Conflict) as low:
-        desk(sessions, outbox, cekatan.add_stock, kecamatan, "KIA", -1, "admin", "ADJUSTED")
+        desk(sessions, outbox, blanko.add_stock, kecamatan, "KIA", -1, "admin", "ADJUSTED")
     assert low.value.code == "STOCK_TOO_LOW"
-    desk(sessions, outbox, cekatan.add_stock, kecamatan, "KIA", 1, "admin")
+    desk(sessions, outbox, blanko.add_stock, kecamatan, "KIA", 1, "admin")
     assert state_of(sessions, jobs[2]) == "QUEUED_AT_KECAMATAN"
 
 
 def test_a_queued_card_without_blanko_goes_back_to_waiting(sessions, outbox, kecamatan) -> None:
-    desk(sessions, outbox, cekatan.add_stock, kecamatan, "KIA", 1, "admin")
+    desk(sessions, outbox, blanko.add_stock, kecamatan, "KIA", 1, "admin")
     job = issue(sessions, outbox, kia(21, kecamatan))
     assert job.state == "QUEUED_AT_KECAMATAN"  # stock on hand, not reserved
-    desk(sessions, outbox, cekatan.add_stock, kecamatan, "KIA", -1, "admin", "ADJUSTED", "rusak")
-    empty = desk(sessions, outbox, cekatan.mark_printed, str(job.id), kecamatan, "op")
+    desk(sessions, outbox, blanko.add_stock, kecamatan, "KIA", -1, "admin", "ADJUSTED", "rusak")
+    empty = desk(sessions, outbox, print_jobs.mark_printed, str(job.id), kecamatan, "op")
     assert empty["result"] == "BLANKO_EMPTY" and empty["job"]["state"] == "AWAITING_BLANKO"
     assert job_events(sessions, job) == [(1, "QUEUED_AT_KECAMATAN"), (2, "AWAITING_BLANKO")]
 
@@ -184,10 +186,10 @@ def test_a_queued_card_without_blanko_goes_back_to_waiting(sessions, outbox, kec
 def test_stock_never_goes_below_zero_when_operators_print_at_once(
     sessions, outbox, kecamatan
 ) -> None:
-    desk(sessions, outbox, cekatan.add_stock, kecamatan, "KIA", 12, "admin")
+    desk(sessions, outbox, blanko.add_stock, kecamatan, "KIA", 12, "admin")
     jobs = [issue(sessions, outbox, kia(100 + i, kecamatan)) for i in range(12)]
     assert {j.state for j in jobs} == {"QUEUED_AT_KECAMATAN"}
-    desk(sessions, outbox, cekatan.add_stock, kecamatan, "KIA", -9, "admin", "ADJUSTED")
+    desk(sessions, outbox, blanko.add_stock, kecamatan, "KIA", -9, "admin", "ADJUSTED")
     assert stock_of(sessions, kecamatan) == 3
 
     results: list[str] = []
@@ -197,7 +199,7 @@ def test_stock_never_goes_below_zero_when_operators_print_at_once(
     def operator(job: PrintJob) -> None:
         try:
             start.wait()
-            result = desk(sessions, outbox, cekatan.mark_printed, str(job.id), kecamatan,
+            result = desk(sessions, outbox, print_jobs.mark_printed, str(job.id), kecamatan,
                           f"op.{job.id.hex[:4]}")
             results.append(result["result"])
         except BaseException as exc:  # noqa: BLE001 - reported below
@@ -212,7 +214,7 @@ def test_stock_never_goes_below_zero_when_operators_print_at_once(
     assert sorted(results) == ["BLANKO_EMPTY"] * 9 + ["PRINTED"] * 3
     assert stock_of(sessions, kecamatan) == 0
     with sessions() as s:
-        used = cekatan.blanko_view(s, kecamatan)["movements"]
+        used = blanko.blanko_view(s, kecamatan)["movements"]
     assert [m["balance"] for m in used if m["kind"] == "USED"] == [0, 1, 2]
 
     # The constraint backs the conditional update.

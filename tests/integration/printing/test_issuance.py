@@ -7,34 +7,35 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from services.printing import issuance
-from services.printing.documents.signing import validate_signed_pdf
+from services.printing import issuance, production, public_lookup, register
+from services.printing.documents.pades import validate_signed_pdf
 from services.printing.models import IssuedDocument, metadata
 from silasidakep.db import Outbox
 from tests.support.citizen import application_payload
 from tests.support.identities import make_person
+from tests.support.snapshots import for_issuance
 
 
 @pytest.fixture(scope="module")
-def issuer(make_issuer) -> issuance.Issuer:
+def issuer(make_issuer) -> production.Issuer:
     return make_issuer("it-documents")
 
 
 def snapshot(seed: int) -> dict:
     payload = application_payload(make_person(seed))
-    return {"tracking_code": "SLS-TEST0001", "service_code": "KK_PERUBAHAN",
-            "output_document": "KK", "applicant": payload["applicant"], "form": payload["form"]}
+    return for_issuance({"tracking_code": "SLS-TEST0001", "service_code": "KK_PERUBAHAN",
+            "output_document": "KK", "applicant": payload["applicant"], "form": payload["form"]})
 
 
 def issue_attempt(sessions, issuer, outbox, app_id: uuid.UUID, data: dict) -> tuple[str, bool]:
     with sessions() as s, s.begin():
-        number = issuance.allocate(s, app_id, data, "KK").document_number
-    pdf = issuance.sign(issuer, issuance.render(issuer, number, data))
-    key, digest = issuance.store_attempt(issuer, number, pdf)
+        number = register.allocate(s, app_id, data, "KK").document_number
+    pdf = production.sign_pdf(issuer, production.render(issuer, number, data))
+    key, digest = production.store_attempt(issuer, number, pdf)
     with sessions() as s, s.begin():
-        won = issuance.finalise(s, outbox, app_id, key, digest, issuer.signer_name)
+        won = register.finalise(s, outbox, app_id, key, digest, issuer.signer_name)
     if not won:
-        issuer.store.delete(issuer.bucket, key)
+        issuer.objects.delete(issuer.bucket, key)
     return number, won
 
 
@@ -50,10 +51,10 @@ def test_retried_attempts_keep_one_number_one_object_and_one_event(sessions, iss
         events = s.execute(metadata.tables["printing.outbox"].select()).all()
     assert document.state == "ISSUED" and document.status == "ACTIVE"
     assert len(events) == 1
-    keys = [o.object_name for o in issuer.store.client.list_objects(
+    keys = [o.object_name for o in issuer.objects.client.list_objects(
         issuer.bucket, prefix=f"{first[0]}/", recursive=True)]
     assert keys == [document.object_key]
-    pdf = issuer.store.get(issuer.bucket, document.object_key)
+    pdf = issuer.objects.get(issuer.bucket, document.object_key)
     assert validate_signed_pdf(pdf, pki.ca_file).ok
 
 
@@ -63,9 +64,37 @@ def test_a_new_kk_for_the_same_family_supersedes_the_old_one(sessions, issuer) -
     old_number, _ = issue_attempt(sessions, issuer, outbox, uuid.uuid4(), data)
     new_number, _ = issue_attempt(sessions, issuer, outbox, uuid.uuid4(), data)
     with sessions() as s:
-        old = issuance.verification_view(s, old_number)
-        new = issuance.verification_view(s, new_number)
-        unknown = issuance.verification_view(s, "3211-KK-1999-000001")
+        old = public_lookup.verification_view(s, old_number)
+        new = public_lookup.verification_view(s, new_number)
+        unknown = public_lookup.verification_view(s, "3211-KK-1999-000001")
     assert old["status"] == "SUPERSEDED" and old["superseded_at"]
     assert new["status"] == "ACTIVE" and unknown["status"] == "UNKNOWN"
     assert data["applicant"]["nik"] not in str(new)
+
+
+def test_the_workflow_issues_once_when_redelivered_and_after_a_crash(sessions, issuer, pki):
+    # The consumer's whole workflow, without a broker: a crash after storing (the process dies
+    # before finalising) leaves a copy; the redelivered event issues once and removes it.
+    outbox = Outbox(metadata.tables["printing.outbox"], producer="printing")
+    app_id, data = uuid.uuid4(), snapshot(9)
+
+    def crash_after_storing(step: str) -> None:
+        if step == "stored":
+            raise SystemExit("killed")
+
+    with pytest.raises(SystemExit):
+        issuance.issue(sessions, outbox, issuer, app_id, data, crash_point=crash_after_storing)
+    assert issuance.issue(sessions, outbox, issuer, app_id, data) is True
+    assert issuance.issue(sessions, outbox, issuer, app_id, data) is False  # redelivered
+
+    with sessions() as s:
+        document = s.scalars(select(IssuedDocument).where(
+            IssuedDocument.application_id == app_id)).one()
+        events = [row.event_type for row in s.execute(
+            metadata.tables["printing.outbox"].select()).all()
+            if row.envelope["data"]["application_id"] == str(app_id)]
+    assert document.state == "ISSUED" and events == ["document.issued"]
+    keys = [o.object_name for o in issuer.objects.client.list_objects(
+        issuer.bucket, prefix=f"{document.document_number}/", recursive=True)]
+    assert keys == [document.object_key]
+    assert validate_signed_pdf(issuer.objects.get(issuer.bucket, keys[0]), pki.ca_file).ok

@@ -8,35 +8,36 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from services.printing import issuance, signoff
-from services.printing.documents.signing import validate_signed_pdf
+from services.printing import production, public_lookup, register, signers_desk
+from services.printing.documents.pades import validate_signed_pdf
 from services.printing.models import IssuedDocument, metadata
 from silasidakep.errors import Conflict, ValidationFailed
 from tests.support.citizen import application_payload
 from tests.support.identities import make_person
+from tests.support.snapshots import for_issuance
 
 OUTBOX = metadata.tables["printing.outbox"]
 
 
 @pytest.fixture(scope="module")
-def issuer(make_issuer) -> issuance.Issuer:
+def issuer(make_issuer) -> production.Issuer:
     return make_issuer("it-signing", signing_mode="manual")
 
 
 def snapshot(seed: int) -> dict:
     payload = application_payload(make_person(seed))
-    return {"tracking_code": f"SLS-SIGN{seed:04d}", "service_code": "KK_PERUBAHAN",
-            "output_document": "KK", "applicant": payload["applicant"], "form": payload["form"]}
+    return for_issuance({"tracking_code": f"SLS-SIGN{seed:04d}", "service_code": "KK_PERUBAHAN",
+            "output_document": "KK", "applicant": payload["applicant"], "form": payload["form"]})
 
 
 def draft(sessions, issuer, outbox, seed: int) -> tuple[uuid.UUID, str]:
     """What printing does in manual mode: allocate, render, store the draft, wait."""
     app_id, data = uuid.uuid4(), snapshot(seed)
     with sessions() as s, s.begin():
-        number = issuance.allocate(s, app_id, data, "KK").document_number
-    key = issuance.store_draft(issuer, number, issuance.render(issuer, number, data))
+        number = register.allocate(s, app_id, data, "KK").document_number
+    key = production.store_draft(issuer, number, production.render(issuer, number, data))
     with sessions() as s, s.begin():
-        assert issuance.await_signature(s, outbox, app_id, key)
+        assert register.await_signature(s, outbox, app_id, key)
     return app_id, number
 
 
@@ -47,15 +48,15 @@ def events(sessions, event_type: str, app_id: uuid.UUID) -> list[dict]:
 
 
 def objects(issuer, number: str) -> list[str]:
-    return sorted(o.object_name for o in issuer.store.client.list_objects(
+    return sorted(o.object_name for o in issuer.objects.client.list_objects(
         issuer.bucket, prefix=f"{number}/", recursive=True))
 
 
 def test_signing_mode_defaults_to_auto_and_rejects_junk() -> None:
-    assert issuance.signing_mode({}) == "auto"
-    assert issuance.signing_mode({"SIGNING_MODE": " Manual "}) == "manual"
+    assert production.signing_mode({}) == "auto"
+    assert production.signing_mode({"SIGNING_MODE": " Manual "}) == "manual"
     with pytest.raises(RuntimeError):
-        issuance.signing_mode({"SIGNING_MODE": "sometimes"})
+        production.signing_mode({"SIGNING_MODE": "sometimes"})
 
 
 def test_a_draft_waits_then_is_signed_once(sessions, issuer, outbox, pki) -> None:
@@ -64,35 +65,35 @@ def test_a_draft_waits_then_is_signed_once(sessions, issuer, outbox, pki) -> Non
     assert [e["data"]["document_number"] for e in waiting] == [number]
     assert events(sessions, "document.issued", app_id) == []
     with sessions() as s:
-        queued = {d["document_number"]: d for d in signoff.queue(s)["documents"]}
-        ref = signoff.draft_ref(s, number)
-        assert issuance.verification_view(s, number)["status"] == "UNKNOWN"  # not valid yet
+        queued = {d["document_number"]: d for d in signers_desk.queue(s)["documents"]}
+        ref = signers_desk.draft_ref(s, number)
+        assert public_lookup.verification_view(s, number)["status"] == "UNKNOWN"  # not valid yet
     assert queued[number]["tracking_code"] == "SLS-SIGN0031"
     assert queued[number]["application_id"] == str(app_id) and queued[number]["waiting_since"]
-    unsigned = issuer.store.get(issuer.bucket, ref["object_key"])
+    unsigned = issuer.objects.get(issuer.bucket, ref["object_key"])
     assert not validate_signed_pdf(unsigned, pki.ca_file).ok
 
     # A redelivered issuance request renders again but must not replace the waiting draft.
-    extra = issuance.store_draft(issuer, number, unsigned)
+    extra = production.store_draft(issuer, number, unsigned)
     with sessions() as s, s.begin():
-        assert not issuance.await_signature(s, outbox, app_id, extra)
-    issuer.store.delete(issuer.bucket, extra)
+        assert not register.await_signature(s, outbox, app_id, extra)
+    issuer.objects.delete(issuer.bucket, extra)
 
-    first = signoff.sign_one(sessions, outbox, issuer, number, "kadis")
-    second = signoff.sign_one(sessions, outbox, issuer, number, "kadis")
-    assert first["result"] == signoff.SIGNED and first["state"] == "ISSUED"
-    assert second["result"] == signoff.ALREADY_SIGNED and second["state"] == "ISSUED"
+    first = signers_desk.sign_one(sessions, outbox, issuer, number, "kadis")
+    second = signers_desk.sign_one(sessions, outbox, issuer, number, "kadis")
+    assert first["result"] == signers_desk.SIGNED and first["state"] == "ISSUED"
+    assert second["result"] == signers_desk.ALREADY_SIGNED and second["state"] == "ISSUED"
     with sessions() as s:
         document = s.get(IssuedDocument, number)
-        view = issuance.verification_view(s, number)
-        assert number not in {d["document_number"] for d in signoff.queue(s)["documents"]}
+        view = public_lookup.verification_view(s, number)
+        assert number not in {d["document_number"] for d in signers_desk.queue(s)["documents"]}
         with pytest.raises(Conflict):
-            signoff.draft_ref(s, number)
+            signers_desk.draft_ref(s, number)
     assert document.state == "ISSUED" and document.status == "ACTIVE"
     assert document.signed_by == "kadis" and document.draft_object_key is None
     assert view["status"] == "ACTIVE"
     assert objects(issuer, number) == [document.object_key]  # the draft is gone
-    signed = issuer.store.get(issuer.bucket, document.object_key)
+    signed = issuer.objects.get(issuer.bucket, document.object_key)
     assert signed.startswith(unsigned)  # exactly the reviewed draft, signature appended
     assert validate_signed_pdf(signed, pki.ca_file).ok
     issued = events(sessions, "document.issued", app_id)
@@ -109,7 +110,7 @@ def test_concurrent_batches_sign_each_document_exactly_once(sessions, issuer, ou
     def signer(order: list[str]) -> None:
         try:
             start.wait()
-            results.append(signoff.sign_batch(sessions, outbox, issuer, order, "kadis"))
+            results.append(signers_desk.sign_batch(sessions, outbox, issuer, order, "kadis"))
         except BaseException as exc:  # reported below
             errors.append(exc)
 
@@ -123,7 +124,9 @@ def test_concurrent_batches_sign_each_document_exactly_once(sessions, issuer, ou
     outcomes = [r for batch in results for r in batch["results"]]
     for number in numbers:
         mine = [r["result"] for r in outcomes if r["document_number"] == number]
-        assert sorted(mine) == [signoff.ALREADY_SIGNED, signoff.ALREADY_SIGNED, signoff.SIGNED]
+        assert sorted(mine) == [
+            signers_desk.ALREADY_SIGNED, signers_desk.ALREADY_SIGNED, signers_desk.SIGNED
+        ]
     for app_id, number in drafted:
         assert len(events(sessions, "document.issued", app_id)) == 1
         with sessions() as s:
@@ -135,41 +138,41 @@ def test_a_batch_reports_every_document(sessions, issuer, outbox) -> None:
     _, waiting = draft(sessions, issuer, outbox, 50)
     app_id, data = uuid.uuid4(), snapshot(51)
     with sessions() as s, s.begin():
-        rendering = issuance.allocate(s, app_id, data, "KK").document_number
-    result = signoff.sign_batch(
+        rendering = register.allocate(s, app_id, data, "KK").document_number
+    result = signers_desk.sign_batch(
         sessions, outbox, issuer, [waiting, waiting, rendering, "3211-KK-1999-999999"], "kadis"
     )
     assert [(r["document_number"], r["result"]) for r in result["results"]] == [
-        (waiting, signoff.SIGNED),
-        (rendering, signoff.NOT_AWAITING_SIGNATURE),
-        ("3211-KK-1999-999999", signoff.NOT_FOUND),
+        (waiting, signers_desk.SIGNED),
+        (rendering, signers_desk.NOT_AWAITING_SIGNATURE),
+        ("3211-KK-1999-999999", signers_desk.NOT_FOUND),
     ]
-    assert result["summary"][signoff.SIGNED] == 1
+    assert result["summary"][signers_desk.SIGNED] == 1
     with pytest.raises(ValidationFailed):
-        signoff.sign_batch(sessions, outbox, issuer, [], "kadis")
+        signers_desk.sign_batch(sessions, outbox, issuer, [], "kadis")
     with pytest.raises(ValidationFailed):
-        signoff.sign_batch(sessions, outbox, issuer, [f"N{i}" for i in range(51)], "kadis")
+        signers_desk.sign_batch(sessions, outbox, issuer, [f"N{i}" for i in range(51)], "kadis")
 
 
 def test_revoking_an_issued_document_shows_revoked(sessions, issuer, outbox) -> None:
     app_id, number = draft(sessions, issuer, outbox, 60)
     with sessions() as s, s.begin(), pytest.raises(Conflict):
-        signoff.revoke(s, number, "Data keliru", "kadis")  # not issued yet
-    signoff.sign_one(sessions, outbox, issuer, number, "kadis")
+        signers_desk.revoke(s, number, "Data keliru", "kadis")  # not issued yet
+    signers_desk.sign_one(sessions, outbox, issuer, number, "kadis")
     with sessions() as s, s.begin(), pytest.raises(ValidationFailed):
-        signoff.revoke(s, number, "  ", "kadis")
+        signers_desk.revoke(s, number, "  ", "kadis")
     with sessions() as s, s.begin():
-        first = signoff.revoke(s, number, "Data keliru", "pengawas")
+        first = signers_desk.revoke(s, number, "Data keliru", "pengawas")
     with sessions() as s, s.begin():
-        again = signoff.revoke(s, number, "Lagi", "kadis")
+        again = signers_desk.revoke(s, number, "Lagi", "kadis")
     assert first["status"] == again["status"] == "REVOKED"
     assert first["revoked_at"] == again["revoked_at"]
     with sessions() as s:
-        view = issuance.verification_view(s, number)
+        view = public_lookup.verification_view(s, number)
         document = s.get(IssuedDocument, number)
     assert view["status"] == "REVOKED" and view["revoked_at"]
     assert document.revoked_by == "pengawas" and document.revocation_reason == "Data keliru"
     # Signing a revoked document again changes nothing.
-    assert signoff.sign_one(sessions, outbox, issuer, number, "kadis")["result"] == (
-        signoff.ALREADY_SIGNED
+    assert signers_desk.sign_one(sessions, outbox, issuer, number, "kadis")["result"] == (
+        signers_desk.ALREADY_SIGNED
     )

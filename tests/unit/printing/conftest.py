@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from services.printing import issuance
+from services.printing import production
 from services.printing.documents.devca import SigningFiles, ensure_dev_pki
+from services.printing.documents.pades import PdfSigner
 from services.printing.documents.render import DocumentContent
-from services.printing.documents.signing import PdfSigner
 
 from .samples import PUBLIC_BASE_URL, SIGNER_NAME, SIGNER_TITLE, make_kk
 
@@ -28,13 +28,13 @@ def kk() -> DocumentContent:
 
 
 @pytest.fixture(scope="session")
-def issuer(pdf_signer: PdfSigner) -> issuance.Issuer:
+def issuer(pdf_signer: PdfSigner) -> production.Issuer:
     # Rendering and signing only: nothing here touches object storage.
-    return issuance.Issuer(
+    return production.Issuer(
         signer=pdf_signer,
         signer_name=SIGNER_NAME,
         signer_title=SIGNER_TITLE,
         public_base_url=PUBLIC_BASE_URL,
-        store=None,  # type: ignore[arg-type]
+        objects=None,  # type: ignore[arg-type]
         bucket="unused",
     )

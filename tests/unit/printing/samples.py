@@ -8,6 +8,7 @@ from faker import Faker
 
 from services.printing.documents.render import DocumentContent
 from tests.support.identities import Person, make_person
+from tests.support.snapshots import for_issuance
 
 SIGNER_NAME = "Dr. Hj. Ratna Kusumawati, M.Si."
 SIGNER_TITLE = "KEPALA DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL KABUPATEN SUMEDANG"
@@ -148,13 +149,13 @@ def _applicant(person: Person) -> dict[str, str]:
 
 
 def _snapshot(service_code: str, output: str, applicant: Person, form: dict) -> dict:
-    return {
+    return for_issuance({
         "tracking_code": f"SLS-{service_code[:4]}0001",
         "service_code": service_code,
         "output_document": output,
         "applicant": _applicant(applicant),
         "form": form,
-    }
+    })
 
 
 def _address() -> dict[str, str]:

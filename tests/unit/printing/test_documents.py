@@ -17,14 +17,16 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
-from services.printing import issuance
+from services.intake.catalogue import load_catalogue
+from services.printing import production
 from services.printing.documents import card as card_module
 from services.printing.documents.card import CardContent
 from services.printing.documents.devca import SigningFiles
 from services.printing.documents.formatters import date_short, kia_valid_until
+from services.printing.documents.pades import validate_signed_pdf
 from services.printing.documents.places import region_module
 from services.printing.documents.render import DocumentContent
-from services.printing.documents.signing import validate_signed_pdf
+from tests.support.snapshots import for_issuance
 
 from .samples import ISSUED_AT, SNAPSHOTS, akta_lahir_snapshot
 
@@ -50,13 +52,13 @@ def _number(output: str) -> str:
 
 
 @pytest.fixture(scope="module", params=OUTPUT_TYPES)
-def issued(request: pytest.FixtureRequest, issuer: issuance.Issuer) -> Issued:
+def issued(request: pytest.FixtureRequest, issuer: production.Issuer) -> Issued:
     output = request.param
     snapshot = SNAPSHOTS[output]()
     number = _number(output)
-    content = issuance.document_content(issuer, number, snapshot, ISSUED_AT)
-    pdf = issuance.render_content(content)
-    return Issued(output, snapshot, number, content, pdf, issuance.sign(issuer, pdf))
+    content = production.document_content(issuer, number, snapshot, ISSUED_AT)
+    pdf = production.render_content(content)
+    return Issued(output, snapshot, number, content, pdf, production.sign_pdf(issuer, pdf))
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -71,7 +73,7 @@ def pdf_text(pdf: bytes) -> str:
 
 def test_every_catalogue_output_type_has_a_sample() -> None:
     # SUKET is printing's own temporary certificate (Cekatan), tested in test_suket.py.
-    assert set(OUTPUT_TYPES) == set(issuance.TEMPLATES) - {"SUKET"}
+    assert set(OUTPUT_TYPES) == set(production.TEMPLATES) - {"SUKET"}
 
 
 def test_signature_validates(issued: Issued, dev_pki: SigningFiles) -> None:
@@ -136,10 +138,11 @@ def document_width_in(issued: Issued) -> float:
     return (A4[1] if issued.output == "KK" else A4[0]) / 72
 
 
-def test_rendering_is_deterministic(issued: Issued, issuer: issuance.Issuer) -> None:
-    again = issuance.document_content(issuer, issued.number, SNAPSHOTS[issued.output](), ISSUED_AT)
+def test_rendering_is_deterministic(issued: Issued, issuer: production.Issuer) -> None:
+    snapshot = SNAPSHOTS[issued.output]()
+    again = production.document_content(issuer, issued.number, snapshot, ISSUED_AT)
 
-    assert issuance.render_content(again) == issued.pdf
+    assert production.render_content(again) == issued.pdf
 
 
 def expected_text(issued: Issued) -> list[str]:
@@ -246,18 +249,18 @@ def expected_text(issued: Issued) -> list[str]:
 
 
 def test_birth_certificate_of_a_child_registered_with_the_mother_only(
-    issuer: issuance.Issuer,
+    issuer: production.Issuer,
 ) -> None:
     snapshot = akta_lahir_snapshot(with_father=False)
 
-    text = pdf_text(issuance.render(issuer, _number("AKTA_LAHIR"), snapshot))
+    text = pdf_text(production.render(issuer, _number("AKTA_LAHIR"), snapshot))
 
     assert "dari ibu " + snapshot["form"]["mother_name"].upper() in text
     assert "ayah" not in text
 
 
 def test_card_qr_code_encodes_the_verify_url(
-    issuer: issuance.Issuer, monkeypatch: pytest.MonkeyPatch
+    issuer: production.Issuer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     encoded: list[str] = []
     real = card_module.qr_drawing
@@ -267,18 +270,18 @@ def test_card_qr_code_encodes_the_verify_url(
         return real(value, size)
 
     monkeypatch.setattr(card_module, "qr_drawing", spy)
-    issuance.render(issuer, _number("KTP_EL"), SNAPSHOTS["KTP_EL"]())
+    production.render(issuer, _number("KTP_EL"), SNAPSHOTS["KTP_EL"]())
 
     assert encoded == [f"{issuer.public_base_url}/verify/{_number('KTP_EL')}"]
 
 
-def test_long_card_values_are_shrunk_or_cut_not_overflowing(issuer: issuance.Issuer) -> None:
+def test_long_card_values_are_shrunk_or_cut_not_overflowing(issuer: production.Issuer) -> None:
     snapshot = SNAPSHOTS["KTP_EL"]()
     snapshot["applicant"]["name"] = "Raden Ayu Siti Nurhaliza Kusumawardhani Purnamasari Wijaya"
     snapshot["form"]["address"] = "Jalan " + "Panjang Sekali " * 14 + "No. 1"
 
-    content = issuance.document_content(issuer, _number("KTP_EL"), snapshot, ISSUED_AT)
-    pdf = issuance.render_content(content)
+    content = production.document_content(issuer, _number("KTP_EL"), snapshot, ISSUED_AT)
+    pdf = production.render_content(content)
 
     page = pdfium.PdfDocument(pdf)[0]
     textpage = page.get_textpage()
@@ -288,27 +291,20 @@ def test_long_card_values_are_shrunk_or_cut_not_overflowing(issuer: issuance.Iss
     assert "\u2026" in textpage.get_text_bounded()  # the address was cut, visibly
 
 
-def test_unknown_output_document_is_rejected(issuer: issuance.Issuer) -> None:
+def test_unknown_output_document_is_rejected(issuer: production.Issuer) -> None:
     snapshot = {**SNAPSHOTS["KK"](), "output_document": "SURAT_SAKTI"}
 
-    with pytest.raises(issuance.UnsupportedDocument):
-        issuance.render(issuer, "3211-SURAT_SAKTI-2026-000001", snapshot)
+    with pytest.raises(production.UnsupportedDocument):
+        production.render(issuer, "3211-SURAT_SAKTI-2026-000001", snapshot)
 
 
-def test_kk_content_keeps_working_for_callers(issuer: issuance.Issuer) -> None:
-    content = issuance.kk_content(issuer, _number("KK"), SNAPSHOTS["KK"]())
-
-    assert content.title == "KARTU KELUARGA"
-    assert content.landscape
-
-
-def test_concurrent_rendering_of_every_type_matches_serial(issuer: issuance.Issuer) -> None:
+def test_concurrent_rendering_of_every_type_matches_serial(issuer: production.Issuer) -> None:
     jobs = [(output, SNAPSHOTS[output]()) for output in OUTPUT_TYPES * 2]
 
     def render(job: tuple[str, dict]) -> bytes:
         output, snapshot = job
-        content = issuance.document_content(issuer, _number(output), snapshot, ISSUED_AT)
-        return issuance.render_content(content)
+        content = production.document_content(issuer, _number(output), snapshot, ISSUED_AT)
+        return production.render_content(content)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         concurrent = list(pool.map(render, jobs))
@@ -317,27 +313,24 @@ def test_concurrent_rendering_of_every_type_matches_serial(issuer: issuance.Issu
 
 
 def _catalogue_outputs() -> dict[str, str]:
-    import yaml
-
-    from services.printing.documents.templates import CATALOGUE_FILE
-
-    catalogue = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
-    return {s["code"]: s["output_document"] for s in catalogue["services"]}
+    return {code: s.output_document for code, s in load_catalogue().items()}
 
 
 @pytest.mark.parametrize(("service_code", "output"), sorted(_catalogue_outputs().items()))
 def test_every_catalogue_service_renders_from_the_shared_test_forms(
-    issuer: issuance.Issuer, service_code: str, output: str
+    issuer: production.Issuer, service_code: str, output: str
 ) -> None:
     # The forms that the e2e tests and the benchmark submit; they need the shared region list.
     pytest.importorskip("silasidakep.regions")
     from tests.support.forms import adult, application_payload
 
     payload = application_payload(service_code, adult(11), seed=11)
-    snapshot = {"tracking_code": "SLS-TEST0001", "output_document": output, **payload}
+    snapshot = for_issuance(
+        {"tracking_code": "SLS-TEST0001", "output_document": output, **payload}
+    )
 
-    _, holder, _ = issuance.document_subject(snapshot)
-    text = pdf_text(issuance.render(issuer, _number(output), snapshot)).upper()
+    holder = snapshot["subject"]["name"]
+    text = pdf_text(production.render(issuer, _number(output), snapshot)).upper()
 
     for name in holder.split(" dan "):  # a couple is printed as two names
         assert name.upper() in text

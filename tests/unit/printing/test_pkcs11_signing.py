@@ -20,13 +20,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from services.printing.documents.devca import SIGNER_COMMON_NAME, SigningFiles, ensure_dev_pki
-from services.printing.documents.render import render_document
-from services.printing.documents.signing import (
+from services.printing.documents.pades import (
     PdfSigner,
     Pkcs11Config,
     SignerLoadError,
     validate_signed_pdf,
 )
+from services.printing.documents.render import render_document
 from services.printing.service import build_signer
 
 from .samples import make_kk

@@ -10,12 +10,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from services.printing.documents.devca import SIGNER_COMMON_NAME, SigningFiles, ensure_dev_pki
-from services.printing.documents.render import DocumentContent, render_document
-from services.printing.documents.signing import (
+from services.printing.documents.pades import (
     PdfSigner,
     SignerLoadError,
     validate_signed_pdf,
 )
+from services.printing.documents.render import DocumentContent, render_document
 
 from .samples import make_kk
 
@@ -133,7 +133,7 @@ import sys
 from pathlib import Path
 from services.printing.documents.devca import SigningFiles
 from services.printing.documents.render import render_document
-from services.printing.documents.signing import PdfSigner, validate_signed_pdf
+from services.printing.documents.pades import PdfSigner, validate_signed_pdf
 from tests.unit.printing.samples import make_kk
 
 files = SigningFiles.in_directory(Path(sys.argv[1]))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pypdfium2 as pdfium
 
-from services.printing import cekatan, issuance
+from services.printing import production
 from services.printing.documents.devca import SigningFiles
-from services.printing.documents.signing import validate_signed_pdf
+from services.printing.documents.pades import validate_signed_pdf
+from services.printing.kecamatan import print_jobs, suket
 
 from .samples import SNAPSHOTS
 
@@ -22,21 +23,25 @@ def _text(pdf: bytes) -> str:
 
 
 def test_suket_of_a_kia_names_the_child_and_is_signed(
-    issuer: issuance.Issuer, dev_pki: SigningFiles
+    issuer: production.Issuer, dev_pki: SigningFiles
 ) -> None:
     snapshot = SNAPSHOTS["KIA"]()
-    pdf = cekatan.suket_pdf(issuer, "3211-SUKET-2026-000001", snapshot)
+    pdf = suket.suket_pdf(issuer, "3211-SUKET-2026-000001", snapshot)
     text = _text(pdf)
     assert "SURAT KETERANGAN PENGGANTI KARTU IDENTITAS" in text
     assert snapshot["form"]["child_name"].upper() in text
     assert snapshot["form"]["child_nik"] in text
     assert "3211-SUKET-2026-000001" in text
-    assert validate_signed_pdf(issuance.sign(issuer, pdf), dev_pki.ca_file).ok
+    assert validate_signed_pdf(production.sign_pdf(issuer, pdf), dev_pki.ca_file).ok
 
 
 def test_only_cards_and_kecamatan_delivery_get_a_print_job() -> None:
-    assert cekatan.needs_job({"output_document": "KIA"})
-    assert cekatan.needs_job({"output_document": "KTP_EL", "delivery": "DOWNLOAD"})
-    assert cekatan.needs_job({"output_document": "KK", "delivery": "KECAMATAN"})
-    assert not cekatan.needs_job({"output_document": "KK", "delivery": "DOWNLOAD"})
-    assert not cekatan.needs_job({"output_document": "AKTA_LAHIR"})
+    def snapshot(output: str, card: bool, **rest: str) -> dict:
+        return {"output_document": output, "output": {"document": output, "card": card}, **rest}
+
+    # Which output is a card comes with the snapshot (the catalogue's flag), not a list here.
+    assert print_jobs.needs_job(snapshot("KIA", True))
+    assert print_jobs.needs_job(snapshot("KTP_EL", True, delivery="DOWNLOAD"))
+    assert print_jobs.needs_job(snapshot("KK", False, delivery="KECAMATAN"))
+    assert not print_jobs.needs_job(snapshot("KK", False, delivery="DOWNLOAD"))
+    assert not print_jobs.needs_job(snapshot("AKTA_LAHIR", False))

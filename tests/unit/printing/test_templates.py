@@ -9,15 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from services.printing import issuance
+from services.intake.catalogue import CATALOGUE_FILE
+from services.printing import production
 from services.printing.documents import formatters, places
 from services.printing.documents.render import Prose
-from services.printing.documents.templates import (
-    CATALOGUE_FILE,
-    TEMPLATE_DIR,
-    TemplateError,
-    load_templates,
-)
+from services.printing.documents.template_loader import load_templates
+from services.printing.documents.template_model import TEMPLATE_DIR, TemplateError
 
 from .samples import ISSUED_AT, SNAPSHOTS
 from .test_documents import pdf_text
@@ -35,11 +32,27 @@ OUTPUT_TYPES = {
 }
 
 
-def test_shipped_templates_cover_every_output_document_of_the_catalogue() -> None:
-    catalogue = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
-    outputs = {service["output_document"] for service in catalogue["services"]}
+def _catalogue_form_fields() -> dict[str, dict[str, str]]:
+    """Output document -> {form field: type}, over every service of intake's catalogue producing
+    it. Printing never reads intake's files; this test checks the two agree."""
+    data = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    groups = data.get("field_groups") or {}
+    fields: dict[str, dict[str, str]] = {}
+    for service in data["services"]:
+        output_fields = fields.setdefault(service["output_document"], {})
+        for entry in service.get("form") or []:
+            for spec in groups.get(entry["include"], []) if "include" in entry else [entry]:
+                output_fields[spec["name"]] = spec["type"]
+    return fields
 
-    templates = load_templates()
+
+CATALOGUE_FIELDS = _catalogue_form_fields()
+
+
+def test_shipped_templates_cover_every_output_document_of_the_catalogue() -> None:
+    outputs = set(CATALOGUE_FIELDS)
+
+    templates = load_templates(form_fields=CATALOGUE_FIELDS)  # every form path checked
 
     # SUKET: printing's own temporary certificate for a card waiting for blanko (Cekatan).
     assert set(templates) - {"SUKET"} == outputs == OUTPUT_TYPES
@@ -57,9 +70,9 @@ def test_titles() -> None:
 
 
 def test_issuance_loads_templates_at_import() -> None:
-    assert set(issuance.TEMPLATES) == OUTPUT_TYPES | {"SUKET"}
+    assert set(production.TEMPLATES) == OUTPUT_TYPES | {"SUKET"}
     with pytest.raises(TypeError):
-        issuance.TEMPLATES["KK"] = None  # type: ignore[index]  # read-only after start-up
+        production.TEMPLATES["KK"] = None  # type: ignore[index]  # read-only after start-up
 
 
 @pytest.fixture
@@ -113,7 +126,7 @@ def test_invalid_templates_fail_at_load(
     _edit(template_dir, output, old, new)
 
     with pytest.raises(TemplateError) as failure:
-        load_templates(template_dir)
+        load_templates(template_dir, CATALOGUE_FIELDS)
 
     assert f"{output}.yaml" in str(failure.value)
     assert message in str(failure.value)
@@ -123,7 +136,7 @@ def test_a_missing_template_fails_at_load(template_dir: Path) -> None:
     (template_dir / "KIA.yaml").unlink()
 
     with pytest.raises(TemplateError, match=r"no template for output document KIA"):
-        load_templates(template_dir)
+        load_templates(template_dir, CATALOGUE_FIELDS)
 
 
 def test_all_problems_are_reported_together(template_dir: Path) -> None:
@@ -131,15 +144,15 @@ def test_all_problems_are_reported_together(template_dir: Path) -> None:
     _edit(template_dir, "BIODATA", "value: form.subject_nik}", "value: form.nik}")
 
     with pytest.raises(TemplateError) as failure:
-        load_templates(template_dir)
+        load_templates(template_dir, CATALOGUE_FIELDS)
 
     assert "KK.yaml" in str(failure.value) and "BIODATA.yaml" in str(failure.value)
 
 
-def test_form_paths_are_unchecked_without_a_catalogue(template_dir: Path) -> None:
+def test_form_paths_are_unchecked_without_form_fields(template_dir: Path) -> None:
     _edit(template_dir, "BIODATA", "value: form.subject_nik}", "value: form.nik}")
 
-    assert "BIODATA" in load_templates(template_dir, catalogue_file=None)
+    assert "BIODATA" in load_templates(template_dir)
 
 
 def test_an_extra_template_for_a_future_document_type_loads(template_dir: Path) -> None:
@@ -148,7 +161,7 @@ def test_an_extra_template_for_a_future_document_type_loads(template_dir: Path) 
         encoding="utf-8",
     )
 
-    assert load_templates(template_dir)["SURAT_KETERANGAN"].layout == "a4"
+    assert load_templates(template_dir, CATALOGUE_FIELDS)["SURAT_KETERANGAN"].layout == "a4"
 
 
 # --- safety: values are text, never markup ------------------------------------------------------
@@ -156,12 +169,13 @@ def test_an_extra_template_for_a_future_document_type_loads(template_dir: Path) 
 INJECTED = '<font size="40" color="red">PALSU</font> & <b>'
 
 
-def test_form_values_cannot_inject_markup_into_paragraphs(issuer: issuance.Issuer) -> None:
+def test_form_values_cannot_inject_markup_into_paragraphs(issuer: production.Issuer) -> None:
     snapshot = SNAPSHOTS["AKTA_KAWIN"]()
     snapshot["form"]["marriage_place"] = INJECTED
 
-    content = issuance.document_content(issuer, "3211-AKTA_KAWIN-2026-000001", snapshot, ISSUED_AT)
-    pdf = issuance.render_content(content)
+    number = "3211-AKTA_KAWIN-2026-000001"
+    content = production.document_content(issuer, number, snapshot, ISSUED_AT)
+    pdf = production.render_content(content)
 
     prose = [s.markup for s in content.body if isinstance(s, Prose)]
     assert "&lt;font size=" in prose[0] and "<font" not in prose[0]
@@ -170,7 +184,7 @@ def test_form_values_cannot_inject_markup_into_paragraphs(issuer: issuance.Issue
 
 @pytest.mark.parametrize("output", ["KK", "KTP_EL", "SKPWNI"])
 def test_form_values_cannot_inject_markup_into_rows_and_tables(
-    issuer: issuance.Issuer, output: str
+    issuer: production.Issuer, output: str
 ) -> None:
     snapshot = SNAPSHOTS[output]()
     form = snapshot["form"]
@@ -178,7 +192,7 @@ def test_form_values_cannot_inject_markup_into_rows_and_tables(
     if output == "SKPWNI":
         form["movers"][0]["name"] = INJECTED
 
-    pdf = issuance.render(issuer, f"3211-{output}-2026-000001", snapshot)
+    pdf = production.render(issuer, f"3211-{output}-2026-000001", snapshot)
 
     assert INJECTED.upper()[:20] in pdf_text(pdf)
 
@@ -297,12 +311,12 @@ def test_region_formatters(code: str, names: tuple[str, ...], expected: str) -> 
 
 
 def test_region_codes_print_as_codes_without_a_region_list(
-    monkeypatch: pytest.MonkeyPatch, issuer: issuance.Issuer
+    monkeypatch: pytest.MonkeyPatch, issuer: production.Issuer
 ) -> None:
     monkeypatch.setattr(places, "region_module", lambda: None)
     snapshot = SNAPSHOTS["KK"]()
 
-    text = pdf_text(issuance.render(issuer, "3211-KK-2026-000001", snapshot))
+    text = pdf_text(production.render(issuer, "3211-KK-2026-000001", snapshot))
 
     assert formatters.apply("32.11.06.2001", ("region",)) == "32.11.06.2001"
     assert snapshot["form"]["desa_code"] in text

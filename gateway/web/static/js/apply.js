@@ -5,26 +5,19 @@
 import {
   announce,
   api,
-  ApiError,
   clear,
   copyText,
   el,
-  errorNotice,
   humanize,
-  notice,
   rememberApplication,
   trackingLink,
   workingDays,
 } from "./lib.js";
-import {
-  buildDocumentInputs,
-  buildFields,
-  clearErrors,
-  documentRequired,
-  flattenErrors,
-  showErrors,
-  uploadChosen,
-} from "./form.js";
+import { button, buttonRow, errorNotice, facts, notice } from "./ui.js";
+import { buildDocumentInputs, documentRequired, uploadChosen } from "./form/documents.js";
+import { summaryBox } from "./form/errors.js";
+import { buildFields } from "./form/fields.js";
+import { busyButton, handleSubmit, reportFailure } from "./form/submit.js";
 
 const SUMEDANG = "32.11";
 const APPLICANT_FIELDS = [
@@ -65,22 +58,16 @@ function intro(service) {
     "div",
     { class: "card" },
     el("p", { text: service.description || "" }),
-    el(
-      "dl",
-      { class: "facts-list" },
-      el("dt", { text: "Waktu layanan" }),
-      el("dd", { text: workingDays(service.target_working_days) }),
-      el("dt", { text: "Biaya" }),
-      el("dd", { text: "Gratis" }),
-      el("dt", { text: "Datang langsung" }),
-      el(
-        "dd",
-        {},
+    facts([
+      ["Waktu layanan", workingDays(service.target_working_days)],
+      ["Biaya", "Gratis"],
+      [
+        "Datang langsung",
         visits.length
           ? `Ya, untuk: ${visits.map((v) => v.label).join("; ")}. Jadwalnya dapat dipesan setelah permohonan diajukan.`
           : "Tidak perlu. Seluruh proses dilakukan secara daring.",
-      ),
-    ),
+      ],
+    ]),
   );
 }
 
@@ -118,23 +105,16 @@ function successPanel(service, created, email) {
       ),
       el("label", { for: linkId, class: "visually-hidden", text: "Tautan pelacakan" }),
       el("input", { type: "text", id: linkId, readonly: true, value: link, class: "code" }),
-      el(
-        "div",
-        { class: "button-row" },
-        el(
-          "button",
-          {
-            type: "button",
-            class: "button secondary",
-            onclick: async () => {
-              const ok = await copyText(link);
-              copied.textContent = ok
-                ? "Tautan disalin."
-                : "Tidak dapat menyalin otomatis; pilih dan salin tautan di atas.";
-            },
+      buttonRow(
+        button("Salin tautan", {
+          kind: "secondary",
+          onclick: async () => {
+            const ok = await copyText(link);
+            copied.textContent = ok
+              ? "Tautan disalin."
+              : "Tidak dapat menyalin otomatis; pilih dan salin tautan di atas.";
           },
-          "Salin tautan",
-        ),
+        }),
         el("a", { class: "button", href: link, id: "lihat-status" }, "Lihat status permohonan"),
         copied,
       ),
@@ -155,12 +135,7 @@ function render(service) {
   const fieldsSpec = schema.fields || [];
   const vocabularies = schema.vocabularies || {};
 
-  const summary = el("div", {
-    class: "error-summary",
-    tabindex: "-1",
-    hidden: true,
-    role: "alert",
-  });
+  const summary = summaryBox({ id: "ringkasan" });
   const applicant = buildFields(APPLICANT_FIELDS, { prefix: "applicant" });
   const form = buildFields(fieldsSpec, { prefix: "form", vocabularies });
   const labelOf = (name) => (fieldsSpec.find((f) => f.name === name) || {}).label || name;
@@ -193,7 +168,7 @@ function render(service) {
     ),
   );
   const progress = el("div", { class: "progress-text", role: "status", "aria-live": "polite" });
-  const button = el("button", { type: "submit", class: "button block" }, "Ajukan permohonan");
+  const submit = button("Ajukan permohonan", { type: "submit", kind: "block" });
   const draftNote = el("div", { hidden: true });
 
   const formNode = el(
@@ -214,54 +189,34 @@ function render(service) {
     ),
     section("Pernyataan", consent),
     progress,
-    button,
+    submit,
   );
   form.node.addEventListener("change", () => documents.refresh());
   clear(root, intro(service), formNode);
-  summary.id = "ringkasan";
 
   let created = null;
-  let busy = false;
-
-  const setBusy = (value) => {
-    busy = value;
-    button.disabled = value;
-    formNode.setAttribute("aria-busy", value ? "true" : "false");
-    button.textContent = value ? "Sedang diproses…" : created ? "Lanjutkan pengajuan" : "Ajukan permohonan";
-  };
   const step = (text) => {
     progress.textContent = text;
   };
-  const fail = (errors, intro) => {
-    step("");
-    const shown = showErrors(formNode, summary, errors, { intro });
-    announce(`Ada ${shown} kesalahan. Periksa kembali isian yang ditandai.`);
-  };
-  const failWith = (error, path) => {
-    const fields = flattenErrors(error.fields || {});
-    if (path && !Object.keys(fields).length) fields[path] = [error.message];
-    else if (!Object.keys(fields).length) fields._ = [error.message];
-    fail(fields, Object.keys(error.fields || {}).length ? error.message : undefined);
-  };
+  const busy = busyButton(formNode, submit);
 
-  formNode.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    if (busy) return;
-    clearErrors(formNode, summary);
-    const errors = {
-      ...(created ? {} : applicant.validate()),
-      ...form.validate(),
-      ...documents.validate(),
-    };
-    if (!formNode.querySelector(`#${consentId}`).checked) {
-      errors.consent = ["Centang pernyataan ini untuk melanjutkan."];
-    }
-    if (Object.keys(errors).length) {
-      fail(errors);
-      return;
-    }
-    setBusy(true);
-    try {
+  handleSubmit(formNode, summary, {
+    validate() {
+      const errors = {
+        ...(created ? {} : applicant.validate()),
+        ...form.validate(),
+        ...documents.validate(),
+      };
+      if (!formNode.querySelector(`#${consentId}`).checked) {
+        errors.consent = ["Centang pernyataan ini untuk melanjutkan."];
+      }
+      return errors;
+    },
+    busy(state) {
+      busy(state);
+      submit.textContent = state ? "Sedang diproses…" : created ? "Lanjutkan pengajuan" : "Ajukan permohonan";
+    },
+    async send() {
       if (!created) {
         step("Menyimpan permohonan…");
         created = await api("POST", "/api/v1/applications", {
@@ -292,13 +247,11 @@ function render(service) {
       document.title = `Permohonan terkirim — ${service.name} — Silasidakep`;
       title.focus();
       announce(`Permohonan berhasil diajukan. Kode pelacakan ${created.tracking_code}.`);
-    } catch (failure) {
-      if (failure && failure.path) failWith(failure.error, failure.path);
-      else if (failure instanceof ApiError) failWith(failure);
-      else failWith(new ApiError(0, "ERROR", String(failure)));
-    } finally {
-      if (root.contains(button)) setBusy(false);
-    }
+    },
+    failed(failure) {
+      step("");
+      reportFailure(formNode, summary, failure, { hint: true });
+    },
   });
 
   function lockApplicant() {

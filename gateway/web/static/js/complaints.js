@@ -7,15 +7,18 @@ import {
   api,
   clear,
   el,
-  errorNotice,
   forgetComplaint,
   formatDateTime,
   myComplaints,
   nextId,
-  notice,
   rememberComplaint,
 } from "./lib.js";
-import { buildFields, clearErrors, flattenErrors, setFieldError, showErrors } from "./form.js";
+import { COMPLAINT_STATUS, labelOf, statusBadge } from "./statuses.js";
+import { button, buttonRow, errorNotice, facts, itemList, notice } from "./ui.js";
+import { codeInput, plainField } from "./form/controls.js";
+import { setFieldError, summaryBox } from "./form/errors.js";
+import { buildFields } from "./form/fields.js";
+import { handleSubmit, reportFailure } from "./form/submit.js";
 
 const root = document.getElementById("isi");
 
@@ -34,15 +37,6 @@ const FALLBACK = {
     { code: "LAINNYA", label: "Lainnya" },
   ],
 };
-const STATUS_LABELS = {
-  OPEN: "Menunggu tanggapan",
-  ANSWERED: "Sudah dijawab",
-  CLOSED: "Selesai",
-};
-
-function summaryBox() {
-  return el("div", { class: "error-summary", tabindex: "-1", hidden: true, role: "alert" });
-}
 
 function kindControl(kinds) {
   const errorId = nextId("err");
@@ -109,22 +103,17 @@ function fileForm(options) {
     ],
     { prefix: "" },
   );
-  const button = el("button", { type: "submit", class: "button block" }, "Kirim");
+  const submit = button("Kirim", { type: "submit", kind: "block" });
   const result = el("div", {});
-  const form = el("form", { novalidate: true, "aria-labelledby": "judul-kirim" }, summary, kind.node, fields.node, button);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clearErrors(form, summary);
-    const errors = { ...kind.validate(), ...fields.validate() };
-    if (Object.keys(errors).length) {
-      const shown = showErrors(form, summary, errors);
-      announce(`Ada ${shown} kesalahan. Periksa kembali isian yang ditandai.`);
-      return;
-    }
-    const body = { kind: kind.value(), ...fields.values() };
-    if (body.application_tracking_code) body.application_tracking_code = body.application_tracking_code.toUpperCase();
-    button.disabled = true;
-    try {
+  const form = el("form", { novalidate: true, "aria-labelledby": "judul-kirim" }, summary, kind.node, fields.node, submit);
+  handleSubmit(form, summary, {
+    validate: () => ({ ...kind.validate(), ...fields.validate() }),
+    busy(state) {
+      submit.disabled = state;
+    },
+    async send() {
+      const body = { kind: kind.value(), ...fields.values() };
+      if (body.application_tracking_code) body.application_tracking_code = body.application_tracking_code.toUpperCase();
       const filed = await api("POST", "/api/v1/complaints", { body });
       rememberComplaint({ tracking_code: filed.tracking_code, token: filed.access_token });
       const title = el("h3", { tabindex: "-1", text: "Terima kasih, pesan Anda sudah kami terima" });
@@ -145,31 +134,20 @@ function fileForm(options) {
       form.reset();
       form.hidden = true;
       result.append(
-        el(
-          "button",
-          {
-            type: "button",
-            class: "button secondary",
-            onclick: () => {
-              form.hidden = false;
-              clear(result);
-              form.querySelector("input, select, textarea").focus();
-            },
+        button("Kirim pengaduan atau saran lain", {
+          kind: "secondary",
+          onclick: () => {
+            form.hidden = false;
+            clear(result);
+            form.querySelector("input, select, textarea").focus();
           },
-          "Kirim pengaduan atau saran lain",
-        ),
+        }),
       );
       renderMine();
       title.focus();
       announce(`Pengaduan terkirim dengan kode ${filed.tracking_code}.`);
-    } catch (error) {
-      const fieldErrors = flattenErrors(error.fields || {});
-      if (!Object.keys(fieldErrors).length) fieldErrors._ = [error.message];
-      const shown = showErrors(form, summary, fieldErrors);
-      announce(`Ada ${shown} kesalahan.`);
-    } finally {
-      button.disabled = false;
-    }
+    },
+    failed: (failure) => reportFailure(form, summary, failure, { intro: false }),
   });
   return el(
     "section",
@@ -187,26 +165,18 @@ const statusResult = el("div", { class: "complaint-result" });
 let checkForm;
 
 function complaintCard(complaint) {
-  const status = STATUS_LABELS[complaint.status] || complaint.status;
+  const status = labelOf(COMPLAINT_STATUS, complaint.status);
   return el(
     "div",
     { class: "card", id: "hasil-pengaduan" },
     el("h3", { tabindex: "-1" }, "Pengaduan ", el("span", { class: "code", text: complaint.tracking_code })),
-    el("p", {}, "Status: ", el("span", { class: `status-badge complaint-${complaint.status}`, text: status })),
-    el(
-      "dl",
-      { class: "facts-list" },
-      el("dt", { text: "Jenis" }),
-      el("dd", { text: complaint.kind_label || complaint.kind }),
-      el("dt", { text: "Kategori" }),
-      el("dd", { text: complaint.category_label || complaint.category }),
-      el("dt", { text: "Dikirim" }),
-      el("dd", { text: formatDateTime(complaint.created_at) }),
-      complaint.application_tracking_code ? el("dt", { text: "Permohonan" }) : null,
-      complaint.application_tracking_code
-        ? el("dd", { class: "code", text: complaint.application_tracking_code })
-        : null,
-    ),
+    el("p", {}, "Status: ", statusBadge("complaint", complaint.status, status)),
+    facts([
+      ["Jenis", complaint.kind_label || complaint.kind],
+      ["Kategori", complaint.category_label || complaint.category],
+      ["Dikirim", formatDateTime(complaint.created_at)],
+      complaint.application_tracking_code && ["Permohonan", complaint.application_tracking_code, { class: "code" }],
+    ]),
     el("h4", { text: "Isi pesan" }),
     el("p", { class: "prewrap", text: complaint.message }),
     el("h4", { text: "Tanggapan petugas" }),
@@ -227,7 +197,7 @@ async function check(code, token) {
     const complaint = await api("GET", `/api/v1/complaints/${encodeURIComponent(code)}`, { token });
     clear(statusResult, complaintCard(complaint));
     statusResult.querySelector("h3").focus();
-    announce(`Status pengaduan ${complaint.tracking_code}: ${STATUS_LABELS[complaint.status] || complaint.status}.`);
+    announce(`Status pengaduan ${complaint.tracking_code}: ${labelOf(COMPLAINT_STATUS, complaint.status)}.`);
   } catch (error) {
     const text =
       error.status === 403 || error.status === 404
@@ -242,76 +212,37 @@ function renderMine() {
   clear(
     mine,
     el("h3", { text: "Pengaduan saya" }),
-    saved.length
-      ? el(
-          "ul",
-          { class: "app-list" },
-          saved.map((item) =>
-            el(
-              "li",
-              { class: "card" },
-              el("span", {}, el("span", { class: "code", text: item.tracking_code }), el("br"), el("span", { class: "muted", text: formatDateTime(item.saved_at) })),
-              el(
-                "span",
-                { class: "button-row" },
-                el(
-                  "button",
-                  {
-                    type: "button",
-                    class: "button secondary",
-                    "aria-label": `Lihat status pengaduan ${item.tracking_code}`,
-                    onclick: () => check(item.tracking_code, item.token),
-                  },
-                  "Lihat status",
-                ),
-                el(
-                  "button",
-                  {
-                    type: "button",
-                    class: "button link danger",
-                    onclick: () => {
-                      forgetComplaint(item.tracking_code);
-                      renderMine();
-                      announce("Dihapus dari perangkat ini.");
-                    },
-                  },
-                  "Hapus",
-                ),
-              ),
-            ),
-          ),
-        )
-      : el("p", { class: "muted", text: "Belum ada pengaduan yang tersimpan di perangkat ini." }),
+    itemList(
+      saved,
+      (item) => [
+        el("div", {}, el("span", { class: "code", text: item.tracking_code }), el("br"), el("span", { class: "muted", text: formatDateTime(item.saved_at) })),
+        buttonRow(
+          button("Lihat status", {
+            kind: "secondary",
+            "aria-label": `Lihat status pengaduan ${item.tracking_code}`,
+            onclick: () => check(item.tracking_code, item.token),
+          }),
+          button("Hapus", {
+            kind: "link danger",
+            onclick: () => {
+              forgetComplaint(item.tracking_code);
+              renderMine();
+              announce("Dihapus dari perangkat ini.");
+            },
+          }),
+        ),
+      ],
+      { empty: "Belum ada pengaduan yang tersimpan di perangkat ini." },
+    ),
   );
 }
 
 function statusSection() {
   const codeId = "cek-kode";
   const tokenId = "cek-kunci";
-  const field = (id, path, label, hint) =>
-    el(
-      "div",
-      { class: "field", dataset: { path, label } },
-      el("label", { for: id, text: label }),
-      hint ? el("p", { class: "hint", id: `${id}-hint`, text: hint }) : null,
-      el("p", { class: "field-error", id: `${id}-error`, hidden: true }),
-      el("input", {
-        type: "text",
-        id,
-        autocomplete: "off",
-        spellcheck: "false",
-        "aria-describedby": `${hint ? `${id}-hint ` : ""}${id}-error`,
-      }),
-    );
-  const codeField = field(codeId, "code", "Kode pengaduan", "Misalnya ADU-7K3M9Q2D.");
-  const tokenField = field(tokenId, "token", "Kunci akses", "");
-  checkForm = el(
-    "form",
-    { novalidate: true },
-    codeField,
-    tokenField,
-    el("div", { class: "button-row" }, el("button", { type: "submit", class: "button" }, "Lihat status")),
-  );
+  const codeField = plainField("Kode pengaduan", codeInput(codeId), { path: "code", hint: "Misalnya ADU-7K3M9Q2D." });
+  const tokenField = plainField("Kunci akses", codeInput(tokenId), { path: "token" });
+  checkForm = el("form", { novalidate: true }, codeField, tokenField, buttonRow(button("Lihat status", { type: "submit" })));
   checkForm.addEventListener("submit", (event) => {
     event.preventDefault();
     const code = checkForm.querySelector(`#${codeId}`).value.trim().toUpperCase();

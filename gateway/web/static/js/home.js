@@ -1,7 +1,8 @@
 // Home page: the service catalogue from GET /api/v1/services, with requirements, service time
 // and whether a visit in person is needed, each linking to its application form.
 
-import { api, clear, el, errorNotice, workingDays } from "./lib.js";
+import { api, clear, el, workingDays } from "./lib.js";
+import { errorNotice } from "./ui.js";
 
 const list = document.getElementById("daftar-layanan");
 const search = document.getElementById("cari-layanan");

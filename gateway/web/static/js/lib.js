@@ -1,5 +1,6 @@
-// Shared helpers for the citizen pages: the JSON API, DOM building, formatting, local storage.
-// Every page uses only the public API (/api/v1/...), as the regional super-app does.
+// The core every page builds on: the JSON API, building DOM nodes, formatting, and what is kept
+// on this device. Every page uses only the public API (/api/v1/...), as the regional super-app
+// does. Page building blocks (buttons, notices, tables) are in ui.js.
 
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 export const UPLOAD_TYPES = {
@@ -10,7 +11,7 @@ export const UPLOAD_TYPES = {
 
 const NETWORK_MESSAGE =
   "Tidak dapat terhubung ke server. Periksa koneksi internet Anda, lalu coba lagi.";
-const GENERIC_MESSAGE = "Terjadi kesalahan. Silakan coba beberapa saat lagi.";
+export const GENERIC_MESSAGE = "Terjadi kesalahan. Silakan coba beberapa saat lagi.";
 
 export class ApiError extends Error {
   constructor(status, code, message, fields) {
@@ -21,6 +22,12 @@ export class ApiError extends Error {
   }
 }
 
+/** The ApiError for a refused request from the API's error body ({error: {code, message, fields}}). */
+function errorOf(status, body) {
+  const error = body && body.error ? body.error : {};
+  return new ApiError(status, error.code, error.message, error.fields);
+}
+
 async function errorFrom(response) {
   let body = null;
   try {
@@ -28,8 +35,7 @@ async function errorFrom(response) {
   } catch {
     body = null;
   }
-  const error = body && body.error ? body.error : {};
-  return new ApiError(response.status, error.code, error.message, error.fields);
+  return errorOf(response.status, body);
 }
 
 /** Call the JSON API. Resolves with the parsed body (null for 204), rejects with ApiError. */
@@ -81,8 +87,7 @@ export function uploadDocument(appId, token, docType, file, onProgress) {
         if (onProgress) onProgress(1);
         resolve(body);
       } else {
-        const error = body && body.error ? body.error : {};
-        reject(new ApiError(xhr.status, error.code, error.message, error.fields));
+        reject(errorOf(xhr.status, body));
       }
     };
     xhr.onerror = () => reject(new ApiError(0, "NETWORK", NETWORK_MESSAGE));
@@ -148,24 +153,6 @@ export function announce(message) {
   window.setTimeout(() => {
     region.textContent = message;
   }, 50);
-}
-
-/** A notice box: kind is "info", "success", "warning" or "error". */
-export function notice(kind, ...children) {
-  return el(
-    "div",
-    { class: `notice notice-${kind}`, role: kind === "error" ? "alert" : null },
-    ...children,
-  );
-}
-
-export function errorNotice(error) {
-  return notice("error", el("p", { text: error.message || GENERIC_MESSAGE }));
-}
-
-/** A spinner line while something loads; put it in an aria-busy container. */
-export function loading(text = "Memuat…") {
-  return el("p", { class: "loading", role: "status" }, text);
 }
 
 // --- formatting --------------------------------------------------------------------------------
@@ -241,18 +228,19 @@ export function workingDays(days) {
 
 // --- "Permohonan saya" and "Pengaduan saya": kept only on this device ----------------------------
 
-function readList(key) {
+/** A list kept in localStorage (or, with store "sessionStorage", for this tab only). */
+export function readList(key, store = "localStorage") {
   try {
-    const list = JSON.parse(window.localStorage.getItem(key) || "[]");
+    const list = JSON.parse(window[store].getItem(key) || "[]");
     return Array.isArray(list) ? list : [];
   } catch {
     return [];
   }
 }
 
-function writeList(key, list) {
+export function writeList(key, list, store = "localStorage") {
   try {
-    window.localStorage.setItem(key, JSON.stringify(list));
+    window[store].setItem(key, JSON.stringify(list));
   } catch {
     // Private mode or storage full: the tracking link still works.
   }

@@ -2,7 +2,9 @@
 // there, staff accounts.
 
 import { api, clear, el, nextId, todayWib } from "./lib.js";
-import { ROLE_LABELS, errorBox, staffApi, startStaffPage, submitting } from "./staff-lib.js";
+import { ROLE_LABELS, staffApi, startStaffPage } from "./staff-lib.js";
+import { checkboxes, checkedValues, controlField, submitting } from "./staff-ui.js";
+import { button, dataTable, errorBox, successNotice } from "./ui.js";
 
 const root = document.getElementById("isi");
 const KINDS = [["KECAMATAN", "Kantor kecamatan"], ["MPP", "Mal Pelayanan Publik"], ["DINAS", "Kantor Dinas"]];
@@ -15,33 +17,26 @@ function input(label, attrs, hint) {
     : attrs.tag === "textarea"
       ? el("textarea", { id, name: attrs.name, rows: attrs.rows || 3 })
       : el("input", { id, ...attrs });
-  return el("div", { class: "field" }, el("div", { class: "control" }, el("label", { for: id, text: label }), control), hint ? el("p", { class: "hint", text: hint }) : null);
+  return controlField(label, control, { hint });
 }
 
-function checks(legend, name, options, checked = []) {
-  return el("fieldset", { class: "field" }, el("legend", { text: legend }), options.map(([v, l]) => {
-    const id = nextId(name);
-    return el("div", { class: "check" }, el("input", { type: "checkbox", id, name, value: v, checked: checked.includes(v) }), el("label", { for: id, text: l }));
-  }));
-}
-
-function checkedValues(form, name) {
-  return [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
+function kecamatanOptions(kecamatan, none) {
+  return [["", none], ...kecamatan.map((k) => [k.code, `${k.name} (${k.code})`])];
 }
 
 function locationsSection(locations, kecamatan, reload) {
   const list = locations.length
-    ? el("div", { class: "table-wrap" }, el("table", { id: "tabel-lokasi" },
-      el("thead", {}, el("tr", {}, ["Kode", "Nama", "Jenis", "Keperluan"].map((h) => el("th", { scope: "col", text: h })))),
-      el("tbody", {}, locations.map((l) => el("tr", {}, el("td", { class: "code", text: l.code }), el("td", { text: l.name }), el("td", { text: l.kind }), el("td", { text: (l.steps || []).map((s) => s.label || s.step).join(", ") }))))))
+    ? dataTable(["Kode", "Nama", "Jenis", "Keperluan"], locations.map((l) => el("tr", {},
+      el("td", { class: "code", text: l.code }), el("td", { text: l.name }), el("td", { text: l.kind }),
+      el("td", { text: (l.steps || []).map((s) => s.label || s.step).join(", ") }))), { id: "tabel-lokasi" })
     : el("p", { text: "Belum ada lokasi layanan." });
   const form = el("form", { id: "form-lokasi", novalidate: true },
     input("Kode lokasi", { name: "code", required: true, pattern: "[A-Z0-9][A-Z0-9\\-]{1,19}" }, "Huruf besar, angka dan tanda minus, misalnya KEC-TANJUNGSARI."),
     input("Nama", { name: "name", required: true, maxlength: 120 }),
     input("Jenis", { tag: "select", name: "kind", options: KINDS }),
-    input("Kecamatan", { tag: "select", name: "kecamatan_code", options: [["", "— bukan kantor kecamatan —"], ...kecamatan.map((k) => [k.code, `${k.name} (${k.code})`])] }),
+    input("Kecamatan", { tag: "select", name: "kecamatan_code", options: kecamatanOptions(kecamatan, "— bukan kantor kecamatan —") }),
     input("Alamat", { tag: "textarea", name: "address", rows: 2 }),
-    checks("Keperluan yang dilayani", "steps", STEPS, ["BIOMETRICS", "COLLECTION"]));
+    checkboxes("Keperluan yang dilayani", "steps", STEPS, { checked: ["BIOMETRICS", "COLLECTION"] }));
   submitting(form, "Tambah lokasi", async () => {
     const e = form.elements;
     const body = {
@@ -64,7 +59,7 @@ function slotsSection(locations) {
       input("Sampai tanggal", { name: "to", type: "date", value: todayWib(14), required: true })),
     input("Jam layanan (satu per baris)", { tag: "textarea", name: "windows", rows: 4 }, "Format JJ:MM-JJ:MM, misalnya 08:00-09:00."),
     input("Kuota per jam layanan", { name: "capacity", type: "number", min: 1, max: 500, value: 10, required: true }),
-    checks("Pilihan", "options", [["include_weekends", "Termasuk Sabtu dan Minggu"], ["include_holidays", "Termasuk hari libur nasional"]]));
+    checkboxes("Pilihan", "options", [["include_weekends", "Termasuk Sabtu dan Minggu"], ["include_holidays", "Termasuk hari libur nasional"]]));
   form.elements.windows.value = "08:00-09:00\n09:00-10:00\n10:00-11:00\n13:00-14:00";
   submitting(form, "Buat jadwal", async () => {
     const e = form.elements;
@@ -81,6 +76,24 @@ function slotsSection(locations) {
     locations.length ? form : el("p", { text: "Tambahkan lokasi terlebih dahulu." }));
 }
 
+function accountRow(account, redraw) {
+  const status = el("span");
+  const toggle = button(account.active === false ? "Aktifkan" : "Nonaktifkan", {
+    kind: "link",
+    onclick: async () => {
+      try {
+        await staffApi("PATCH", `/api/v1/staff/accounts/${encodeURIComponent(account.username)}`, { body: { active: account.active === false } });
+        await redraw();
+      } catch (error) {
+        clear(status, errorBox(error));
+      }
+    },
+  });
+  return el("tr", {}, el("td", { text: account.username }), el("td", { text: (account.roles || []).map((r) => ROLE_LABELS[r] || r).join(", ") }),
+    el("td", { class: "code", text: account.kecamatan_code || "—" }),
+    el("td", { text: account.active === false ? "Nonaktif" : account.locked_until ? "Terkunci sementara" : "Aktif" }), el("td", {}, toggle, status));
+}
+
 async function accountsSection(kecamatan) {
   const section = el("section", { class: "card", id: "akun" }, el("h2", { text: "Akun petugas" }));
   let result;
@@ -94,28 +107,12 @@ async function accountsSection(kecamatan) {
     }
     return section;
   }
-  const roleOptions = Object.entries(ROLE_LABELS);
-  const accounts = result.accounts || [];
-  const rows = accounts.map((a) => {
-    const status = el("span");
-    const toggle = el("button", { type: "button", class: "button link" }, a.active === false ? "Aktifkan" : "Nonaktifkan");
-    toggle.addEventListener("click", async () => {
-      try {
-        await staffApi("PATCH", `/api/v1/staff/accounts/${encodeURIComponent(a.username)}`, { body: { active: a.active === false } });
-        section.replaceWith(await accountsSection(kecamatan));
-      } catch (error) {
-        clear(status, errorBox(error));
-      }
-    });
-    return el("tr", {}, el("td", { text: a.username }), el("td", { text: (a.roles || []).map((r) => ROLE_LABELS[r] || r).join(", ") }),
-      el("td", { class: "code", text: a.kecamatan_code || "—" }),
-      el("td", { text: a.active === false ? "Nonaktif" : a.locked_until ? "Terkunci sementara" : "Aktif" }), el("td", {}, toggle, status));
-  });
+  const redraw = async () => section.replaceWith(await accountsSection(kecamatan));
   const form = el("form", { id: "form-akun", novalidate: true },
     input("Nama pengguna", { name: "username", required: true, autocomplete: "off" }),
     input("Kata sandi awal", { name: "password", type: "password", required: true, autocomplete: "new-password", minlength: 10 }, "Minimal 10 karakter; sampaikan langsung kepada petugas."),
-    checks("Peran", "roles", roleOptions),
-    input("Kecamatan (untuk operator kecamatan)", { tag: "select", name: "kecamatan_code", options: [["", "— tidak ada —"], ...kecamatan.map((k) => [k.code, `${k.name} (${k.code})`])] },
+    checkboxes("Peran", "roles", Object.entries(ROLE_LABELS)),
+    input("Kecamatan (untuk operator kecamatan)", { tag: "select", name: "kecamatan_code", options: kecamatanOptions(kecamatan, "— tidak ada —") },
       "Operator kecamatan hanya melayani antrean cetak kecamatan ini."));
   submitting(form, "Buat akun", async () => {
     const e = form.elements;
@@ -128,7 +125,7 @@ async function accountsSection(kecamatan) {
     return `Akun ${body.username} dibuat.`;
   });
   section.append(
-    el("div", { class: "table-wrap" }, el("table", {}, el("thead", {}, el("tr", {}, ["Nama pengguna", "Peran", "Kecamatan", "Status", ""].map((h) => el("th", { scope: "col", text: h })))), el("tbody", {}, rows))),
+    dataTable(["Nama pengguna", "Peran", "Kecamatan", "Status", ""], (result.accounts || []).map((a) => accountRow(a, redraw))),
     el("h3", { text: "Buat akun" }), form);
   return section;
 }
@@ -138,9 +135,7 @@ async function render(message) {
     api("GET", "/api/v1/locations"),
     api("GET", "/api/v1/regions?parent=32.11").catch(() => ({ regions: [] })),
   ]);
-  const done = message
-    ? el("div", { class: "notice notice-success", id: "pesan-admin", role: "status" }, el("p", { text: message }))
-    : null;
+  const done = message ? successNotice(message, { id: "pesan-admin" }) : null;
   clear(root, done, locationsSection(locations, regions, render), slotsSection(locations), await accountsSection(regions));
   root.setAttribute("aria-busy", "false");
 }

@@ -4,7 +4,9 @@
 // verification service; the stages after it (revision, signature, kecamatan print) from intake.
 
 import { announce, api, clear, el, formatDateTime } from "./lib.js";
-import { errorBox, setBusy, staffApi, startStaffPage, supervisorControls } from "./staff-lib.js";
+import { supervisorControls } from "./staff-claims.js";
+import { busyLoad, staffApi, startStaffPage } from "./staff-lib.js";
+import { button, dataTable, noticeBox, successNotice } from "./ui.js";
 
 const root = document.getElementById("isi");
 // Intake's statuses that the verification queue already counts (waiting, claimed).
@@ -14,11 +16,8 @@ function numberCell(value, late) {
   return el("td", { class: late ? "num late" : "num", text: String(value) });
 }
 
-function countTable(id, caption, heads, rows) {
-  return el("div", { class: "table-wrap" }, el("table", { id },
-    el("caption", { text: caption }),
-    el("thead", {}, el("tr", {}, heads.map((h) => el("th", { scope: "col", text: h })))),
-    el("tbody", {}, rows.length ? rows : el("tr", {}, el("td", { colspan: heads.length, text: "Tidak ada permohonan." })))));
+function countTable(id, caption, first, rows) {
+  return dataTable([first, "Jumlah", "Lewat target"], rows, { id, caption, empty: "Tidak ada permohonan." });
 }
 
 function add(map, key, count, breached) {
@@ -61,9 +60,32 @@ function claimRow(claim, refresh) {
     el("td", {}, supervisorControls(claim, refresh)));
 }
 
-async function render(message) {
-  setBusy(root, true);
-  try {
+function summarySection(queue, refresh) {
+  return el("section", { class: "card", id: "ringkasan-antrean" },
+    el("p", {}, el("strong", { id: "jumlah-antrean", text: String(queue.total) }), " permohonan di antrean verifikasi, ",
+      el("strong", { id: "jumlah-lewat", text: String(queue.breached) }), " di antaranya melewati target waktu layanan."),
+    el("p", { class: "hint", text: `Per ${formatDateTime(queue.at)}.` }),
+    button("Muat ulang", { kind: "secondary", id: "muat-ulang", onclick: () => refresh(null) }));
+}
+
+function claimsSection(claims, refresh) {
+  return el("section", { class: "card", id: "klaim" }, el("h2", { text: "Klaim verifikator" }),
+    el("p", { class: "hint", text: "Kembalikan klaim ke antrean bila verifikator berhalangan, atau alihkan ke verifikator lain (klaim baru berlaku 30 menit). Verifikator lama tidak bisa lagi memutuskan permohonan itu." }),
+    dataTable(["Kode", "Layanan", "Verifikator", "Klaim berlaku sampai", "Tenggat layanan", "Tindakan"],
+      claims.map((c) => claimRow(c, refresh)), { id: "klaim-aktif", empty: "Tidak ada klaim yang berjalan." }));
+}
+
+function breachesSection(breaches, serviceName) {
+  return el("section", { class: "card", id: "pelanggaran" }, el("h2", { text: "Melewati target waktu layanan" }),
+    breaches.length
+      ? dataTable(["Kode", "Layanan", "Tahap", "Tenggat", "Terlambat"], breaches.map((b) => el("tr", {}, el("td", { class: "code", text: b.tracking_code }),
+        el("td", { text: serviceName[b.service_code] || b.service_code }), el("td", { text: b.status }),
+        el("td", { text: formatDateTime(b.deadline_at) }), el("td", { text: `${b.hours_late} jam` }))), { id: "tabel-pelanggaran" })
+      : el("p", { text: "Tidak ada permohonan yang melewati target." }));
+}
+
+function render(message) {
+  return busyLoad(root, root, async () => {
     const [board, services, regions] = await Promise.all([
       staffApi("GET", "/api/v1/staff/backlog"),
       api("GET", "/api/v1/services").catch(() => ({ services: [] })),
@@ -72,44 +94,24 @@ async function render(message) {
     const { queue, pipeline } = board;
     const serviceName = Object.fromEntries((services.services || []).map((s) => [s.code, s.name]));
     const kecamatanName = Object.fromEntries((regions.regions || []).map((r) => [r.code, r.name]));
-    const heads = (first) => [first, "Jumlah", "Lewat target"];
+    const named = (names) => (c) => (names[c] ? `${names[c]} (${c})` : c);
     const breaches = pipeline ? pipeline.breaches : queue.breaches.map((b) => ({ ...b, status: b.stage }));
-    const refresh = (text) => render(text);
     clear(
       root,
-      message ? el("div", { class: "notice notice-success", id: "pesan-pantauan", role: "status" }, el("p", { text: message })) : null,
-      pipeline ? null : el("div", { class: "notice notice-warning" }, el("p", { text: "Data tahap setelah verifikasi sedang tidak tersedia; yang tampil hanya antrean verifikasi." })),
-      el("section", { class: "card", id: "ringkasan-antrean" },
-        el("p", {}, el("strong", { id: "jumlah-antrean", text: String(queue.total) }), " permohonan di antrean verifikasi, ",
-          el("strong", { id: "jumlah-lewat", text: String(queue.breached) }), " di antaranya melewati target waktu layanan."),
-        el("p", { class: "hint", text: `Per ${formatDateTime(queue.at)}.` }),
-        el("button", { type: "button", class: "button secondary", id: "muat-ulang", onclick: () => render(null) }, "Muat ulang")),
-      el("section", { class: "card" }, el("h2", { text: "Per tahap" }), countTable("per-tahap", "Permohonan per tahap", heads("Tahap"), stageRows(queue, pipeline))),
+      message ? successNotice(message, { id: "pesan-pantauan" }) : null,
+      pipeline ? null : noticeBox("warning", {}, el("p", { text: "Data tahap setelah verifikasi sedang tidak tersedia; yang tampil hanya antrean verifikasi." })),
+      summarySection(queue, render),
+      el("section", { class: "card" }, el("h2", { text: "Per tahap" }), countTable("per-tahap", "Permohonan per tahap", "Tahap", stageRows(queue, pipeline))),
       el("div", { class: "review-grid" },
         el("section", { class: "card" }, el("h2", { text: "Per layanan" }),
-          countTable("per-layanan", "Permohonan terbuka per layanan", heads("Layanan"), groupedRows(queue, pipeline, "service_code", queue.services, (c) => serviceName[c] ? `${serviceName[c]} (${c})` : c))),
+          countTable("per-layanan", "Permohonan terbuka per layanan", "Layanan", groupedRows(queue, pipeline, "service_code", queue.services, named(serviceName)))),
         el("section", { class: "card" }, el("h2", { text: "Per kecamatan" }),
-          countTable("per-kecamatan", "Permohonan terbuka per kecamatan", heads("Kecamatan"), groupedRows(queue, pipeline, "kecamatan_code", queue.kecamatan, (c) => kecamatanName[c] ? `${kecamatanName[c]} (${c})` : c)))),
-      el("section", { class: "card", id: "klaim" }, el("h2", { text: "Klaim verifikator" }),
-        el("p", { class: "hint", text: "Kembalikan klaim ke antrean bila verifikator berhalangan, atau alihkan ke verifikator lain (klaim baru berlaku 30 menit). Verifikator lama tidak bisa lagi memutuskan permohonan itu." }),
-        el("div", { class: "table-wrap" }, el("table", { id: "klaim-aktif" },
-          el("thead", {}, el("tr", {}, ["Kode", "Layanan", "Verifikator", "Klaim berlaku sampai", "Tenggat layanan", "Tindakan"].map((h) => el("th", { scope: "col", text: h })))),
-          el("tbody", {}, queue.claims.length ? queue.claims.map((c) => claimRow(c, refresh)) : el("tr", {}, el("td", { colspan: 6, text: "Tidak ada klaim yang berjalan." })))))),
-      el("section", { class: "card", id: "pelanggaran" }, el("h2", { text: "Melewati target waktu layanan" }),
-        breaches.length
-          ? el("div", { class: "table-wrap" }, el("table", { id: "tabel-pelanggaran" },
-            el("thead", {}, el("tr", {}, ["Kode", "Layanan", "Tahap", "Tenggat", "Terlambat"].map((h) => el("th", { scope: "col", text: h })))),
-            el("tbody", {}, breaches.map((b) => el("tr", {}, el("td", { class: "code", text: b.tracking_code }),
-              el("td", { text: serviceName[b.service_code] || b.service_code }), el("td", { text: b.status }),
-              el("td", { text: formatDateTime(b.deadline_at) }), el("td", { text: `${b.hours_late} jam` }))))))
-          : el("p", { text: "Tidak ada permohonan yang melewati target." })),
+          countTable("per-kecamatan", "Permohonan terbuka per kecamatan", "Kecamatan", groupedRows(queue, pipeline, "kecamatan_code", queue.kecamatan, named(kecamatanName))))),
+      claimsSection(queue.claims, render),
+      breachesSection(breaches, serviceName),
     );
     if (message) announce(message);
-  } catch (error) {
-    clear(root, errorBox(error));
-  } finally {
-    setBusy(root, false);
-  }
+  });
 }
 
 if (startStaffPage({ needs: ["supervisor"] })) render(null);

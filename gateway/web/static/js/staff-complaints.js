@@ -1,10 +1,33 @@
 // Complaint answering (/petugas/pengaduan): list by status, answer OPEN ones (emailed to the citizen).
 
 import { announce, clear, el, formatDateTime, nextId } from "./lib.js";
-import { errorBox, setBusy, staffApi, startStaffPage } from "./staff-lib.js";
+import { busyLoad, staffApi, startStaffPage } from "./staff-lib.js";
+import { controlField } from "./staff-ui.js";
+import { COMPLAINT_STATUS_STAFF } from "./statuses.js";
+import { busyWhile, button, buttonRow, errorBox, noticeBox, showErrorIn } from "./ui.js";
 
 const root = document.getElementById("isi");
-const STATUSES = [["OPEN", "Belum dijawab"], ["ANSWERED", "Sudah dijawab"], ["CLOSED", "Ditutup"]];
+
+function answerForm(c, refresh) {
+  const status = el("div");
+  const text = el("textarea", { id: nextId("jawaban"), name: "answer", rows: 4, maxlength: 4000, required: true });
+  const submit = button("Kirim jawaban", { type: "submit" });
+  const form = el("form", {}, controlField("Jawaban untuk pelapor", text), buttonRow(submit), status);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const answer = text.value.trim();
+    if (!answer) {
+      clear(status, errorBox({ message: "Tulis jawaban terlebih dahulu." }));
+      return;
+    }
+    busyWhile(submit, async () => {
+      await staffApi("POST", `/api/v1/staff/complaints/${encodeURIComponent(c.tracking_code)}/answer`, { body: { answer } });
+      announce("Jawaban terkirim.");
+      await refresh();
+    }, { onError: showErrorIn(status) });
+  });
+  return form;
+}
 
 function complaintCard(c, refresh) {
   const body = [
@@ -13,53 +36,22 @@ function complaintCard(c, refresh) {
     el("p", { class: "prewrap", text: c.message }),
   ];
   if (c.status !== "OPEN") {
-    body.push(el("div", { class: "notice notice-success" }, el("p", { class: "prewrap", text: c.answer || "—" }), el("p", { class: "hint", text: `Dijawab ${formatDateTime(c.answered_at)}${c.answered_by ? ` oleh ${c.answered_by}` : ""}` })));
+    body.push(noticeBox("success", {}, el("p", { class: "prewrap", text: c.answer || "—" }), el("p", { class: "hint", text: `Dijawab ${formatDateTime(c.answered_at)}${c.answered_by ? ` oleh ${c.answered_by}` : ""}` })));
     return el("li", { class: "card" }, body);
   }
-  const id = nextId("jawaban");
-  const status = el("div");
-  const text = el("textarea", { id, name: "answer", rows: 4, maxlength: 4000, required: true });
-  const button = el("button", { type: "submit", class: "button" }, "Kirim jawaban");
-  const form = el("form", {}, el("div", { class: "field" }, el("div", { class: "control" }, el("label", { for: id, text: "Jawaban untuk pelapor" }), text)), el("div", { class: "button-row" }, button), status);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const answer = text.value.trim();
-    if (!answer) {
-      clear(status, errorBox({ message: "Tulis jawaban terlebih dahulu." }));
-      return;
-    }
-    button.disabled = true;
-    try {
-      await staffApi("POST", `/api/v1/staff/complaints/${encodeURIComponent(c.tracking_code)}/answer`, { body: { answer } });
-      announce("Jawaban terkirim.");
-      await refresh();
-    } catch (error) {
-      clear(status, errorBox(error));
-      button.disabled = false;
-    }
-  });
-  body.push(form);
-  return el("li", { class: "card", dataset: { tracking: c.tracking_code } }, body);
+  return el("li", { class: "card", dataset: { tracking: c.tracking_code } }, body, answerForm(c, refresh));
 }
 
 function render() {
-  const selectId = nextId("status");
-  const select = el("select", { id: selectId }, STATUSES.map(([v, l]) => el("option", { value: v, text: l })));
+  const select = el("select", { id: nextId("status") }, Object.entries(COMPLAINT_STATUS_STAFF).map(([v, l]) => el("option", { value: v, text: l })));
   const list = el("div", { id: "daftar-pengaduan" });
-  async function refresh() {
-    setBusy(root, true);
-    try {
-      const result = await staffApi("GET", `/api/v1/staff/complaints?status=${select.value}`);
-      const items = result.complaints || [];
-      clear(list, items.length ? el("ul", { class: "queue-list" }, items.map((c) => complaintCard(c, refresh))) : el("p", { text: "Tidak ada pengaduan dengan status ini." }));
-    } catch (error) {
-      clear(list, errorBox(error));
-    } finally {
-      setBusy(root, false);
-    }
-  }
+  const refresh = () => busyLoad(root, list, async () => {
+    const result = await staffApi("GET", `/api/v1/staff/complaints?status=${select.value}`);
+    const items = result.complaints || [];
+    clear(list, items.length ? el("ul", { class: "queue-list" }, items.map((c) => complaintCard(c, refresh))) : el("p", { text: "Tidak ada pengaduan dengan status ini." }));
+  });
   select.addEventListener("change", refresh);
-  clear(root, el("div", { class: "field" }, el("div", { class: "control" }, el("label", { for: selectId, text: "Tampilkan" }), select)), list);
+  clear(root, controlField("Tampilkan", select), list);
   refresh();
 }
 

@@ -1,15 +1,12 @@
 // Kecamatan desk (/petugas/kecamatan): one location's appointments on one day, and attendance.
 
 import { announce, api, clear, el, formatDate, formatTime, nextId, todayWib } from "./lib.js";
-import { errorBox, setBusy, staffApi, startStaffPage } from "./staff-lib.js";
+import { busyLoad, staffApi, startStaffPage } from "./staff-lib.js";
+import { controlField } from "./staff-ui.js";
+import { APPOINTMENT_STATUS, labelOf } from "./statuses.js";
+import { button, buttonRow, dataTable, errorBox } from "./ui.js";
 
 const root = document.getElementById("isi");
-const STATUS_LABELS = {
-  BOOKED: "Terjadwal",
-  ATTENDED: "Hadir",
-  NO_SHOW: "Tidak hadir",
-  CANCELLED: "Dibatalkan",
-};
 
 function appointmentRow(appointment, refresh, status) {
   const mark = (attended) => async () => {
@@ -26,10 +23,10 @@ function appointmentRow(appointment, refresh, status) {
     el("td", {}, el("strong", { text: who.name || "—" }), el("br"), el("span", { class: "hint", text: who.nik_masked || "" })),
     el("td", {}, el("span", { class: "code", text: appointment.tracking_code }), el("br"), el("span", { class: "hint", text: appointment.service_name || appointment.service_code || "" })),
     el("td", { text: appointment.step_label || appointment.step }),
-    el("td", { text: STATUS_LABELS[appointment.status] || appointment.status }),
+    el("td", { text: labelOf(APPOINTMENT_STATUS, appointment.status) }),
     el("td", {},
-      el("button", { type: "button", class: "button secondary", onclick: mark(true) }, "Hadir"), " ",
-      el("button", { type: "button", class: "button link", onclick: mark(false) }, "Tidak hadir")));
+      button("Hadir", { kind: "secondary", onclick: mark(true) }), " ",
+      button("Tidak hadir", { kind: "link", onclick: mark(false) })));
 }
 
 function dayView(day, refresh, status) {
@@ -38,36 +35,27 @@ function dayView(day, refresh, status) {
   return slots.map((slot) => el("section", { class: "card slot-day" },
     el("h2", { text: `${formatTime(slot.start_time)}–${formatTime(slot.end_time)} WIB · ${slot.booked}/${slot.capacity} terisi` }),
     (slot.appointments || []).length
-      ? el("div", { class: "table-wrap" }, el("table", {},
-        el("thead", {}, el("tr", {}, ["Pemohon", "Permohonan", "Keperluan", "Status", "Kehadiran"].map((h) => el("th", { scope: "col", text: h })))),
-        el("tbody", {}, slot.appointments.map((a) => appointmentRow(a, refresh, status)))))
+      ? dataTable(["Pemohon", "Permohonan", "Keperluan", "Status", "Kehadiran"], slot.appointments.map((a) => appointmentRow(a, refresh, status)))
       : el("p", { class: "hint", text: "Belum ada yang memesan." })));
 }
 
 async function render() {
   const { locations } = await api("GET", "/api/v1/locations");
-  const locId = nextId("lokasi");
-  const dateId = nextId("tanggal");
-  const select = el("select", { id: locId, name: "location" }, locations.map((l) => el("option", { value: l.code, text: `${l.name} (${l.code})` })));
-  const date = el("input", { type: "date", id: dateId, name: "date", value: todayWib() });
+  const select = el("select", { id: nextId("lokasi"), name: "location" }, locations.map((l) => el("option", { value: l.code, text: `${l.name} (${l.code})` })));
+  const date = el("input", { type: "date", id: nextId("tanggal"), name: "date", value: todayWib() });
   const status = el("div", { id: "status-loket" });
   const list = el("div", { id: "daftar-janji" });
-  async function refresh() {
+  const refresh = () => {
     clear(status);
-    setBusy(root, true);
-    try {
+    return busyLoad(root, list, async () => {
       const day = await staffApi("GET", `/api/v1/staff/locations/${encodeURIComponent(select.value)}/appointments?date=${encodeURIComponent(date.value)}`);
       clear(list, el("p", { class: "lead", text: `${day.location.name} — ${formatDate(day.date)}` }), dayView(day, refresh, status));
-    } catch (error) {
-      clear(list, errorBox(error));
-    } finally {
-      setBusy(root, false);
-    }
-  }
+    });
+  };
   const form = el("form", { class: "grid-2 filter-bar" },
-    el("div", { class: "field" }, el("div", { class: "control" }, el("label", { for: locId, text: "Lokasi layanan" }), select)),
-    el("div", { class: "field" }, el("div", { class: "control" }, el("label", { for: dateId, text: "Tanggal" }), date)),
-    el("div", { class: "button-row" }, el("button", { type: "submit", class: "button" }, "Tampilkan")));
+    controlField("Lokasi layanan", select),
+    controlField("Tanggal", date),
+    buttonRow(button("Tampilkan", { type: "submit" })));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     refresh();

@@ -1,12 +1,15 @@
-// Shared helpers for the staff console (/petugas/...): the session token, the staff API and the
-// navigation. The token lives in sessionStorage only (gone when the tab closes) and is never
+// The staff console's session (/petugas/...): the token, the staff API and starting a page with
+// its navigation. The token lives in sessionStorage only (gone when the tab closes) and is never
 // written anywhere else. Its roles are read only to show or hide navigation: every service
 // checks the roles itself, and a refusal (403 ROLE_REQUIRED) is shown as a clear message.
+// The console's building blocks are in staff-ui.js, the claims a verifier holds in staff-claims.js.
 
-import { ApiError, announce, api, clear, el, nextId, notice } from "./lib.js";
+import { ApiError, api, clear, el } from "./lib.js";
+import { errorBox, noticeBox } from "./ui.js";
 
 const TOKEN_KEY = "silasidakep.petugas.token";
-const CLAIMS_KEY = "silasidakep.petugas.klaim";
+// Claims taken in this tab (staff-claims.js); forgotten on logout like the token.
+export const CLAIMS_KEY = "silasidakep.petugas.klaim";
 
 export const ROLE_LABELS = {
   verifier: "verifikator",
@@ -123,23 +126,6 @@ export async function blobUrl(path) {
   return { url: URL.createObjectURL(blob), type: blob.type };
 }
 
-/** An inline viewer: PDF in a frame, images as <img>. */
-export function viewer(url, type, title) {
-  if (type === "application/pdf") {
-    return el("iframe", { class: "scan-frame", src: url, title });
-  }
-  return el("img", { class: "scan-image", src: url, alt: title });
-}
-
-export function errorBox(error) {
-  const kind = error.status === 403 ? "warning" : "error";
-  return el(
-    "div",
-    { class: `notice notice-${kind}`, role: "alert", dataset: { code: error.code || "" } },
-    el("p", { text: error.message }),
-  );
-}
-
 /**
  * Start a staff page: require a session, fill the navigation from the token's roles and, when
  * the page needs roles the token lacks, say so up front (the service refuses anyway).
@@ -172,9 +158,9 @@ export function startStaffPage({ needs = [] } = {}) {
   if (needs.length && !hasAnyRole(...needs)) {
     const root = document.getElementById("isi");
     root.before(
-      el(
-        "div",
-        { class: "notice notice-warning", id: "peringatan-peran", role: "alert" },
+      noticeBox(
+        "warning",
+        { id: "peringatan-peran", role: "alert" },
         el("p", {
           text: `Anda tidak memiliki peran ${roleNames(needs)} yang diperlukan di halaman ini. Tindakan di sini akan ditolak oleh sistem.`,
         }),
@@ -184,94 +170,22 @@ export function startStaffPage({ needs = [] } = {}) {
   return payload;
 }
 
-// --- applications I have claimed in this tab (the API has no "my claims" list) -----------------
-
-export function myClaims() {
-  try {
-    const list = JSON.parse(window.sessionStorage.getItem(CLAIMS_KEY) || "[]");
-    return Array.isArray(list) ? list : [];
-  } catch {
-    return [];
-  }
-}
-
-export function rememberClaim(item) {
-  const entry = {
-    id: item.id,
-    tracking_code: item.tracking_code,
-    service_code: item.service_code,
-    service_name: (item.requirements && item.requirements.service_name) || item.service_code,
-    lease_expires_at: item.lease_expires_at,
-    round: item.round,
-  };
-  const list = myClaims().filter((c) => c.id !== item.id);
-  list.unshift(entry);
-  window.sessionStorage.setItem(CLAIMS_KEY, JSON.stringify(list.slice(0, 30)));
-}
-
-export function forgetClaim(id) {
-  const list = myClaims().filter((c) => c.id !== id);
-  window.sessionStorage.setItem(CLAIMS_KEY, JSON.stringify(list));
-}
-
 export function setBusy(root, busy) {
   root.setAttribute("aria-busy", busy ? "true" : "false");
 }
 
-export { clear, el, notice };
-
-// Adds a submit button and a status line to a form; ``send`` does the work and may return a
-// success message to show. A failure is shown in the form's status line, never lost.
-export function submitting(form, label, send) {
-  const status = el("div", { class: "form-status" });
-  const button = el("button", { type: "submit", class: "button" }, label);
-  form.append(el("div", { class: "button-row" }, button), status);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    button.disabled = true;
-    try {
-      const message = await send();
-      if (message) {
-        clear(status, el("div", { class: "notice notice-success", role: "status" }, el("p", { text: message })));
-        announce(message);
-      }
-    } catch (error) {
-      clear(status, errorBox(error));
-    } finally {
-      button.disabled = false;
-    }
-  });
-}
-
-// A supervisor's controls for one claimed application: put it back in the queue, or hand it to
-// another verifier. ``done(message)`` runs after either succeeds (typically a reload).
-export function supervisorControls(claim, done) {
-  const status = el("div");
-  const back = el("button", { type: "button", class: "button secondary" }, "Kembalikan ke antrean");
-  back.addEventListener("click", async () => {
-    back.disabled = true;
-    try {
-      await staffApi("POST", `/api/v1/staff/applications/${claim.id}/return`);
-      await done(`Permohonan ${claim.tracking_code} dikembalikan ke antrean.`);
-    } catch (error) {
-      clear(status, errorBox(error));
-      back.disabled = false;
-    }
-  });
-  const inputId = nextId("alihkan");
-  const username = el("input", { type: "text", id: inputId, name: "username", autocomplete: "off", size: 16 });
-  const move = el("form", { class: "inline-form", novalidate: true },
-    el("label", { for: inputId, text: "Alihkan ke verifikator" }), username,
-    el("button", { type: "submit", class: "button link" }, "Alihkan"));
-  move.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const target = username.value.trim();
-    try {
-      await staffApi("POST", `/api/v1/staff/applications/${claim.id}/reassign`, { body: { username: target } });
-      await done(`Permohonan ${claim.tracking_code} dialihkan ke ${target}.`);
-    } catch (error) {
-      clear(status, errorBox(error));
-    }
-  });
-  return el("div", { class: "supervisor-actions" }, back, move, status);
+/**
+ * Load something into the page with `root` marked busy: `load()` draws it, and a failure
+ * replaces what `into` shows with the error (`failed(error)` instead, when given).
+ */
+export async function busyLoad(root, into, load, { failed } = {}) {
+  setBusy(root, true);
+  try {
+    await load();
+  } catch (error) {
+    if (failed) failed(error);
+    else clear(into, errorBox(error));
+  } finally {
+    setBusy(root, false);
+  }
 }

@@ -1,7 +1,9 @@
 // Staff login (/petugas): POST /api/v1/staff/session, keep the token in sessionStorage only.
 
 import { announce, api, clear, el, nextId } from "./lib.js";
-import { claims, errorBox, landingFor, saveToken, setBusy } from "./staff-lib.js";
+import { claims, landingFor, saveToken, setBusy } from "./staff-lib.js";
+import { controlField } from "./staff-ui.js";
+import { busyWhile, button, buttonRow, errorBox, noticeBox } from "./ui.js";
 
 const root = document.getElementById("isi");
 
@@ -13,12 +15,7 @@ function target(payload) {
 }
 
 function field(label, attrs) {
-  const id = nextId("masuk");
-  return el(
-    "div",
-    { class: "field" },
-    el("div", { class: "control" }, el("label", { for: id, text: label }), el("input", { id, ...attrs })),
-  );
+  return controlField(label, el("input", { id: nextId("masuk"), ...attrs }));
 }
 
 function render() {
@@ -30,8 +27,8 @@ function render() {
   const password = field("Kata sandi", {
     name: "password", type: "password", autocomplete: "current-password", required: true,
   });
-  const button = el("button", { type: "submit", class: "button", id: "tombol-masuk" }, "Masuk");
-  const form = el("form", { id: "form-masuk", novalidate: true }, username, password, el("div", { class: "button-row" }, button));
+  const submit = button("Masuk", { type: "submit", id: "tombol-masuk" });
+  const form = el("form", { id: "form-masuk", novalidate: true }, username, password, buttonRow(submit));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = {
@@ -42,29 +39,24 @@ function render() {
       clear(status, errorBox({ message: "Isi nama pengguna dan kata sandi." }));
       return;
     }
-    button.disabled = true;
     setBusy(root, true);
-    try {
+    await busyWhile(submit, async () => {
       const result = await api("POST", "/api/v1/staff/session", { body });
       saveToken(result.token);
       announce("Berhasil masuk.");
       window.location.assign(target(claims(result.token)));
-    } catch (error) {
-      form.elements.password.value = "";
-      clear(status, errorBox(error));
-      button.disabled = false;
-    } finally {
-      setBusy(root, false);
-    }
+    }, {
+      onError(error) {
+        form.elements.password.value = "";
+        clear(status, errorBox(error));
+      },
+    });
+    setBusy(root, false);
   });
   clear(
     root,
     current
-      ? el(
-          "div",
-          { class: "notice notice-info" },
-          el("p", {}, `Anda sudah masuk sebagai ${current.username}. `, el("a", { href: target(current) }, "Lanjut ke konsol")),
-        )
+      ? noticeBox("info", {}, el("p", {}, `Anda sudah masuk sebagai ${current.username}. `, el("a", { href: target(current) }, "Lanjut ke konsol")))
       : null,
     status,
     form,

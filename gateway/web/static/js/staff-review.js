@@ -3,19 +3,20 @@
 // decision form (APPROVE / REJECT / REQUEST_REVISION with reason codes, note and fix lists).
 
 import { announce, clear, el, formatBytes, formatDateTime, humanize, nextId } from "./lib.js";
-import {
-  blobUrl, errorBox, forgetClaim, hasAnyRole, setBusy, staffApi, startStaffPage,
-  supervisorControls, viewer,
-} from "./staff-lib.js";
+import { forgetClaim, supervisorControls } from "./staff-claims.js";
+import { blobUrl, busyLoad, hasAnyRole, setBusy, staffApi, startStaffPage } from "./staff-lib.js";
+import { checkboxes, checkedValues, controlField, viewer } from "./staff-ui.js";
+import { DECISION_LABELS, QUEUE_STATE, labelOf } from "./statuses.js";
+import { busyWhile, button, buttonRow, dataTable, errorBox, facts, loading, noticeBox, showErrorIn, successNotice } from "./ui.js";
 
 const root = document.getElementById("isi");
 const applicationId = window.location.pathname.split("/").pop();
 const urls = [];
 
 const DECISIONS = [
-  ["APPROVE", "Setujui", "Data dan dokumen lengkap serta sesuai; lanjut ke tanda tangan elektronik."],
-  ["REQUEST_REVISION", "Minta perbaikan", "Pemohon memperbaiki isian atau mengunggah ulang dokumen yang Anda tandai."],
-  ["REJECT", "Tolak", "Keputusan akhir; pemohon harus mengajukan permohonan baru."],
+  ["APPROVE", "Data dan dokumen lengkap serta sesuai; lanjut ke tanda tangan elektronik."],
+  ["REQUEST_REVISION", "Pemohon memperbaiki isian atau mengunggah ulang dokumen yang Anda tandai."],
+  ["REJECT", "Keputusan akhir; pemohon harus mengajukan permohonan baru."],
 ];
 // Pre-check categories (verification's prechecks.py); intake's NIK and deadline warnings included.
 const CATEGORY_LABELS = {
@@ -24,12 +25,6 @@ const CATEGORY_LABELS = {
   deadline: "Batas pelaporan",
   nik: "NIK",
   data: "Data",
-};
-const STATE_LABELS = {
-  PENDING: "Menunggu di antrean",
-  CLAIMED: "Sedang diperiksa",
-  DECIDED: "Sudah diputuskan",
-  CANCELLED: "Dibatalkan pemohon",
 };
 
 window.addEventListener("pagehide", () => urls.forEach((u) => URL.revokeObjectURL(u)));
@@ -49,14 +44,6 @@ function show(value) {
   return String(value);
 }
 
-function factRows(entries) {
-  return el(
-    "dl",
-    { class: "facts-list" },
-    entries.flatMap(([label, value]) => [el("dt", { text: label }), el("dd", {}, value)]),
-  );
-}
-
 // Column labels of family-member rows (the catalogue labels the field, not its columns).
 const MEMBER_COLUMNS = {
   nik: "NIK", name: "Nama", sex: "Jenis kelamin", birth_date: "Tanggal lahir",
@@ -66,21 +53,11 @@ const MEMBER_COLUMNS = {
 
 function membersTable(label, rows) {
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row || {})))];
-  return el(
-    "div",
-    { class: "table-wrap" },
-    el(
-      "table",
-      { class: "members-table", id: "tabel-anggota" },
-      el("caption", { text: label }),
-      el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "No." }), columns.map((c) => el("th", { scope: "col", text: MEMBER_COLUMNS[c] || humanize(c) })))),
-      el(
-        "tbody",
-        {},
-        rows.map((row, index) =>
-          el("tr", {}, el("td", { text: String(index + 1) }), columns.map((c) => el("td", { text: show(row[c]) })))),
-      ),
-    ),
+  return dataTable(
+    ["No.", ...columns.map((c) => MEMBER_COLUMNS[c] || humanize(c))],
+    rows.map((row, index) =>
+      el("tr", {}, el("td", { text: String(index + 1) }), columns.map((c) => el("td", { text: show(row[c]) })))),
+    { class: "members-table", id: "tabel-anggota", caption: label },
   );
 }
 
@@ -99,7 +76,7 @@ function formSection(app, labels) {
       entries.push([label, Array.isArray(value) ? value.map(show).join(", ") : show(value)]);
     }
   }
-  return el("section", { class: "card", id: "data-formulir" }, el("h2", { text: "Isian formulir" }), factRows(entries), tables);
+  return el("section", { class: "card", id: "data-formulir" }, el("h2", { text: "Isian formulir" }), facts(entries), tables);
 }
 
 function applicantSection(app, labels) {
@@ -108,16 +85,16 @@ function applicantSection(app, labels) {
     ["nik", a.nik], ["name", a.name], ["kk_number", a.kk_number], ["kecamatan_code", a.kecamatan_code],
     ["email", a.email], ["phone", a.phone],
   ].map(([key, value]) => [labels.fields.get(`applicant.${key}`) || humanize(key), show(value)]);
-  return el("section", { class: "card", id: "data-pemohon" }, el("h2", { text: "Pemohon" }), factRows(rows));
+  return el("section", { class: "card", id: "data-pemohon" }, el("h2", { text: "Pemohon" }), facts(rows));
 }
 
 function warningsSection(warnings, labels) {
   if (!warnings || !warnings.length) {
-    return el("div", { class: "notice notice-success", id: "peringatan" }, el("p", { text: "Pemeriksaan otomatis: tidak ada peringatan." }));
+    return noticeBox("success", { id: "peringatan" }, el("p", { text: "Pemeriksaan otomatis: tidak ada peringatan." }));
   }
-  return el(
-    "div",
-    { class: "notice notice-warning", id: "peringatan" },
+  return noticeBox(
+    "warning",
+    { id: "peringatan" },
     el("h2", { text: "Peringatan pemeriksaan otomatis" }),
     el("p", { text: "Bukan alasan penolakan: periksa dengan dokumen pendukung." }),
     el(
@@ -133,27 +110,26 @@ function documentsSection(item, labels) {
   const list = item.documents.map((doc) => {
     const label = labels.documents.get(doc.doc_type) || humanize(doc.doc_type);
     const holder = el("div", { class: "scan-holder" });
-    const button = el("button", { type: "button", class: "button secondary", dataset: { docType: doc.doc_type } }, "Tampilkan");
-    button.addEventListener("click", async () => {
-      button.disabled = true;
-      clear(holder, el("p", { class: "loading", role: "status" }, "Memuat dokumen…"));
-      try {
-        const path = `/api/v1/staff/applications/${item.id}/documents/${encodeURIComponent(doc.doc_type)}`;
-        const { url, type } = await blobUrl(path);
-        urls.push(url);
-        clear(holder, viewer(url, type || doc.content_type, label), el("p", {}, el("a", { href: url, target: "_blank", rel: "noopener" }, "Buka di tab baru")));
-        button.hidden = true;
-      } catch (error) {
-        clear(holder, errorBox(error));
-        button.disabled = false;
-      }
+    const showScan = button("Tampilkan", {
+      kind: "secondary",
+      dataset: { docType: doc.doc_type },
+      onclick: () => {
+        clear(holder, loading("Memuat dokumen…"));
+        busyWhile(showScan, async () => {
+          const path = `/api/v1/staff/applications/${item.id}/documents/${encodeURIComponent(doc.doc_type)}`;
+          const { url, type } = await blobUrl(path);
+          urls.push(url);
+          clear(holder, viewer(url, type || doc.content_type, label), el("p", {}, el("a", { href: url, target: "_blank", rel: "noopener" }, "Buka di tab baru")));
+          showScan.hidden = true;
+        }, { onError: showErrorIn(holder) });
+      },
     });
     return el(
       "li",
       { class: "scan", dataset: { docType: doc.doc_type } },
       el("h3", { text: label }),
       el("p", { class: "hint" }, `${doc.doc_type} · ${doc.content_type} · ${formatBytes(doc.size)}`),
-      button,
+      showScan,
       holder,
     );
   });
@@ -161,30 +137,22 @@ function documentsSection(item, labels) {
 }
 
 function checkboxGroup(legend, name, options) {
-  return el(
-    "fieldset",
-    { class: "field fix-list", id: `pilih-${name}` },
-    el("legend", { text: legend }),
-    options.map(([value, label]) => {
-      const id = nextId(name);
-      return el("div", { class: "check" }, el("input", { type: "checkbox", id, name, value }), el("label", { for: id, text: label }));
-    }),
-  );
+  return checkboxes(legend, name, options, { class: "field fix-list", id: `pilih-${name}` });
 }
 
 function decisionSection(item, reasons, labels) {
   const status = el("div", { id: "hasil-keputusan" });
-  const radios = DECISIONS.map(([value, label, hint]) => {
+  const radios = DECISIONS.map(([value, hint]) => {
     const id = nextId("keputusan");
-    return el("div", { class: "check" }, el("input", { type: "radio", name: "decision", id, value, required: true }), el("label", { for: id }, el("strong", { text: label }), el("br"), el("span", { class: "hint", text: hint })));
+    return el("div", { class: "check" }, el("input", { type: "radio", name: "decision", id, value, required: true }), el("label", { for: id }, el("strong", { text: DECISION_LABELS[value] }), el("br"), el("span", { class: "hint", text: hint })));
   });
-  const reasonId = nextId("alasan");
-  const reasonSelect = el("select", { id: reasonId, name: "reason_code" });
-  const reasonField = el("div", { class: "field", id: "field-alasan", hidden: true }, el("div", { class: "control" }, el("label", { for: reasonId, text: "Kode alasan" }), reasonSelect));
+  const reasonSelect = el("select", { id: nextId("alasan"), name: "reason_code" });
+  const reasonField = controlField("Kode alasan", reasonSelect);
+  reasonField.id = "field-alasan";
+  reasonField.hidden = true;
   const reasonText = el("p", { class: "hint", id: "teks-alasan" });
   reasonField.append(reasonText);
-  const noteId = nextId("catatan");
-  const note = el("div", { class: "field" }, el("div", { class: "control" }, el("label", { for: noteId, text: "Catatan untuk pemohon (opsional)" }), el("textarea", { id: noteId, name: "note", maxlength: 1000, rows: 3 })));
+  const note = controlField("Catatan untuk pemohon (opsional)", el("textarea", { id: nextId("catatan"), name: "note", maxlength: 1000, rows: 3 }));
   const req = item.requirements || { fields: [], documents: [] };
   const fixes = el(
     "div",
@@ -193,10 +161,10 @@ function decisionSection(item, reasons, labels) {
     checkboxGroup("Dokumen yang harus diunggah ulang", "fix_documents", (req.documents || []).map((d) => [d.type, d.label])),
     checkboxGroup("Isian yang harus diperbaiki", "fix_fields", (req.fields || []).map((f) => [f.path, f.label])),
   );
-  const submit = el("button", { type: "submit", class: "button", id: "kirim-keputusan" }, "Kirim keputusan");
+  const submit = button("Kirim keputusan", { type: "submit", id: "kirim-keputusan" });
   const form = el("form", { id: "form-keputusan", novalidate: true },
     el("fieldset", { class: "field" }, el("legend", { text: "Keputusan" }), radios),
-    reasonField, fixes, note, el("div", { class: "button-row" }, submit), status);
+    reasonField, fixes, note, buttonRow(submit), status);
 
   function chosen() {
     const checked = form.querySelector('input[name="decision"]:checked');
@@ -223,7 +191,6 @@ function decisionSection(item, reasons, labels) {
     event.preventDefault();
     const decision = chosen();
     const body = { decision };
-    const values = (name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
     const problems = [];
     if (!decision) problems.push("Pilih keputusan.");
     if (decision && decision !== "APPROVE") {
@@ -231,8 +198,8 @@ function decisionSection(item, reasons, labels) {
       if (!body.reason_code) problems.push("Pilih kode alasan.");
     }
     if (decision === "REQUEST_REVISION") {
-      body.fix_documents = values("fix_documents");
-      body.fix_fields = values("fix_fields");
+      body.fix_documents = checkedValues(form, "fix_documents");
+      body.fix_fields = checkedValues(form, "fix_fields");
       if (!body.fix_documents.length && !body.fix_fields.length) problems.push("Tandai minimal satu dokumen atau isian yang harus diperbaiki.");
     }
     const noteValue = form.elements.note.value.trim();
@@ -241,32 +208,26 @@ function decisionSection(item, reasons, labels) {
       clear(status, errorBox({ message: problems.join(" ") }));
       return;
     }
-    submit.disabled = true;
     setBusy(root, true);
-    try {
+    await busyWhile(submit, async () => {
       await staffApi("POST", `/api/v1/staff/applications/${item.id}/decision`, { body });
       forgetClaim(item.id);
-      const label = DECISIONS.find(([v]) => v === decision)[1];
+      const label = DECISION_LABELS[decision];
       clear(
         form,
-        el("div", { class: "notice notice-success", id: "keputusan-terkirim", role: "status" },
+        noticeBox("success", { id: "keputusan-terkirim", role: "status" },
           el("p", {}, el("strong", { text: `Keputusan "${label}" tercatat.` }), " Pemohon diberi tahu otomatis."),
           el("p", {}, el("a", { href: "/petugas/antrean" }, "Kembali ke antrean"))),
       );
       announce(`Keputusan ${label} tercatat.`);
-    } catch (error) {
-      clear(status, errorBox(error));
-      submit.disabled = false;
-    } finally {
-      setBusy(root, false);
-    }
+    }, { onError: showErrorIn(status) });
+    setBusy(root, false);
   });
   return el("section", { class: "card", id: "keputusan" }, el("h2", { text: "Keputusan verifikasi" }), form);
 }
 
-async function load() {
-  setBusy(root, true);
-  try {
+function load() {
+  return busyLoad(root, root, async () => {
     const [item, codes] = await Promise.all([
       staffApi("GET", `/api/v1/staff/applications/${applicationId}`),
       staffApi("GET", "/api/v1/staff/reason-codes").catch(() => ({ reason_codes: {} })),
@@ -276,11 +237,11 @@ async function load() {
     const serviceName = (item.requirements && item.requirements.service_name) || item.service_code;
     document.getElementById("judul").textContent = `Pemeriksaan ${item.tracking_code}`;
     const summary = el("section", { class: "card", id: "ringkasan" },
-      factRows([
+      facts([
         ["Layanan", `${serviceName} (${item.service_code})`],
         ["Kode pelacakan", el("span", { class: "code", text: item.tracking_code })],
         ["Pengajuan ke-", String(item.round)],
-        ["Status di antrean", STATE_LABELS[item.state] || item.state],
+        ["Status di antrean", labelOf(QUEUE_STATE, item.state)],
         ["Diajukan", formatDateTime(item.submitted_at)],
         ["Tenggat layanan", formatDateTime(item.deadline_at)],
         ["Klaim berlaku sampai", formatDateTime(item.lease_expires_at)],
@@ -288,7 +249,7 @@ async function load() {
     const verifier = hasAnyRole("verifier");
     const decision = !verifier ? null : item.state === "CLAIMED"
       ? decisionSection(item, codes.reason_codes || {}, labels)
-      : el("div", { class: "notice notice-warning", id: "keputusan" }, el("p", { text: `Permohonan ini tidak bisa diputuskan sekarang: ${STATE_LABELS[item.state] || item.state}. Ambil dari antrean terlebih dahulu.` }));
+      : noticeBox("warning", { id: "keputusan" }, el("p", { text: `Permohonan ini tidak bisa diputuskan sekarang: ${labelOf(QUEUE_STATE, item.state)}. Ambil dari antrean terlebih dahulu.` }));
     const supervision = item.state === "CLAIMED" && hasAnyRole("supervisor")
       ? el("section", { class: "card", id: "tindakan-supervisor" }, el("h2", { text: "Tindakan supervisor" }),
         el("p", { class: "hint", text: "Kembalikan klaim ini ke antrean, atau alihkan ke verifikator lain dengan masa klaim baru." }),
@@ -296,7 +257,7 @@ async function load() {
           forgetClaim(item.id);
           await load();
           announce(message);
-          document.getElementById("ringkasan").before(el("div", { class: "notice notice-success", id: "hasil-supervisor", role: "status" }, el("p", { text: message })));
+          document.getElementById("ringkasan").before(successNotice(message, { id: "hasil-supervisor" }));
         }))
       : null;
     clear(
@@ -312,11 +273,9 @@ async function load() {
       decision,
       supervision,
     );
-  } catch (error) {
-    clear(root, errorBox(error), el("p", {}, el("a", { href: "/petugas/antrean" }, "Kembali ke antrean")));
-  } finally {
-    setBusy(root, false);
-  }
+  }, {
+    failed: (error) => clear(root, errorBox(error), el("p", {}, el("a", { href: "/petugas/antrean" }, "Kembali ke antrean"))),
+  });
 }
 
 if (startStaffPage({ needs: ["verifier", "supervisor"] })) load();

@@ -2,69 +2,56 @@
 // preview of each draft PDF, and signing a chosen batch (only with SIGNING_MODE=manual).
 
 import { announce, clear, el, formatDateTime, nextId } from "./lib.js";
-import { blobUrl, errorBox, setBusy, staffApi, startStaffPage, viewer } from "./staff-lib.js";
+import { busyLoad, setBusy, staffApi, startStaffPage } from "./staff-lib.js";
+import { checkedValues, showPdf } from "./staff-ui.js";
+import { SIGNING_RESULT, labelOf } from "./statuses.js";
+import { busyWhile, button, buttonRow, dataTable, errorBox, noticeBox, showErrorIn, successNotice } from "./ui.js";
 
 const root = document.getElementById("isi");
 const MAX_BATCH = 50;
-const RESULT_LABELS = {
-  SIGNED: "Ditandatangani",
-  ALREADY_SIGNED: "Sudah ditandatangani sebelumnya",
-  NOT_AWAITING_SIGNATURE: "Tidak sedang menunggu tanda tangan",
-  NOT_FOUND: "Tidak ditemukan",
-  FAILED: "Gagal — coba lagi",
-};
 
 function resultTable(result) {
-  return el(
-    "div",
-    { class: "table-wrap", id: "hasil-tte" },
-    el("table", {},
-      el("caption", { text: "Hasil tanda tangan" }),
-      el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Nomor dokumen" }), el("th", { scope: "col", text: "Hasil" }))),
-      el("tbody", {}, (result.results || []).map((r) =>
-        el("tr", { dataset: { result: r.result } }, el("td", { class: "code", text: r.document_number }), el("td", { text: RESULT_LABELS[r.result] || r.result }))))),
-  );
+  return dataTable(["Nomor dokumen", "Hasil"], (result.results || []).map((r) =>
+    el("tr", { dataset: { result: r.result } }, el("td", { class: "code", text: r.document_number }), el("td", { text: labelOf(SIGNING_RESULT, r.result) }))),
+  { caption: "Hasil tanda tangan", wrap: { id: "hasil-tte" } });
+}
+
+function documentRow(d, preview) {
+  const id = nextId("dok");
+  const show = button("Pratinjau", {
+    kind: "link",
+    onclick: () => showPdf(preview, `/api/v1/staff/signing/${encodeURIComponent(d.document_number)}/draft`, {
+      heading: `Draf ${d.document_number}`,
+      title: `Draf ${d.document_number}`,
+      busyText: "Memuat draf…",
+    }),
+  });
+  return el("tr", {},
+    el("td", {}, el("input", { type: "checkbox", id, name: "document_numbers", value: d.document_number, "aria-label": `Pilih ${d.document_number}` })),
+    el("td", {}, el("label", { for: id, class: "code", text: d.document_number })),
+    el("td", { text: d.document_type }),
+    el("td", { text: `${d.holder_name || "—"}${d.nik_masked ? ` (${d.nik_masked})` : ""}` }),
+    el("td", { text: formatDateTime(d.waiting_since) }),
+    el("td", {}, show));
 }
 
 function render(queue, message) {
   const documents = queue.documents || [];
   const status = el("div", { id: "status-tte" }, message || null);
   if (!documents.length) {
-    clear(root, status, el("div", { class: "notice notice-success", id: "tte-kosong" }, el("p", { text: "Tidak ada dokumen yang menunggu tanda tangan." })));
+    clear(root, status, noticeBox("success", { id: "tte-kosong" }, el("p", { text: "Tidak ada dokumen yang menunggu tanda tangan." })));
     return;
   }
   const preview = el("div", { id: "pratinjau", class: "scan-holder" });
-  const rows = documents.map((d) => {
-    const id = nextId("dok");
-    const show = el("button", { type: "button", class: "button link" }, "Pratinjau");
-    show.addEventListener("click", async () => {
-      clear(preview, el("p", { class: "loading", role: "status" }, "Memuat draf…"));
-      try {
-        const { url, type } = await blobUrl(`/api/v1/staff/signing/${encodeURIComponent(d.document_number)}/draft`);
-        clear(preview, el("h2", { text: `Draf ${d.document_number}` }), viewer(url, type || "application/pdf", `Draf ${d.document_number}`));
-      } catch (error) {
-        clear(preview, errorBox(error));
-      }
-    });
-    return el("tr", {},
-      el("td", {}, el("input", { type: "checkbox", id, name: "document_numbers", value: d.document_number, "aria-label": `Pilih ${d.document_number}` })),
-      el("td", {}, el("label", { for: id, class: "code", text: d.document_number })),
-      el("td", { text: d.document_type }),
-      el("td", { text: `${d.holder_name || "—"}${d.nik_masked ? ` (${d.nik_masked})` : ""}` }),
-      el("td", { text: formatDateTime(d.waiting_since) }),
-      el("td", {}, show));
-  });
   const allId = nextId("semua");
   const all = el("input", { type: "checkbox", id: allId });
-  const button = el("button", { type: "submit", class: "button", id: "tandatangani" }, "Tandatangani yang dipilih");
+  const submit = button("Tandatangani yang dipilih", { type: "submit", id: "tandatangani" });
   const form = el("form", { id: "form-tte" },
     el("div", { class: "check" }, all, el("label", { for: allId, text: `Pilih semua (paling banyak ${MAX_BATCH} per kali)` })),
-    el("div", { class: "table-wrap" }, el("table", {},
-      el("caption", { text: `${documents.length} dokumen menunggu tanda tangan` }),
-      el("thead", {}, el("tr", {}, ["Pilih", "Nomor dokumen", "Jenis", "Pemilik", "Menunggu sejak", ""].map((h) => el("th", { scope: "col", text: h })))),
-      el("tbody", {}, rows))),
+    dataTable(["Pilih", "Nomor dokumen", "Jenis", "Pemilik", "Menunggu sejak", ""], documents.map((d) => documentRow(d, preview)),
+      { caption: `${documents.length} dokumen menunggu tanda tangan` }),
     el("p", { class: "hint", text: "Periksa draf sebelum menandatangani. Dokumen yang ditandatangani adalah draf yang sama persis, ditambah tanda tangan elektronik." }),
-    el("div", { class: "button-row" }, button));
+    buttonRow(submit));
   all.addEventListener("change", () => {
     form.querySelectorAll('input[name="document_numbers"]').forEach((box, index) => {
       box.checked = all.checked && index < MAX_BATCH;
@@ -72,44 +59,36 @@ function render(queue, message) {
   });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const numbers = [...form.querySelectorAll('input[name="document_numbers"]:checked')].map((b) => b.value);
+    const numbers = checkedValues(form, "document_numbers");
     if (!numbers.length) {
       clear(status, errorBox({ message: "Pilih minimal satu dokumen." }));
       return;
     }
-    button.disabled = true;
     setBusy(root, true);
-    try {
+    await busyWhile(submit, async () => {
       const result = await staffApi("POST", "/api/v1/staff/signing/batch", { body: { document_numbers: numbers } });
       const signed = (result.summary && result.summary.SIGNED) || 0;
       announce(`${signed} dokumen ditandatangani.`);
       const next = await staffApi("GET", "/api/v1/staff/signing/queue");
       render(next, el("div", {},
-        el("div", { class: "notice notice-success", role: "status" }, el("p", { text: `${signed} dari ${numbers.length} dokumen berhasil ditandatangani.` })),
+        successNotice(`${signed} dari ${numbers.length} dokumen berhasil ditandatangani.`),
         resultTable(result)));
-    } catch (error) {
-      clear(status, errorBox(error));
-      button.disabled = false;
-    } finally {
-      setBusy(root, false);
-    }
+    }, { onError: showErrorIn(status) });
+    setBusy(root, false);
   });
   clear(root, status, form, preview);
 }
 
-async function load() {
-  setBusy(root, true);
-  try {
-    render(await staffApi("GET", "/api/v1/staff/signing/queue"));
-  } catch (error) {
-    if (error.status === 404 || error.status === 405) {
-      clear(root, el("div", { class: "notice notice-warning" }, el("p", { text: "Penandatanganan manual belum tersedia di sistem ini. Dokumen ditandatangani otomatis." })));
-    } else {
-      clear(root, errorBox(error));
-    }
-  } finally {
-    setBusy(root, false);
-  }
+function load() {
+  return busyLoad(root, root, async () => render(await staffApi("GET", "/api/v1/staff/signing/queue")), {
+    failed(error) {
+      if (error.status === 404 || error.status === 405) {
+        clear(root, noticeBox("warning", {}, el("p", { text: "Penandatanganan manual belum tersedia di sistem ini. Dokumen ditandatangani otomatis." })));
+      } else {
+        clear(root, errorBox(error));
+      }
+    },
+  });
 }
 
 if (startStaffPage({ needs: ["signer"] })) load();

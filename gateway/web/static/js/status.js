@@ -1,7 +1,8 @@
 // Public status page (/status): which parts of the system answer right now, and per service how
 // many applications wait and how long approval takes these days (GET /api/v1/status).
 
-import { announce, api, clear, el, errorNotice, formatDateTime, notice } from "./lib.js";
+import { announce, api, clear, el, formatDateTime } from "./lib.js";
+import { button, errorNotice, notice } from "./ui.js";
 
 const root = document.getElementById("isi");
 const REFRESH_MS = 60000;
@@ -32,8 +33,7 @@ function render(status, { manual = false } = {}) {
       )
     : notice("success", el("p", { class: "overall", text: "Semua layanan berjalan normal." }));
   const services = status.services || [];
-  const refresh = el("button", { type: "button", class: "button secondary", id: "perbarui" }, "Perbarui");
-  refresh.addEventListener("click", () => load({ manual: true }));
+  const refresh = button("Perbarui", { kind: "secondary", id: "perbarui", onclick: () => load({ manual: true }) });
   clear(
     root,
     overall,

@@ -13,14 +13,16 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.printing import issuance
+from services.printing import production, register
 from services.printing.models import IssuedDocument
+from services.printing.states import DocumentState, DocumentStatus
+from silasidakep.clock import now_utc
 from silasidakep.db import Outbox
 from silasidakep.errors import Conflict, NotFound, ValidationFailed
 
@@ -46,7 +48,7 @@ def queue(session: Session, limit: int = QUEUE_LIMIT) -> dict[str, Any]:
     """Drafts waiting for the signer, oldest first."""
     documents = session.scalars(
         select(IssuedDocument)
-        .where(IssuedDocument.state == "AWAITING_SIGNATURE")
+        .where(IssuedDocument.state == DocumentState.AWAITING_SIGNATURE)
         .order_by(IssuedDocument.drafted_at, IssuedDocument.document_number)
         .limit(limit)
     ).all()
@@ -71,7 +73,7 @@ def draft_ref(session: Session, number: str) -> dict[str, Any]:
     document = session.get(IssuedDocument, number[:NUMBER_LENGTH])
     if document is None:
         raise NotFound("Dokumen tidak ditemukan.", code="DOCUMENT_NOT_FOUND")
-    if document.state != "AWAITING_SIGNATURE" or not document.draft_object_key:
+    if document.state != DocumentState.AWAITING_SIGNATURE or not document.draft_object_key:
         raise Conflict(
             "Dokumen ini tidak sedang menunggu tanda tangan.", code="NOT_AWAITING_SIGNATURE"
         )
@@ -99,7 +101,7 @@ def _outcome(number: str, result: str, document: IssuedDocument | None) -> dict[
 def sign_one(
     sessions: sessionmaker,
     outbox: Outbox,
-    issuer: issuance.Issuer,
+    issuer: production.Issuer,
     number: str,
     staff_username: str,
 ) -> dict[str, Any]:
@@ -111,16 +113,16 @@ def sign_one(
             document = _locked(session, number)
             if document is None:
                 return _outcome(number, NOT_FOUND, None)
-            if document.state == "ISSUED":
+            if document.state == DocumentState.ISSUED:
                 return _outcome(number, ALREADY_SIGNED, document)
-            if document.state != "AWAITING_SIGNATURE" or not document.draft_object_key:
+            if document.state != DocumentState.AWAITING_SIGNATURE or not document.draft_object_key:
                 return _outcome(number, NOT_AWAITING_SIGNATURE, document)
             draft_key = document.draft_object_key
-            draft = issuer.store.get(issuer.bucket, draft_key)
-            signed = issuance.sign(issuer, draft)
+            draft = issuer.objects.get(issuer.bucket, draft_key)
+            signed = production.sign_pdf(issuer, draft)
             # The signed PDF is in object storage before the document is final.
-            signed_key, sha256 = issuance.store_attempt(issuer, number, signed)
-            issuance.finalise(
+            signed_key, sha256 = production.store_attempt(issuer, number, signed)
+            register.finalise(
                 session, outbox, document.application_id, signed_key, sha256,
                 issuer.signer_name,
             )
@@ -137,11 +139,11 @@ def sign_one(
     return outcome
 
 
-def _delete_quietly(issuer: issuance.Issuer, key: str | None) -> None:
+def _delete_quietly(issuer: production.Issuer, key: str | None) -> None:
     if not key:
         return
     try:
-        issuer.store.delete(issuer.bucket, key)
+        issuer.objects.delete(issuer.bucket, key)
     except Exception:
         log.warning("could not delete object %s; it is orphaned", key)
 
@@ -168,7 +170,7 @@ def requested_numbers(numbers: Iterable[Any]) -> list[str]:
 def sign_batch(
     sessions: sessionmaker,
     outbox: Outbox,
-    issuer: issuance.Issuer,
+    issuer: production.Issuer,
     numbers: Iterable[Any],
     staff_username: str,
 ) -> dict[str, Any]:
@@ -212,13 +214,13 @@ def revoke(
     document = _locked(session, number[:NUMBER_LENGTH])
     if document is None:
         raise NotFound("Dokumen tidak ditemukan.", code="DOCUMENT_NOT_FOUND")
-    if document.state != "ISSUED":
+    if document.state != DocumentState.ISSUED:
         raise Conflict(
             "Hanya dokumen yang sudah terbit yang dapat dicabut.", code="DOCUMENT_NOT_ISSUED"
         )
-    if document.status != "REVOKED":
-        document.status = "REVOKED"
-        document.revoked_at = datetime.now(UTC)
+    if document.status != DocumentStatus.REVOKED:
+        document.status = DocumentStatus.REVOKED
+        document.revoked_at = now_utc()
         document.revoked_by = staff_username[:60]
         document.revocation_reason = reason[:1000]
         log.info("document %s revoked by %s", number, staff_username)

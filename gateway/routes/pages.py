@@ -1,0 +1,79 @@
+"""The citizen pages and the staff console pages (static; they use only the API)."""
+
+from __future__ import annotations
+
+from werkzeug.wrappers import Request, Response
+
+from gateway import web
+from gateway.http import api
+from gateway.routes.base import GatewayBase
+
+
+class PageRoutes(GatewayBase):
+    # --- citizen web pages (static; they use only the public API above) ----------------------
+
+    @api("GET", "/")
+    def home_page(self, request: Request) -> Response:
+        return web.page(request, "home")
+
+    @api("GET", "/layanan/<code>")
+    def apply_page(self, request: Request, code: str) -> Response:
+        return web.apply_page(request, code)
+
+    @api("GET", "/permohonan")
+    def track_page(self, request: Request) -> Response:
+        return web.page(request, "track")
+
+    @api("GET", "/pengaduan")
+    def complaints_page(self, request: Request) -> Response:
+        return web.page(request, "complaints")
+
+    @api("GET", "/status")
+    def status_page(self, request: Request) -> Response:
+        return web.page(request, "status")
+
+    # --- staff console pages (static; the token stays in the browser's sessionStorage) ------
+
+    @api("GET", "/petugas")
+    def staff_login_page(self, request: Request) -> Response:
+        return web.page(request, "staff_login")
+
+    @api("GET", "/petugas/antrean")
+    def staff_queue_page(self, request: Request) -> Response:
+        return web.page(request, "staff_queue")
+
+    @api("GET", "/petugas/permohonan/<application_id>")
+    def staff_review_page(self, request: Request, application_id: str) -> Response:
+        return web.staff_review_page(request, application_id)
+
+    @api("GET", "/petugas/tanda-tangan")
+    def staff_signing_page(self, request: Request) -> Response:
+        return web.page(request, "staff_signing")
+
+    @api("GET", "/petugas/kecamatan")
+    def staff_desk_page(self, request: Request) -> Response:
+        return web.page(request, "staff_desk")
+
+    @api("GET", "/petugas/cetak")
+    def staff_print_page(self, request: Request) -> Response:
+        return web.page(request, "staff_print")
+
+    @api("GET", "/petugas/pengaduan")
+    def staff_complaints_page(self, request: Request) -> Response:
+        return web.page(request, "staff_complaints")
+
+    @api("GET", "/petugas/admin")
+    def staff_admin_page(self, request: Request) -> Response:
+        return web.page(request, "staff_admin")
+
+    @api("GET", "/petugas/kode-alasan")
+    def staff_reason_codes_page(self, request: Request) -> Response:
+        return web.page(request, "staff_reason_codes")
+
+    @api("GET", "/petugas/pantauan")
+    def staff_backlog_page(self, request: Request) -> Response:
+        return web.page(request, "staff_backlog")
+
+    @api("GET", "/static/<path:path>")
+    def static_file(self, request: Request, path: str) -> Response:
+        return web.static(request, path)

@@ -1,0 +1,139 @@
+"""What the citizen sees of an application: status, timeline, what to fix, and the catalogue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.intake.applications.labels import field_label
+from services.intake.applications.record import (
+    current_documents,
+    definition_of,
+    last_revision,
+    load_for_citizen,
+)
+from services.intake.catalogue import ServiceDefinition, load_catalogue
+from services.intake.domain.status import (
+    CANCELLABLE,
+    EDITABLE,
+    STATUS_TEXT,
+    Status,
+    expected_path,
+)
+from services.intake.models import Application
+from silasidakep.masking import mask_nik
+
+BOOKING_CLOSED = frozenset({Status.DRAFT, Status.REJECTED, Status.CANCELLED})
+
+
+def list_services() -> list[dict[str, Any]]:
+    return [s.public() for s in load_catalogue().values()]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _timeline(app: Application, service: ServiceDefinition) -> list[dict[str, Any]]:
+    """The path this application takes, with each step done, current or still to come."""
+    reached = {h.status: h.at for h in app.history}
+    path = expected_path(
+        bool(service.steps_before_issuance),
+        awaits_signature=Status.AWAITING_SIGNATURE in reached
+        or app.status == Status.AWAITING_SIGNATURE,
+        at_kecamatan=(app.delivery == "KECAMATAN"),
+        awaits_blanko=Status.AWAITING_BLANKO in reached or app.status == Status.AWAITING_BLANKO,
+    )
+    current = Status(app.status)
+    if current not in path:  # revision, rejection, cancellation: shown where they happened
+        done = [s for s in path if s in reached]
+        path = [*done, current]
+    position = path.index(current)
+
+    def state(index: int) -> str:
+        return "done" if index < position else "current" if index == position else "upcoming"
+
+    return [
+        {"status": status, "label": STATUS_TEXT[status][0], "at": _iso(reached.get(status)),
+         "state": state(index)}
+        for index, status in enumerate(path)
+    ]
+
+
+def _revision_view(app: Application, service: ServiceDefinition) -> dict[str, Any] | None:
+    revision = last_revision(app)
+    if revision is None:
+        return None
+    return {
+        "reason_code": revision.reason_code,
+        "reason": revision.reason_text,
+        "note": revision.note,
+        "requested_at": revision.at.isoformat(),
+        "fields": [{"path": f, "label": field_label(service, f)} for f in revision.fix_fields],
+        "documents": [
+            {"type": d, "label": service.document_label(d)} for d in revision.fix_documents
+        ],
+    }
+
+
+def view_of(app: Application) -> dict[str, Any]:
+    service = definition_of(app)
+    status = Status(app.status)
+    label, description = STATUS_TEXT[status]
+    present = {d.doc_type for d in current_documents(app)}
+    return {
+        "id": str(app.id),
+        "tracking_code": app.tracking_code,
+        "service_code": app.service_code,
+        "service_name": service.name,
+        "status": app.status,
+        "status_label": label,
+        "stage": {"label": label, "description": description},
+        "round": app.round,
+        "delivery": app.delivery or "DOWNLOAD",
+        "created_at": app.created_at.isoformat(),
+        "submitted_at": _iso(app.submitted_at),
+        "expected_completion_at": _iso(app.deadline_at),
+        "applicant": {
+            "nik_masked": mask_nik(app.nik), "name": app.name,
+            "kecamatan_code": app.kecamatan_code, "email": app.email, "phone": app.phone,
+        },
+        "form": app.form,
+        "documents": [
+            {
+                "doc_type": d.doc_type, "content_type": d.content_type, "size": d.size,
+                "uploaded_at": d.uploaded_at.isoformat(),
+            }
+            for d in current_documents(app)
+        ],
+        "missing_documents": sorted(service.documents_required_for(app.form) - present),
+        "timeline": _timeline(app, service),
+        "history": [
+            {
+                "status": h.status, "label": STATUS_TEXT[Status(h.status)][0],
+                "at": h.at.isoformat(), "round": h.round, "reason_code": h.reason_code,
+                "reason": h.reason_text, "note": h.note,
+            }
+            for h in app.history
+        ],
+        "revision": _revision_view(app, service),
+        "presence": [
+            {"step": p.step, "label": p.label, "done_at": (app.presence_done or {}).get(p.step)}
+            for p in service.presence
+        ],
+        "can_edit": status in EDITABLE,
+        "can_cancel": status in CANCELLABLE,
+        "can_book": bool(service.presence) and status not in BOOKING_CLOSED,
+        "document": (
+            {"document_number": app.document_number, "issued_at": app.issued_at.isoformat()}
+            if app.document_number and app.issued_at
+            else None
+        ),
+        "service": service.public(),  # includes output_document and output_card
+    }
+
+
+def view(session: Session, application_id: str, token: str | None) -> dict[str, Any]:
+    return view_of(load_for_citizen(session, application_id, token))

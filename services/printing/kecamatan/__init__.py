@@ -1,0 +1,1 @@
+"""The kecamatan desk (the Cekatan programme): print jobs, blanko stock, the Suket."""

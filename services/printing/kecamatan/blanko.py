@@ -1,0 +1,118 @@
+"""Card blanko stock per kecamatan and card type, with a ledger of every movement (RECEIVED,
+USED, ADJUSTED; who and when). Receiving stock releases the oldest jobs waiting for blanko.
+(The print queue and the lock order are described in ``print_jobs``.)"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.printing.kecamatan.print_jobs import (
+    AWAITING_BLANKO,
+    BLANKO_TYPES,
+    QUEUED,
+    SYSTEM,
+    ledger_entry,
+    lock_stock,
+    record_change,
+    required_kecamatan,
+    stock_rows,
+    take_one,
+)
+from services.printing.models import BlankoMovement, PrintJob
+from silasidakep.clock import now_utc
+from silasidakep.db import Outbox
+from silasidakep.errors import Conflict, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+MOVEMENT_KINDS = ("RECEIVED", "ADJUSTED")  # USED is written by printing itself
+MAX_MOVEMENT = 100_000
+LEDGER_LIMIT = 200
+
+# --- blanko stock ------------------------------------------------------------------------------
+
+
+def _card_type(card_type: str | None) -> str:
+    if card_type not in BLANKO_TYPES:
+        raise ValidationFailed(
+            fields={"card_type": ["Pilih KTP_EL atau KIA."]}, code="UNKNOWN_CARD_TYPE"
+        )
+    return card_type
+
+
+def add_stock(
+    session: Session, outbox: Outbox, kecamatan_code: str, card_type: str, quantity: int,
+    username: str, kind: str = "RECEIVED", note: str | None = None,
+) -> dict[str, Any]:
+    """Record blanko received (or a stock-taking adjustment, ±), then release the oldest
+    waiting jobs, one reserved blanko each, while stock lasts."""
+    code, card_type = required_kecamatan(kecamatan_code), _card_type(card_type)
+    if kind not in MOVEMENT_KINDS:
+        raise ValidationFailed(fields={"kind": ["Pilih RECEIVED atau ADJUSTED."]},
+                               code="UNKNOWN_MOVEMENT")
+    if not isinstance(quantity, int) or quantity == 0 or abs(quantity) > MAX_MOVEMENT or (
+        kind == "RECEIVED" and quantity < 0
+    ):
+        raise ValidationFailed(fields={"quantity": ["Jumlah tidak valid."]},
+                               code="INVALID_QUANTITY")
+    at = now_utc()
+    stock = lock_stock(session, code, card_type)
+    if stock.quantity + quantity < 0:
+        raise Conflict("Stok blanko tidak boleh kurang dari nol.", code="STOCK_TOO_LOW")
+    stock.quantity += quantity
+    stock.updated_at = at
+    session.flush()
+    ledger_entry(session, code, card_type, kind, quantity, stock.quantity, username, at,
+            note=(note or None) and note[:500])
+    released = []
+    if stock.quantity > 0:
+        waiting = session.scalars(
+            select(PrintJob)
+            .where(
+                PrintJob.kecamatan_code == code,
+                PrintJob.card_type == card_type,
+                PrintJob.state == AWAITING_BLANKO,
+            )
+            .order_by(PrintJob.awaiting_since, PrintJob.created_at, PrintJob.id)
+            .limit(stock.quantity)
+            .with_for_update()
+        ).all()
+        for job in waiting:
+            left = take_one(session, code, card_type)
+            if left is None:
+                break
+            job.blanko_reserved, job.state, job.queued_at = True, QUEUED, at
+            record_change(session, outbox, job, at)
+            ledger_entry(session, code, card_type, "USED", -1, left, SYSTEM, at, job_id=job.id,
+                    note="dicadangkan untuk antrean menunggu blanko")
+            released.append(str(job.id))
+    session.flush()
+    log.info("%d %s blanko (%s) at %s by %s; %d job(s) released",
+             quantity, card_type, kind, code, username, len(released))
+    return {**blanko_view(session, code), "released_jobs": released}
+
+
+def blanko_view(session: Session, kecamatan_code: str) -> dict[str, Any]:
+    code = required_kecamatan(kecamatan_code)
+    movements = session.scalars(
+        select(BlankoMovement)
+        .where(BlankoMovement.kecamatan_code == code)
+        .order_by(BlankoMovement.id.desc())
+        .limit(LEDGER_LIMIT)
+    ).all()
+    return {
+        "kecamatan_code": code,
+        "stock": stock_rows(session, code),
+        "movements": [
+            {
+                "id": m.id, "card_type": m.card_type, "kind": m.kind, "quantity": m.quantity,
+                "balance": m.balance, "job_id": str(m.job_id) if m.job_id else None,
+                "note": m.note, "by": m.by, "at": m.at.isoformat(),
+            }
+            for m in movements
+        ],
+    }

@@ -1,0 +1,108 @@
+"""The temporary certificate (Suket) a card job waiting for blanko gets at once: rendered from
+``templates/SUKET.yaml``, signed, stored once; its QR code shows ACTIVE until the card is
+printed."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.printing import production
+from services.printing.documents.numbering import document_number
+from services.printing.documents.render import render_document
+from services.printing.documents.templates import build_content, template_context
+from services.printing.kecamatan.print_jobs import AWAITING_BLANKO, job_for_desk, lock_job
+from services.printing.models import IssuedDocument, PrintJob
+from services.printing.serials import REGENCY_CODE, next_serial
+from silasidakep.clock import WIB, now_utc
+from silasidakep.errors import Conflict
+
+log = logging.getLogger(__name__)
+
+# --- the temporary certificate (Suket) ---------------------------------------------------------
+
+
+def jobs_needing_suket(session: Session, limit: int = 20) -> list[uuid.UUID]:
+    return list(session.scalars(
+        select(PrintJob.id)
+        .where(PrintJob.state == AWAITING_BLANKO, PrintJob.suket_object_key.is_(None),
+               PrintJob.snapshot.is_not(None))
+        .order_by(PrintJob.awaiting_since)
+        .limit(limit)
+    ))
+
+
+def suket_pdf(issuer: production.Issuer, number: str, snapshot: dict[str, Any]) -> bytes:
+    """The unsigned Suket of a card application, from ``templates/SUKET.yaml``."""
+    template = production.TEMPLATES["SUKET"]
+    subject = snapshot.get("subject") or {}
+    issue = production.issue_data(issuer, number)
+    context = template_context(template, snapshot, issue, subject.get("name", ""),
+                               subject.get("nik"))
+    content = build_content(template, context, issue)
+    return render_document(content)
+
+
+def issue_suket(
+    sessions: sessionmaker, issuer: production.Issuer, job_id: uuid.UUID,
+    run: Callable[..., bytes] = lambda f, *a: f(*a),
+) -> str | None:
+    """Render, sign and store the Suket of a job waiting for blanko, once; its object key.
+
+    ``run`` runs the CPU-bound rendering (the service passes eventlet's ``tpool.execute``)."""
+    with sessions() as session, session.begin():
+        job = lock_job(session, job_id)
+        if job.suket_object_key:
+            return job.suket_object_key
+        if job.snapshot is None:
+            return None
+        if job.suket_number is None:
+            local = now_utc().astimezone(WIB)
+            serial = next_serial(session, "SUKET", local.year)
+            job.suket_number = document_number("SUKET", REGENCY_CODE, local, serial)
+        number, snapshot = job.suket_number, job.snapshot
+    signed = production.sign_pdf(issuer, run(suket_pdf, issuer, number, snapshot))
+    key, _ = production.store_attempt(issuer, number, signed)
+    with sessions() as session, session.begin():
+        job = lock_job(session, job_id)
+        if job.suket_object_key:  # another attempt won
+            issuer.objects.delete(issuer.bucket, key)
+            return job.suket_object_key
+        job.suket_object_key, job.suket_issued_at = key, now_utc()
+    log.info("suket %s issued for print job %s", number, job_id)
+    return key
+
+
+def suket_ref(session: Session, job_id: str, kecamatan_code: str) -> dict[str, Any]:
+    job = job_for_desk(session, job_id, kecamatan_code)
+    if not job.suket_number:
+        raise Conflict("Pekerjaan cetak ini tidak memiliki surat keterangan.", code="NO_SUKET")
+    return {"job_id": str(job.id), "suket_number": job.suket_number,
+            "object_key": job.suket_object_key}
+
+
+def suket_verification(session: Session, number: str) -> dict[str, Any] | None:
+    """What the QR code of a Suket shows: active until the card is printed."""
+    job = session.scalars(select(PrintJob).where(PrintJob.suket_number == number)).first()
+    if job is None or not job.suket_object_key:
+        return None
+    document = session.scalars(
+        select(IssuedDocument).where(IssuedDocument.application_id == job.application_id)
+    ).first()
+    replaced = job.printed_at
+    return {
+        "document_number": number,
+        "status": "SUPERSEDED" if replaced else "ACTIVE",
+        "document_type": "SUKET",
+        "holder_name": job.holder_name,
+        "nik_masked": document.nik_masked if document else "",
+        "issued_at": job.suket_issued_at.date().isoformat(),
+        "signer": document.signer if document else None,
+        "superseded_at": replaced.date().isoformat() if replaced else None,
+        "revoked_at": None,
+    }
