@@ -45,8 +45,8 @@ ISSUED = "ISSUED"
 # (a human would have to act). CANCELLED cannot happen here but would stop it just the same.
 STOPPED = frozenset({"REJECTED", "REVISION_REQUESTED", "CANCELLED"})
 TERMINAL = STOPPED | {ISSUED}
-# Statuses an application sits in until verification decides; without BENCH_AUTO_APPROVE
-# nothing ever leaves them.
+# Statuses an application sits in until verification decides; without the auto-approver
+# (BENCH_AUTO_APPROVE=1 bin/run-local) nothing ever leaves them.
 WAITING_FOR_VERIFIER = frozenset({"SUBMITTED", "IN_VERIFICATION"})
 POLL_INTERVAL_S = 0.5
 PROGRESS_EVERY_S = 10.0
@@ -352,7 +352,7 @@ def drain(
     pool: ThreadPoolExecutor, base_url: str, citizens: list[Citizen], timeout_s: float
 ) -> DrainResult:
     """Poll every submitted application until all are terminal, the timeout passes, or
-    nothing has got past verification within STALL_AFTER_S (no BENCH_AUTO_APPROVE)."""
+    nothing has got past verification within STALL_AFTER_S (no auto-approver running)."""
     pending = {c.app_id: c.token for c in citizens if c.submitted and c.app_id and c.token}
     started = time.perf_counter()
     result = DrainResult(final_status={a: "SUBMITTED" for a in pending}, done_at=None,
@@ -403,8 +403,8 @@ def print_drain(citizens: list[Citizen], result: DrainResult, timeout_s: float) 
     if result.stalled:
         print(f"  STALLED: after {STALL_AFTER_S:.0f} s no application got past "
               "SUBMITTED/IN_VERIFICATION.")
-        print("  Hint: verification approves automatically only in bench mode. Restart the")
-        print("  system with BENCH_AUTO_APPROVE=1 in its environment, e.g.")
+        print("  Hint: applications are approved automatically only in bench mode, by the")
+        print("  auto-approve process. Restart the system with BENCH_AUTO_APPROVE=1, e.g.")
         print("      BENCH_AUTO_APPROVE=1 bin/run-local")
     elif not result.drained:
         print(f"  TIMEOUT: not drained within --drain-timeout {timeout_s:g} s "

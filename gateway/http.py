@@ -21,6 +21,7 @@ from silasidakep.errors import (
     ValidationFailed,
     in_indonesian,
 )
+from silasidakep.text import REFUSED_TEXT_MESSAGE, storable
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,27 @@ class ApiEntrypoint(HttpRequestHandler):
 api = ApiEntrypoint.decorator
 
 
+def unstorable_text_path(body: Any) -> str | None:
+    """The dotted path of the first key or string value PostgreSQL could not store, or None.
+    Iterative, so a deep (but parseable) document cannot exhaust the stack."""
+    stack: list[tuple[str, Any]] = [("", body)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if not storable(value):
+                return path or "body"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else str(key)
+                if not storable(key):
+                    return path or "body"
+                stack.append((child, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{index}" if path else str(index), item)
+                         for index, item in enumerate(value))
+    return None
+
+
 def parse_json(request: Request, schema: Schema | None = None) -> dict[str, Any]:
     """The request's JSON object, loaded with ``schema``. Without one only the shape is checked
     here (JSON, an object, at most ``MAX_OBJECT_BYTES``) and the owning service validates the
@@ -79,6 +101,9 @@ def parse_json(request: Request, schema: Schema | None = None) -> dict[str, Any]
         ) from None
     if not isinstance(body, dict):
         raise ValidationFailed("Badan permintaan harus berupa objek JSON.", code="INVALID_JSON")
+    bad = unstorable_text_path(body)
+    if bad is not None:
+        raise ValidationFailed(fields={bad: [REFUSED_TEXT_MESSAGE]}, code="INVALID_TEXT")
     if schema is None:
         return body
     try:

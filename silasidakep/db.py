@@ -73,6 +73,19 @@ def service_metadata(schema: str, *, staff_access: bool = False) -> MetaData:
     return metadata
 
 
+# The forms hosting services and CloudNativePG hand out; SQLAlchemy would pick a driver we do
+# not install (psycopg 3) for "postgresql://" and knows no "postgres://" at all.
+_STANDARD_SCHEMES = ("postgresql://", "postgres://")
+
+
+def sqlalchemy_url(url: str) -> str:
+    """``url`` with the psycopg2 driver named, so a standard PostgreSQL URL works as it is."""
+    for scheme in _STANDARD_SCHEMES:
+        if url.startswith(scheme):
+            return "postgresql+psycopg2://" + url[len(scheme):]
+    return url
+
+
 def make_engine(url: str, pool_size: int = 10) -> Engine:
     if eventlet.patcher.is_monkey_patched("socket"):
         # Without this psycopg2 blocks the whole eventlet hub on every query.
@@ -81,7 +94,7 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
         patch_psycopg()
     # hide_parameters: SQL errors would otherwise quote row values (a NIK) into logs.
     return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+        sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
         hide_parameters=True,
     )
 

@@ -9,6 +9,7 @@ from alembic.config import Config
 from sqlalchemy import MetaData, create_engine, text
 
 from silasidakep.config import load_settings
+from silasidakep.db import sqlalchemy_url
 
 SERVICES_WITH_DATA = ("intake", "verification", "printing", "notification")
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def alembic_config(service: str, database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(ROOT / "services" / service / "migrations"))
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", sqlalchemy_url(database_url).replace("%", "%%"))
     config.attributes["service"] = service
     return config
 

@@ -25,6 +25,7 @@ from services.intake.models import Application, Complaint
 from silasidakep.clock import now_utc
 from silasidakep.db import Outbox
 from silasidakep.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from silasidakep.text import storable
 
 OPEN, ANSWERED, CLOSED = "OPEN", "ANSWERED", "CLOSED"
 STATUSES = (OPEN, ANSWERED, CLOSED)
@@ -156,7 +157,7 @@ def _by_tracking_code(session: Session, tracking_code: str, lock: bool = False) 
     query = select(Complaint).where(Complaint.tracking_code == code)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
-    complaint = None if "\x00" in code else session.scalars(query).one_or_none()
+    complaint = session.scalars(query).one_or_none() if storable(code) else None
     if complaint is None:
         raise NotFound("Pengaduan tidak ditemukan.", code="COMPLAINT_NOT_FOUND")
     return complaint
@@ -192,7 +193,7 @@ def answer(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     text = text.strip() if isinstance(text, str) else ""
-    if not text or len(text) > MAX_ANSWER or "\x00" in text:
+    if not text or len(text) > MAX_ANSWER or not storable(text):
         raise ValidationFailed(fields={"answer": [f"Isi jawaban 1–{MAX_ANSWER} karakter."]})
     complaint = _by_tracking_code(session, tracking_code, lock=True)
     if complaint.status != OPEN:

@@ -9,18 +9,19 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields
 
 from silasidakep.errors import ValidationFailed, in_indonesian
+from silasidakep.text import REFUSED_TEXT_MESSAGE, storable
 
 NOT_AN_OBJECT = "Badan permintaan harus berupa objek JSON."
 
 
 class Text(fields.String):
-    """A string PostgreSQL can store and compare: no NUL character."""
+    """A string PostgreSQL can store and compare (``silasidakep.text.storable``)."""
 
-    default_error_messages = {"nul": "Isian berisi karakter yang tidak diizinkan."}
+    default_error_messages = {"nul": REFUSED_TEXT_MESSAGE}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
+        if not storable(text):
             raise self.make_error("nul")
         return text
 

@@ -27,7 +27,7 @@ import os
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -38,6 +38,7 @@ from services.notification import rendering
 from services.notification.channels import Outgoing, PermanentError, Sender
 from services.notification.models import Attempt, Message
 from silasidakep import metrics
+from silasidakep.clock import now_utc
 from silasidakep.config import secret
 from silasidakep.contracts import DEFAULT_NOTIFY_CHANNELS
 from silasidakep.logs import redact
@@ -81,10 +82,6 @@ class Policy:
         )
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 def address_for(channel: str, recipient: dict[str, Any]) -> str | None:
     if channel == "EMAIL":
         return recipient.get("email")
@@ -119,10 +116,11 @@ class Planned:
     outgoing: Outgoing | None  # None: nothing to send (skipped, inbox, already final)
 
 
-def _insert(session: Session, **values: Any) -> uuid.UUID:
+def insert_message(session: Session, **values: Any) -> uuid.UUID:
+    """The message of (event id, channel): inserted with ``values`` unless it exists."""
     session.execute(
         insert(Message)
-        .values(id=uuid.uuid4(), attempts=0, created_at=now(), **values)
+        .values(id=uuid.uuid4(), attempts=0, created_at=now_utc(), **values)
         .on_conflict_do_nothing(index_elements=["event_id", "channel"])
     )
     return session.scalars(
@@ -168,12 +166,12 @@ def plan(
         if reason:
             row.update(state="SKIPPED", last_error=reason)
         elif channel == "INBOX":
-            row.update(state="DELIVERED", body=rendered.text, delivered_at=now())
+            row.update(state="DELIVERED", body=rendered.text, delivered_at=now_utc())
         elif _is_duplicate(session, policy, row):
             row.update(state="SKIPPED", last_error="identical message sent recently")
         else:
             row["state"] = "QUEUED"
-        message_id = _insert(session, **row)
+        message_id = insert_message(session, **row)
         outgoing = None
         if row["state"] == "QUEUED":
             outgoing = Outgoing(str(message_id), channel, address, rendered.subject,
@@ -190,7 +188,7 @@ def _is_duplicate(session: Session, policy: Policy, row: dict[str, Any]) -> bool
             Message.body_hash == row["body_hash"],
             Message.event_id != row["event_id"],
             Message.state.in_(("QUEUED", "SENDING", "SENT", "DELIVERED", "FAILED")),
-            Message.created_at > now() - policy.duplicate_window,
+            Message.created_at > now_utc() - policy.duplicate_window,
         )
     ))
 
@@ -207,7 +205,7 @@ def attempt(
     """Returns the message's state afterwards, or ``throttled`` / ``in_flight``."""
     with sessions() as session, session.begin():
         message = session.get(Message, message_id, with_for_update=True)
-        started = now()
+        started = now_utc()
         if message.state in FINAL:
             return message.state
         if message.state == "SENDING" and message.sending_at > started - policy.sending_timeout:
@@ -237,12 +235,12 @@ def attempt(
         after_send(outgoing)  # test hook: a crash between the provider's answer and the commit
     with sessions() as session, session.begin():
         message = session.get(Message, message_id, with_for_update=True)
-        session.add(Attempt(message_id=message_id, channel=message.channel, at=now(),
+        session.add(Attempt(message_id=message_id, channel=message.channel, at=now_utc(),
                             outcome=outcome, error=error))
         if message.state != "SENDING":  # a receipt or a concurrent resend got there first
             return message.state
         if outcome == "sent":
-            message.state, message.sent_at, message.last_error = "SENT", now(), None
+            message.state, message.sent_at, message.last_error = "SENT", now_utc(), None
             message.provider_ref = ref
         elif outcome == "permanent" or message.attempts >= policy.max_attempts:
             message.state, message.last_error = "TECHNICAL_FAILURE", error
@@ -299,7 +297,7 @@ def record_receipt(sessions: sessionmaker, reference: str, status: str) -> str |
         if message is None:
             return None
         if status == "DELIVERED" and message.state in ("SENDING", "SENT", "FAILED"):
-            message.state, message.delivered_at = "DELIVERED", now()
+            message.state, message.delivered_at = "DELIVERED", now_utc()
         elif status == "FAILED" and message.state in ("SENDING", "SENT"):
             message.state, message.last_error = "TECHNICAL_FAILURE", "provider: undeliverable"
         metrics.NOTIFICATIONS.labels(channel=message.channel, outcome=status.lower()).inc()
@@ -338,6 +336,14 @@ def inbox(sessions: sessionmaker, application_id: str) -> list[dict[str, Any]]:
         ]
 
 
+def is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
 def list_messages(
     sessions: sessionmaker, state: str | None, application_id: str | None, limit: int = 200,
 ) -> list[dict[str, Any]]:
@@ -348,41 +354,3 @@ def list_messages(
         query = query.where(Message.application_id == uuid.UUID(application_id))
     with sessions() as session:
         return [message_view(m) for m in session.scalars(query).all()]
-
-
-def channel_failing(sessions: sessionmaker, channel: str, n: int) -> tuple[bool, str | None]:
-    """Whether the last ``n`` attempts on ``channel`` all failed, and the last error."""
-    with sessions() as session:
-        rows = session.execute(
-            select(Attempt.outcome, Attempt.error).where(Attempt.channel == channel)
-            .order_by(Attempt.id.desc()).limit(n)
-        ).all()
-    failing = len(rows) >= n and all(outcome != "sent" for outcome, _ in rows)
-    return failing, rows[0].error if rows else None
-
-
-# --- staff notices --------------------------------------------------------------------------------
-
-
-def deliver_staff_notice(
-    sessions: sessionmaker, policy: Policy, sender: Sender, notice_key: str, template: str,
-    context: dict[str, Any], supervisors: list[str],
-) -> str:
-    """One email to all supervisors, once per ``notice_key`` (retried on the next call)."""
-    event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"silasidakep:notice:{notice_key}")
-    rendered = rendering.render("EMAIL", template, context)
-    to = ", ".join(supervisors)
-    with sessions() as session, session.begin():
-        message_id = _insert(
-            session, event_id=event_id, channel="EMAIL", template=template,
-            template_version=rendered.version, application_id=None,
-            subject=rendered.subject[:200], recipient_masked=masked("EMAIL", to)[:254],
-            recipient_hash=digest(policy.hash_key, "EMAIL", to), state="QUEUED",
-        )
-    outgoing = Outgoing(str(message_id), "EMAIL", to, rendered.subject, rendered.text)
-    staff_policy = Policy(
-        max_attempts=policy.max_attempts, sending_timeout=policy.sending_timeout,
-        throttle_per_minute=10**6, duplicate_window=policy.duplicate_window,
-        hash_key=policy.hash_key, alert_failures=policy.alert_failures,
-    )
-    return attempt(sessions, staff_policy, sender, message_id, outgoing)

@@ -251,3 +251,10 @@ def preview(template: str, channel: str, public_base_url: str) -> Rendered:
         return render(channel, template, staff_context(template))
     return render(channel, template, context_for(template, sample_event(template),
                                                   public_base_url))
+
+
+def preview_view(template: str, channel: str, public_base_url: str) -> dict[str, Any]:
+    """What the staff preview shows: the template rendered with its sample data."""
+    rendered = preview(template, channel, public_base_url)
+    return {"template": template, "channel": channel, "version": rendered.version,
+            "subject": rendered.subject, "text": rendered.text, "length": len(rendered.text)}

@@ -6,46 +6,25 @@ read on the tracking page through the gateway). See docs/notifications.md.
 
 from __future__ import annotations
 
-import logging
-import os
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.notification import dispatch, rendering
-from services.notification.channels import Sender, http_sender, provider_config
-from services.notification.channels.email import EmailSender, smtp_settings
+from services.notification import dispatch, rendering, staff_notices
+from services.notification.channels.configured import configured_senders
 from services.notification.models import metadata
 from services.notification.receipts import parse_receipt
 from silasidakep.config import load_settings
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
-from silasidakep.errors import NotFound, ServiceUnavailable, ValidationFailed
+from silasidakep.errors import NotFound, ValidationFailed
 from silasidakep.messaging import on_event
 from silasidakep.ops import ServiceOps, check_broker
 from silasidakep.rpc import TimedRpcProxy
 
-log = logging.getLogger(__name__)
-
-DIGEST_INTERVAL_SECONDS = float(os.environ.get("NOTIFY_DIGEST_INTERVAL_SECONDS", "3600"))
 STAFF_ROLES = ("supervisor", "admin")
-
-
-def build_senders() -> dict[str, Sender | None]:
-    senders: dict[str, Sender | None] = {"EMAIL": None, "SMS": None, "WHATSAPP": None}
-    if os.environ.get("NOTIFY_EMAIL_ENABLED", "1") == "1":
-        senders["EMAIL"] = EmailSender(smtp_settings())
-    for channel in ("SMS", "WHATSAPP"):
-        config = provider_config(channel)
-        senders[channel] = http_sender(config) if config else None
-    return senders
-
-
-def supervisor_emails() -> list[str]:
-    return [a.strip() for a in os.environ.get("SUPERVISOR_EMAILS", "").split(",") if a.strip()]
 
 
 class NotificationService(ServiceOps):
@@ -56,7 +35,7 @@ class NotificationService(ServiceOps):
     def __init__(self) -> None:
         settings = load_settings()
         self.public_base_url = settings.public_base_url
-        self.senders = build_senders()
+        self.senders = configured_senders()
         self.policy = dispatch.Policy.from_env()
 
     def health_checks(self) -> dict[str, Callable[[], None]]:
@@ -138,6 +117,8 @@ class NotificationService(ServiceOps):
         self.store.staff(token, *STAFF_ROLES)
         if state and state not in dispatch.STATES:
             raise ValidationFailed(fields={"state": ["Status pesan tidak dikenal."]})
+        if application_id and not dispatch.is_uuid(application_id):
+            raise ValidationFailed(fields={"application_id": ["ID permohonan tidak valid."]})
         return {"messages": dispatch.list_messages(self.store.sessions, state, application_id)}
 
     @rpc
@@ -150,50 +131,20 @@ class NotificationService(ServiceOps):
         self.store.staff(token, *STAFF_ROLES)
         if not rendering.has_template(channel, template):
             raise NotFound("Templat tidak ditemukan.", code="TEMPLATE_NOT_FOUND")
-        rendered = rendering.preview(template, channel, self.public_base_url)
-        return {"template": template, "channel": channel, "version": rendered.version,
-                "subject": rendered.subject, "text": rendered.text,
-                "length": len(rendered.text)}
+        return rendering.preview_view(template, channel, self.public_base_url)
 
     # --- staff notices ----------------------------------------------------------------------------
 
     def _alert_if_failing(self) -> None:
-        supervisors, email = supervisor_emails(), self.senders.get("EMAIL")
-        if not supervisors or email is None:
-            return
-        for channel in ("EMAIL", "SMS", "WHATSAPP"):
-            failing, last_error = dispatch.channel_failing(
-                self.store.sessions, channel, self.policy.alert_failures
-            )
-            if not failing:
-                continue
-            hour = datetime.now(UTC).strftime("%Y-%m-%dT%H")
-            try:
-                dispatch.deliver_staff_notice(
-                    self.store.sessions, self.policy, email, f"alert:{channel}:{hour}",
-                    "staff_channel_alert",
-                    {"channel": channel, "failures": self.policy.alert_failures,
-                     "last_error": last_error or "-"},
-                    supervisors,
-                )
-            except Exception:
-                log.exception("could not send the channel-failure alert for %s", channel)
+        staff_notices.alert_failing_channels(
+            self.store.sessions, self.policy, self.senders.get("EMAIL"),
+            staff_notices.supervisor_emails(),
+        )
 
-    @timer(interval=DIGEST_INTERVAL_SECONDS)
+    @timer(interval=staff_notices.DIGEST_INTERVAL_SECONDS)
     def send_breach_digest(self) -> str | None:
         """Email supervisors the applications past their service target (once per period)."""
-        supervisors, email = supervisor_emails(), self.senders.get("EMAIL")
-        if not supervisors or email is None:
-            return None
-        try:
-            breaches = self.intake.breaches()
-        except ServiceUnavailable as exc:  # intake down or slow: the next period tries again
-            log.warning("breach digest skipped: intake did not answer (%s)", exc.code)
-            return None
-        if not breaches:
-            return None
-        period = int(datetime.now(UTC).timestamp() // DIGEST_INTERVAL_SECONDS)
-        return dispatch.deliver_staff_notice(
-            self.store.sessions, self.policy, email, f"digest:{period}", "staff_breach_digest",
-            {"breaches": breaches}, supervisors,
+        return staff_notices.send_breach_digest(
+            self.store.sessions, self.policy, self.senders.get("EMAIL"),
+            staff_notices.supervisor_emails(), self.intake.breaches,
         )

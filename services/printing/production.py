@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from services.printing.documents.card import CardContent, render_card
+from services.printing.documents.content import DocumentContent
 from services.printing.documents.pades import PdfSigner
-from services.printing.documents.render import DocumentContent, render_document
+from services.printing.documents.render import render_document
 from services.printing.documents.template_loader import load_templates
 from services.printing.documents.template_model import IssueData
 from services.printing.documents.templates import build_content, template_context

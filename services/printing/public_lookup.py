@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.printing.kecamatan.suket import suket_verification
 from services.printing.models import IssuedDocument
-from services.printing.states import DocumentState
+from services.printing.states import DocumentState, DocumentStatus
 from silasidakep.clock import WIB
 
 
@@ -24,7 +24,7 @@ def verification_view(session: Session, number: str) -> dict[str, Any]:
         if suket is not None:
             return suket
     if document is None or document.state != DocumentState.ISSUED:
-        return {"document_number": number, "status": "UNKNOWN"}
+        return {"document_number": number, "status": DocumentStatus.UNKNOWN}
     return {
         "document_number": document.document_number,
         "status": document.status,

@@ -20,6 +20,7 @@ from services.printing.documents.devca import SigningFiles, ensure_dev_pki
 from services.printing.documents.pades import SIGNING_BACKENDS, PdfSigner, Pkcs11Config
 from services.printing.kecamatan import blanko, print_jobs, suket
 from services.printing.models import PrintJob, metadata
+from services.printing.states import DeskResult, MovementKind, SigningResult
 from silasidakep import metrics
 from silasidakep.config import load_settings
 from silasidakep.contracts import parse_envelope
@@ -155,7 +156,7 @@ class PrintingService(ServiceOps):
         result = signers_desk.sign_one(
             self.store.sessions, self.store.outbox, self.issuer, number, principal.username
         )
-        if result["result"] == signers_desk.SIGNED:
+        if result["result"] == SigningResult.SIGNED:
             metrics.DOCUMENTS_ISSUED.labels(document_type=result["document_type"]).inc()
             self._issue_sukets()
         return result
@@ -168,7 +169,7 @@ class PrintingService(ServiceOps):
             principal.username,
         )
         for item in result["results"]:
-            if item["result"] == signers_desk.SIGNED:
+            if item["result"] == SigningResult.SIGNED:
                 metrics.DOCUMENTS_ISSUED.labels(document_type=item["document_type"]).inc()
         self._issue_sukets()
         return result
@@ -216,7 +217,7 @@ class PrintingService(ServiceOps):
         principal = self.store.staff(token, *KECAMATAN_DESK)
         code = print_jobs.desk_kecamatan(principal, kecamatan_code)
         result = self._desk(print_jobs.mark_printed, job_id, code, principal.username)
-        if result["result"] == "BLANKO_EMPTY":
+        if result["result"] == DeskResult.BLANKO_EMPTY:
             self._issue_sukets()
             with self.store.session() as session:
                 job = session.get(PrintJob, uuid.UUID(result["job"]["id"]))
@@ -253,7 +254,7 @@ class PrintingService(ServiceOps):
         code = print_jobs.desk_kecamatan(principal, kecamatan_code, admin_anywhere=True)
         return self._desk(
             blanko.add_stock, code, payload.get("card_type"), payload.get("quantity"),
-            principal.username, payload.get("kind") or "RECEIVED", payload.get("note"),
+            principal.username, payload.get("kind") or MovementKind.RECEIVED, payload.get("note"),
         )
 
     @rpc

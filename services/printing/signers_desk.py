@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.printing import production, register
 from services.printing.models import IssuedDocument
-from services.printing.states import DocumentState, DocumentStatus
+from services.printing.states import DocumentState, DocumentStatus, SigningResult
 from silasidakep.clock import now_utc
 from silasidakep.db import Outbox
 from silasidakep.errors import Conflict, NotFound, ValidationFailed
@@ -32,12 +32,6 @@ MAX_BATCH = 50
 QUEUE_LIMIT = 500
 NUMBER_LENGTH = 40  # IssuedDocument.document_number
 
-# Per-document outcomes of a signing request.
-SIGNED = "SIGNED"
-ALREADY_SIGNED = "ALREADY_SIGNED"
-NOT_AWAITING_SIGNATURE = "NOT_AWAITING_SIGNATURE"
-NOT_FOUND = "NOT_FOUND"
-FAILED = "FAILED"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -88,7 +82,7 @@ def _locked(session: Session, number: str) -> IssuedDocument | None:
     ).first()
 
 
-def _outcome(number: str, result: str, document: IssuedDocument | None) -> dict[str, Any]:
+def _outcome(number: str, result: SigningResult, document: IssuedDocument | None) -> dict[str, Any]:
     return {
         "document_number": number,
         "result": result,
@@ -112,11 +106,11 @@ def sign_one(
         with sessions() as session, session.begin():
             document = _locked(session, number)
             if document is None:
-                return _outcome(number, NOT_FOUND, None)
+                return _outcome(number, SigningResult.NOT_FOUND, None)
             if document.state == DocumentState.ISSUED:
-                return _outcome(number, ALREADY_SIGNED, document)
+                return _outcome(number, SigningResult.ALREADY_SIGNED, document)
             if document.state != DocumentState.AWAITING_SIGNATURE or not document.draft_object_key:
-                return _outcome(number, NOT_AWAITING_SIGNATURE, document)
+                return _outcome(number, SigningResult.NOT_AWAITING_SIGNATURE, document)
             draft_key = document.draft_object_key
             draft = issuer.objects.get(issuer.bucket, draft_key)
             signed = production.sign_pdf(issuer, draft)
@@ -128,7 +122,7 @@ def sign_one(
             )
             document.signed_by = staff_username[:60]
             document.draft_object_key = None
-            outcome = _outcome(number, SIGNED, document)
+            outcome = _outcome(number, SigningResult.SIGNED, document)
     except Exception:
         if signed_key is not None:  # not committed: leave no orphan signed copy behind
             _delete_quietly(issuer, signed_key)
@@ -181,10 +175,10 @@ def sign_batch(
             results.append(sign_one(sessions, outbox, issuer, number, staff_username))
         except Exception:
             log.exception("signing %s failed", number)
-            results.append(_outcome(number, FAILED, None))
+            results.append(_outcome(number, SigningResult.FAILED, None))
     summary = {
         key: sum(1 for r in results if r["result"] == key)
-        for key in (SIGNED, ALREADY_SIGNED, NOT_AWAITING_SIGNATURE, NOT_FOUND, FAILED)
+        for key in SigningResult
     }
     return {"results": results, "summary": summary}
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from services.verification.models import AccessLog, AuditHead
 from silasidakep.auth import StaffPrincipal
-from silasidakep.clock import WIB
+from silasidakep.clock import WIB, now_utc
 from silasidakep.errors import ValidationFailed
 
 GENESIS = "0" * 64
@@ -86,7 +86,7 @@ def append(
         select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == 1).with_for_update()
     ).one()
     seq += 1
-    at = datetime.now(UTC)
+    at = now_utc()
     if application_id is not None and not isinstance(application_id, uuid.UUID):
         application_id = uuid.UUID(str(application_id))
     username, detail = _clip(username, 60), _clip(detail, 200)

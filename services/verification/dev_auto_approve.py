@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 
+from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,12 +48,18 @@ def refuse_outside_development(env: dict[str, str] | None = None) -> None:
         raise RuntimeError("the auto-approver runs only with SILASIDAKEP_ENV=development")
 
 
+class DevelopmentOnly(DependencyProvider):
+    """Stops the container from starting outside development (nameko sets up every dependency
+    before it starts any entrypoint, so the timer never fires there)."""
+
+    def setup(self) -> None:
+        refuse_outside_development()
+
+
 class AutoApprover:
     name = "verification"
+    development_only = DevelopmentOnly()
     store = Store(metadata, pool_size=2)
-
-    def __init__(self) -> None:
-        refuse_outside_development()
 
     @timer(interval=INTERVAL_SECONDS, eager=True)
     def approve(self) -> None:

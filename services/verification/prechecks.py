@@ -26,13 +26,14 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from services.verification.models import Decision, QueueItem
+from silasidakep.clock import now_utc
 
 DUPLICATE_WINDOW = timedelta(days=int(os.environ.get("DUPLICATE_WINDOW_DAYS", "30")))
 ACCEPTED_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
@@ -226,7 +227,7 @@ def _others(session: Session, item: QueueItem, now: datetime) -> list[Other]:
 
 def run(session: Session, item: QueueItem, now: datetime | None = None) -> dict[str, Any]:
     """All pre-checks for one queue item."""
-    now = now or datetime.now(UTC)
+    now = now or now_utc()
     findings = [
         *intake_findings(item.warnings),
         *duplicate_findings({**(item.application or {}), "service_code": item.service_code},

@@ -98,7 +98,8 @@ def claim_next(
     return item
 
 
-def _load(session: Session, application_id: str, lock: bool = False) -> QueueItem:
+def load_item(session: Session, application_id: str, lock: bool = False) -> QueueItem:
+    """The queue item of ``application_id`` (row-locked with ``lock``), or NOT_FOUND."""
     try:
         key = uuid.UUID(str(application_id))
     except ValueError:
@@ -113,7 +114,7 @@ def staff_view(
     session: Session, staff: StaffPrincipal, application_id: str, client_ip: str | None = None
 ) -> dict[str, Any]:
     staff.require("verifier", "supervisor")  # a supervisor looks before returning/reassigning
-    item = _load(session, application_id)
+    item = load_item(session, application_id)
     checks = prechecks.run(session, item)  # before the log entry, which takes the chain lock
     log_access(session, staff, "VIEW_APPLICATION", item.application_id, None, client_ip)
     return {**item_view(item), "prechecks": checks}
@@ -145,7 +146,7 @@ def document_ref(
     client_ip: str | None = None,
 ) -> dict[str, Any]:
     staff.require("verifier", "supervisor")
-    item = _load(session, application_id)
+    item = load_item(session, application_id)
     for document in item.documents:
         if document["doc_type"] == doc_type:
             log_access(session, staff, "VIEW_DOCUMENT", item.application_id, doc_type, client_ip)
@@ -194,15 +195,15 @@ def decide(
     fix_fields: list[str] | None = None, fix_documents: list[str] | None = None,
     client_ip: str | None = None, system_actor: str | None = None,
 ) -> QueueItem:
-    """Record a decision by ``staff`` (a verifier holding the claim), or with ``staff`` None by
-    the program named ``system_actor`` (the development auto-approver; no production caller)."""
+    """Record a decision by ``staff`` (a verifier holding the claim), or, with ``staff`` None,
+    by the program named ``system_actor`` (no claim needed; the log entry names the program)."""
     if staff is not None:
         staff.require("verifier")
     elif not system_actor:
         raise ValueError("a decision without staff must name the system_actor deciding")
     fix_fields, fix_documents = list(fix_fields or []), list(fix_documents or [])
     reason_text = reasons.for_decision(session, decision, reason_code)
-    item = _load(session, application_id, lock=True)
+    item = load_item(session, application_id, lock=True)
     if item.state == DECIDED:
         raise Conflict("Permohonan ini sudah diputuskan.", code="ALREADY_DECIDED")
     if item.state == CANCELLED:

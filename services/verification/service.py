@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,7 +18,6 @@ from silasidakep.db import Store
 from silasidakep.messaging import on_event
 from silasidakep.ops import ServiceOps, check_broker
 
-log = logging.getLogger(__name__)
 
 def client_ip(client: dict[str, Any] | None) -> str | None:
     """The caller's address as the gateway saw it (see gateway/http.py ``client_address``)."""

@@ -18,19 +18,17 @@ compares it with the account row, one primary-key lookup. Each raise is publishe
 from __future__ import annotations
 
 import re
-import sys
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import jwt
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from services.verification import audit
 from services.verification.models import LoginAttempt, Staff, metadata
+from services.verification.passwords import hash_password, needs_rehash, password_matches
 from silasidakep import regions
 from silasidakep.auth import ISSUER, ROLES, StaffPrincipal
 from silasidakep.auth import authenticate as decode_token
@@ -61,10 +59,6 @@ LOCK_DURATION = timedelta(minutes=15)  # ... for this long (from the last failur
 IP_THRESHOLD = 20  # failures from one client address within LOCK_WINDOW
 
 SUCCESS, FAILED, LOCKED, RESET = "SUCCESS", "FAILED", "LOCKED", "RESET"
-
-_hasher = PasswordHasher()
-# Verifying against a dummy hash for unknown usernames keeps login time the same either way.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 # --- accounts -------------------------------------------------------------------------------
@@ -124,7 +118,7 @@ def add_staff(
     if session.scalars(select(Staff).where(Staff.username == username)).first():
         raise Conflict("Nama pengguna sudah dipakai.", code="USERNAME_TAKEN")
     staff = Staff(
-        id=uuid.uuid4(), username=username, password_hash=_off_hub(_hasher.hash, password),
+        id=uuid.uuid4(), username=username, password_hash=hash_password(password),
         roles=roles, active=True, created_at=now_utc(), token_version=0,
         kecamatan_code=kecamatan_code,
     )
@@ -210,7 +204,7 @@ def update_account(
         changes.append(f"kecamatan={kecamatan or '-'}")
     if password is not None:
         _check_password(password)
-        staff.password_hash = _off_hub(_hasher.hash, password)
+        staff.password_hash = hash_password(password)
         end_tokens = unlock = True
         changes.append("password=reset")
     if active is not None and active != staff.active:
@@ -314,28 +308,6 @@ def _wib_clock(moment: datetime) -> str:
     return moment.astimezone(WIB).strftime("%H.%M")
 
 
-def _off_hub(fn, *args):
-    """Run CPU-bound argon2 in eventlet's native thread pool inside a nameko service (the hub
-    keeps serving other requests meanwhile); inline anywhere else (tests, the CLI)."""
-    patcher = sys.modules.get("eventlet.patcher")
-    if patcher is None or not patcher.is_monkey_patched("thread"):
-        return fn(*args)
-    from eventlet import tpool
-
-    return tpool.execute(fn, *args)
-
-
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def _check_password_hash(staff: Staff | None, password: str) -> bool:
-    return _off_hub(_verify, staff.password_hash if staff else _DUMMY_HASH, password)
-
-
 def login(
     session: Session, username: str, password: str, secret: str, client_ip: str | None = None
 ) -> str:
@@ -366,9 +338,10 @@ def login(
                     "Terlalu banyak percobaan masuk yang gagal dari alamat ini. Coba lagi setelah"
                     f" pukul {_wib_clock(address_lock)} WIB.", code="LOGIN_RATE_LIMITED",
                 )
-        elif _check_password_hash(staff, password) and staff is not None and staff.active:
-            if _hasher.check_needs_rehash(staff.password_hash):
-                staff.password_hash = _off_hub(_hasher.hash, password)
+        elif (password_matches(staff.password_hash if staff else None, password)
+              and staff is not None and staff.active):
+            if needs_rehash(staff.password_hash):
+                staff.password_hash = hash_password(password)
             _record_attempt(session, username, client_ip, SUCCESS, now)
             audit.append(session, "LOGIN_SUCCESS", staff_id=staff.id, username=staff.username,
                          client_ip=client_ip)

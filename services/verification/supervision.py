@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.verification.models import QueueItem, Staff
-from services.verification.queue import CLAIMED, DEFAULT_LEASE, PENDING, _load, log_access
+from services.verification.queue import CLAIMED, DEFAULT_LEASE, PENDING, load_item, log_access
 from silasidakep.auth import StaffPrincipal
 from silasidakep.clock import now_utc
 from silasidakep.db import Outbox
@@ -40,7 +40,7 @@ def _usernames(session: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, 
 
 
 def _claimed_item(session: Session, application_id: str) -> tuple[QueueItem, str]:
-    item = _load(session, application_id, lock=True)
+    item = load_item(session, application_id, lock=True)
     if item.state != CLAIMED:
         raise Conflict("Permohonan ini tidak sedang diklaim petugas.", code="NOT_CLAIMED")
     holder = _usernames(session, {item.claimed_by}).get(item.claimed_by, str(item.claimed_by))
@@ -74,7 +74,7 @@ def reassign(
     if "verifier" not in target.roles:
         raise ValidationFailed(fields={"username": ["Petugas ini bukan verifikator."]},
                                code="NOT_A_VERIFIER")
-    item = _load(session, application_id, lock=True)
+    item = load_item(session, application_id, lock=True)
     now = now_utc()
     expired = item.state == CLAIMED and item.lease_expires_at and item.lease_expires_at < now
     if item.state not in (PENDING, CLAIMED):

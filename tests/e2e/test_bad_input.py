@@ -208,3 +208,33 @@ def test_bodies_passed_on_unvalidated_must_be_small_json_objects(
         assert listed.status_code == 400 and error_of(listed)["code"] == "INVALID_JSON"
         huge = requests.post(url, json={"message": "x" * 70_000}, headers=headers, timeout=10)
         assert huge.status_code == 413 and error_of(huge)["code"] == "BODY_TOO_LARGE"
+
+
+def test_inputs_that_once_ended_in_a_500_get_a_4xx(
+    system: System, citizen: CitizenClient, draft: dict, admin: str
+) -> None:
+    gateway, staff = system.gateway, {"Authorization": f"Bearer {admin}"}
+    # A date at the end of the calendar overflowed the slot listing.
+    created = requests.post(f"{gateway}/api/v1/staff/locations", headers=staff, timeout=10, json={
+        "code": "KEC-321197", "name": "Kantor Kecamatan Uji", "kind": "KECAMATAN",
+        "kecamatan_code": "32.11.06", "address": "Jalan Raya Uji", "steps": ["BIOMETRICS"]})
+    assert created.status_code == 201, created.text
+    response = requests.get(f"{gateway}/api/v1/locations/KEC-321197/slots",
+                            params={"from": "9999-12-31"}, timeout=10)
+    assert response.status_code == 400 and error_of(response)["code"] == "INVALID_DATE"
+    # An application id that is no UUID reached uuid.UUID unchecked.
+    response = requests.get(f"{gateway}/api/v1/staff/notifications",
+                            params={"application_id": "x"}, headers=staff, timeout=10)
+    assert response.status_code == 400 and "application_id" in error_of(response)["fields"]
+    # "$" matched before a trailing newline, so "KK_LAMA\n" reached S3.
+    response = citizen.upload(draft["id"], draft["access_token"], "KK_LAMA%0A", pdf_scan())
+    assert response.status_code == 400 and error_of(response)["code"] == "UNKNOWN_DOCUMENT_TYPE"
+    assert stored_scans(system, draft["id"]) == []
+    # NUL and a lone surrogate cannot be stored by PostgreSQL.
+    for name in ("Siti\u0000", "Siti\ud800"):
+        payload = application_payload(new_person())
+        payload["applicant"]["name"] = name
+        response = citizen.create(payload)  # json.dumps escapes the surrogate as \\ud800
+        assert response.status_code == 400, response.text
+        assert error_of(response)["code"] == "INVALID_TEXT"
+        assert "applicant.name" in error_of(response)["fields"]

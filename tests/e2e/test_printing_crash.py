@@ -107,14 +107,3 @@ def test_printing_dies_mid_job_and_the_document_is_issued_once(
     pins = [m for m in system.mailbox.to(payload["applicant"]["email"])
             if "PIN unduh" in m["Subject"]]
     assert len(pins) == 1
-
-
-def test_the_crash_hook_is_refused_outside_development() -> None:
-    from services.printing.crashpoints import crash_point
-
-    assert crash_point({"SILASIDAKEP_ENV": "development"}) is None
-    assert crash_point({"PRINTING_CRASH_AFTER": "Stored"}) == "stored"
-    with pytest.raises(RuntimeError, match="refused outside development"):
-        crash_point({"SILASIDAKEP_ENV": "production", "PRINTING_CRASH_AFTER": "stored"})
-    with pytest.raises(RuntimeError, match="rendered, stored"):
-        crash_point({"PRINTING_CRASH_AFTER": "signed"})

@@ -9,19 +9,20 @@ import json
 import logging
 import threading
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from services.notification import dispatch, rendering
+from services.notification import dispatch, rendering, staff_notices
 from services.notification.channels import ProviderConfig
 from services.notification.channels.email import EmailSender, SmtpSettings
 from services.notification.channels.fonnte import FonnteSender
 from services.notification.channels.webhook import WebhookSender, verify_signature
 from services.notification.models import Message
 from silasidakep.db import make_engine
+from silasidakep.errors import ServiceUnavailable
 from tests.support.infra import SmtpServer, body_text, free_port
 from tests.support.provider import LoopbackProvider
 
@@ -165,8 +166,13 @@ def test_after_the_attempt_limit_the_message_is_terminal_and_listed(sessions, sm
     assert row.attempts == 3 and "503" in row.last_error
     listed = dispatch.list_messages(sessions, "TECHNICAL_FAILURE", str(event["application_id"]))
     assert [m["id"] for m in listed] == [str(row.id)]
-    failing, last = dispatch.channel_failing(sessions, "SMS", 3)
+    failing, last = staff_notices.channel_failing(sessions, "SMS", 3)
     assert failing and "503" in last
+    supervisor = f"supervisor-{uuid.uuid4().hex[:8]}@example.org"
+    staff_notices.alert_failing_channels(sessions, policy(max_attempts=3), send["EMAIL"],
+                                         [supervisor], now=a_fresh_period())
+    [alert] = smtp.mailbox.to(supervisor)
+    assert "SMS" in alert["Subject"] + body_text(alert) and "503" in body_text(alert)
 
 
 class Crash(Exception):
@@ -302,3 +308,53 @@ def test_no_full_nik_in_any_message_or_log(sessions, smtp, provider, caplog) -> 
     assert texts
     for text in texts + [caplog.text]:
         assert NIK not in text
+
+
+# --- staff notices ----------------------------------------------------------------------------
+
+
+def a_fresh_period() -> datetime:
+    """An instant whose one-second digest period no earlier test has used."""
+    return datetime.fromtimestamp(uuid.uuid4().int % 10**9, UTC)
+
+
+def test_the_breach_digest_goes_to_the_supervisors_once_per_period(sessions, smtp) -> None:
+    supervisor = f"supervisor-{uuid.uuid4().hex[:8]}@example.org"
+    breaches = rendering.staff_context("staff_breach_digest")["breaches"]
+    email, now = senders(smtp.port, None)["EMAIL"], a_fresh_period()
+
+    def send() -> str | None:
+        return staff_notices.send_breach_digest(sessions, policy(), email, [supervisor],
+                                                lambda: breaches, interval_seconds=1, now=now)
+
+    assert send() == "SENT"
+    assert send() == "SENT"  # the same period: the message is final, nothing is sent again
+    [mail] = smtp.mailbox.to(supervisor)
+    assert breaches[0]["tracking_code"] in body_text(mail)
+
+
+def test_the_breach_digest_skips_a_period_when_intake_does_not_answer(
+    sessions, smtp, caplog
+) -> None:
+    supervisor = f"supervisor-{uuid.uuid4().hex[:8]}@example.org"
+
+    def intake_down() -> list:
+        raise ServiceUnavailable(code="UPSTREAM_TIMEOUT")
+
+    with caplog.at_level(logging.WARNING, logger=staff_notices.__name__):
+        state = staff_notices.send_breach_digest(
+            sessions, policy(), senders(smtp.port, None)["EMAIL"], [supervisor], intake_down,
+            interval_seconds=1, now=a_fresh_period(),
+        )
+    assert state is None and smtp.mailbox.to(supervisor) == []
+    assert "UPSTREAM_TIMEOUT" in caplog.text
+
+
+def test_no_supervisors_or_no_email_means_no_digest_and_no_intake_call(sessions) -> None:
+    def must_not_call() -> list:
+        raise AssertionError("intake asked although nobody would get the digest")
+
+    assert staff_notices.send_breach_digest(sessions, policy(), None, ["a@example.org"],
+                                            must_not_call) is None
+    assert staff_notices.supervisor_emails({"SUPERVISOR_EMAILS": " a@x.test, ,b@x.test"}) == [
+        "a@x.test", "b@x.test"]

@@ -20,7 +20,7 @@ from services.intake.service import IntakeService
 from silasidakep.auth import ISSUER
 from silasidakep.config import load_settings
 from silasidakep.db import StoreHandle
-from silasidakep.errors import ValidationFailed
+from silasidakep.errors import NotFound, ValidationFailed
 
 NOT_OBJECTS = [None, [], [{"code": "MPP"}], "MPP", 5, 1.5, True, False, ""]
 ENGLISH = ("Not a valid", "Missing data", "Unknown field", "Must be", "Length must", "may not",
@@ -109,6 +109,7 @@ def test_a_body_that_is_not_an_object_is_refused_everywhere(payload: Any) -> Non
         ({"name": ["a"]}, "name", "Harus berupa teks."),
         ({"name": "ab"}, "name", "Panjang isian 3–120 karakter."),
         ({"name": "Kantor\x00Uji"}, "name", "Isian berisi karakter yang tidak diizinkan."),
+        ({"name": "Kantor \ud800 Uji"}, "name", "Isian berisi karakter yang tidak diizinkan."),
         ({"kind": "PASAR"}, "kind", "Pilih salah satu: DINAS, MPP, KECAMATAN."),
         ({"kind": {"a": 1}}, "kind", "Harus berupa teks."),
         ({"kecamatan_code": 32.1106}, "kecamatan_code", "Harus berupa teks."),
@@ -245,7 +246,9 @@ def test_a_complaint_with_a_bad_field_is_refused(changes: dict, field: str, mess
     session.add.assert_not_called()
 
 
-@pytest.mark.parametrize("answer", [None, 5, ["Jawaban."], {"answer": "x"}, "  ", "Jawab\x00."])
+@pytest.mark.parametrize(
+    "answer", [None, 5, ["Jawaban."], {"answer": "x"}, "  ", "Jawab\x00.", "Jawab \udfff."]
+)
 def test_an_answer_that_is_not_plain_text_is_refused(answer: Any) -> None:
     session = session_with()
     error = refused(complaints.answer, session, MagicMock(), "ADU-00000000", answer, "petugas")
@@ -289,3 +292,13 @@ def test_the_rpc_entrypoints_refuse_raw_bodies_with_a_400(service, call, code: s
     with pytest.raises(ValidationFailed) as raised:
         call(service, staff_token("admin"))
     assert raised.value.code == code and raised.value.http_status == 400
+
+
+@pytest.mark.parametrize("code", ["ADU-\x00", "ADU-\ud800"])
+def test_a_tracking_code_postgresql_cannot_compare_is_simply_not_found(code: str) -> None:
+    session = session_with()
+    with pytest.raises(NotFound):
+        complaints.view(session, code, "token")
+    with pytest.raises(NotFound):
+        locations.update_location(session, code, {"active": True})
+    session.scalars.assert_not_called()

@@ -31,6 +31,7 @@ from services.intake.models import Application, Appointment, Location, Slot
 from silasidakep.clock import now_utc, today_wib
 from silasidakep.db import Outbox
 from silasidakep.errors import Conflict, ValidationFailed
+from silasidakep.text import storable
 
 MAX_SLOT_RANGE_DAYS = 62  # what a citizen may list at once
 
@@ -39,7 +40,7 @@ def list_locations(
     session: Session, kecamatan_code: str | None = None, step: str | None = None,
     include_inactive: bool = False,
 ) -> list[dict[str, Any]]:
-    if "\x00" in f"{kecamatan_code or ''}{step or ''}":
+    if not storable(f"{kecamatan_code or ''}{step or ''}"):
         return []  # nothing is called that (and PostgreSQL cannot compare it)
     query = select(Location).order_by(Location.kind, Location.name)
     if not include_inactive:

@@ -10,17 +10,25 @@ from typing import Any
 from silasidakep.errors import NotFound, ValidationFailed
 
 DATE_MESSAGE = "Tanggal tidak valid (format TTTT-BB-HH)."
+# Appointments and slots lie in this range; a date far outside it (9999-12-31) would overflow
+# the date arithmetic of a listing instead of being refused.
+EARLIEST, LATEST = date(2000, 1, 1), date(2199, 12, 31)
+RANGE_MESSAGE = "Tanggal di luar rentang yang dilayani (2000–2199)."
 WINDOW_PATTERN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 MAX_ROW_ID = 2**63 - 1  # BIGINT: a larger id cannot exist (and would not fit the query)
 
 
 def parse_date(value: Any, field: str) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationFailed(fields={field: [DATE_MESSAGE]}, code="INVALID_DATE") from None
+        parsed = value
+    else:
+        try:
+            parsed = date.fromisoformat(str(value))
+        except ValueError:
+            raise ValidationFailed(fields={field: [DATE_MESSAGE]}, code="INVALID_DATE") from None
+    if not EARLIEST <= parsed <= LATEST:
+        raise ValidationFailed(fields={field: [RANGE_MESSAGE]}, code="INVALID_DATE")
+    return parsed
 
 
 def parse_window(value: str) -> tuple[time, time]:

@@ -18,6 +18,7 @@ from services.intake.domain.status import Status
 from services.intake.models import Application, Appointment, Location, Slot
 from silasidakep.clock import WIB
 from silasidakep.errors import Conflict, NotFound
+from silasidakep.text import storable
 
 BOOKED, CANCELLED, ATTENDED, NO_SHOW = "BOOKED", "CANCELLED", "ATTENDED", "NO_SHOW"
 # Booking opens once the application is submitted and closes when it ends without a document.
@@ -84,7 +85,7 @@ def location(session: Session, code: str, lock: bool = False) -> Location:
     query = select(Location).where(Location.code == key)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
-    found = None if "\x00" in key else session.scalars(query).one_or_none()
+    found = session.scalars(query).one_or_none() if storable(key) else None
     if found is None:
         raise NotFound("Lokasi layanan tidak ditemukan.", code="LOCATION_NOT_FOUND")
     return found

@@ -58,13 +58,3 @@ def provider_config(channel: str, env: Mapping[str, str] | None = None) -> Provi
     return ProviderConfig(channel, provider, url, secret,
                           float(env.get("NOTIFY_HTTP_TIMEOUT_SECONDS", "10")))
 
-
-def http_sender(config: ProviderConfig) -> Sender:
-    from services.notification.channels.fonnte import FonnteSender
-    from services.notification.channels.webhook import WebhookSender
-
-    if config.provider == "webhook":
-        return WebhookSender(config)
-    if config.provider == "fonnte":
-        return FonnteSender(config)
-    raise ValueError(f"unknown {config.channel} provider {config.provider}")

@@ -20,13 +20,8 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from services.printing.documents.render import (
-    DINAS_NAME,
-    FONT,
-    FONT_BOLD,
-    qr_drawing,
-    register_fonts,
-)
+from services.printing.documents.content import DINAS_NAME
+from services.printing.documents.drawing import FONT, FONT_BOLD, qr_drawing, register_fonts
 
 CARD_SIZE = (85.6 * mm, 54 * mm)  # ID-1, landscape
 EDGE = 2.6 * mm  # unprinted border: card printers do not print reliably to the very edge

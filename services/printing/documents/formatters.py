@@ -15,7 +15,8 @@ from types import MappingProxyType
 from typing import Any
 
 from services.printing.documents import places
-from services.printing.documents.render import BULAN, WIB, format_tanggal
+from services.printing.documents.content import BULAN, format_tanggal
+from silasidakep.clock import WIB
 
 SEX = {"L": "Laki-laki", "P": "Perempuan"}
 KIA_AGE_LIMIT = 17  # a KIA is valid until the child turns 17 (and gets a KTP-el)

@@ -6,31 +6,21 @@ rendered deterministically (same content -> same bytes) so a re-download of unch
 yields the same file before signing.
 
 The layout is generic: header, title and number, then label/value rows, paragraphs and tables
-in the order given (``DocumentContent.body``, built from the YAML templates by
-``templates.py``), then the signature block. Identity cards have their own renderer (card.py).
+in the order given (``content.DocumentContent``, built from the YAML templates by
+``templates``), then the signature block. Identity cards have their own renderer (``card``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cache
 from io import BytesIO
-from pathlib import Path
 from xml.sax.saxutils import escape
 
-import reportlab
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
 from reportlab.lib.pagesizes import A4, landscape, portrait
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -43,196 +33,33 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import TopPadder
 
-from silasidakep.clock import WIB
+from services.printing.documents.content import (
+    DINAS_NAME,
+    DocumentContent,
+    FieldRows,
+    Prose,
+    TableSection,
+    format_tanggal,
+    place_name,
+)
+from services.printing.documents.drawing import FONT, QR_SIZE, qr_drawing, register_fonts
+from services.printing.documents.sheet_style import (
+    CELL_MIN_SIZE,
+    CELL_PADDING,
+    COLUMN_WEIGHTS,
+    DEFAULT_COLUMN_WEIGHT,
+    FRAME_PADDING,
+    HEADER_LABELS,
+    KK_MEMBER_COLUMNS,
+    MARGIN,
+    MAX_LARGE_TYPE_COLUMNS,
+    STYLES,
+    TITLE_MIN_SIZE,
+)
 
-DINAS_NAME = "DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL"
 SIGNATURE_NOTE = (
     "Dokumen ini ditandatangani secara elektronik. Pindai kode QR untuk memeriksa keaslian dokumen."
 )
-# Columns of the KK family-member table, in the order of the official form.
-KK_MEMBER_COLUMNS: tuple[str, ...] = (
-    "No",
-    "Nama Lengkap",
-    "NIK",
-    "Jenis Kelamin",
-    "Tempat Lahir",
-    "Tanggal Lahir",
-    "Agama",
-    "Pendidikan",
-    "Jenis Pekerjaan",
-    "Status Perkawinan",
-    "Hubungan dalam Keluarga",
-    "Kewarganegaraan",
-    "Nama Ayah",
-    "Nama Ibu",
-)
-# Relative column widths (roughly points at 6.5 pt type; scaled to the page). Sized so a NIK,
-# a dd-mm-yyyy date and the longest usual single words ("Pelajar/Mahasiswa") fit on one line,
-# because reportlab breaks lines only at spaces.
-_COLUMN_WEIGHTS = {
-    "No": 14,
-    "Nama Lengkap": 70,
-    "NIK": 76,
-    "Jenis Kelamin": 44,
-    "Tempat Lahir": 50,
-    "Tanggal Lahir": 46,
-    "Agama": 36,
-    "Pendidikan": 62,
-    "Jenis Pekerjaan": 66,
-    "Status Perkawinan": 48,
-    "Hubungan dalam Keluarga": 50,
-    "Kewarganegaraan": 40,
-    "Nama Ayah": 61,
-    "Nama Ibu": 61,
-}
-# Header labels too long for their column get an explicit hyphenated break.
-_HEADER_LABELS = {"Kewarganegaraan": "Kewarga-\nnegaraan"}
-_DEFAULT_COLUMN_WEIGHT = 55
-_CELL_PADDING = 2  # pt, left and right inside table cells
-
-BULAN = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
-# Sumedang is on WIB (UTC+7) and Indonesia has no DST, so a fixed offset is exact and needs no
-# tz database on the host.
-
-FONT = "SilasidakepSans"
-FONT_BOLD = "SilasidakepSans-Bold"
-MARGIN = 14 * mm
-QR_SIZE = 32 * mm
-FRAME_PADDING = 6  # pt, reportlab's default Frame padding
-TITLE_MIN_SIZE = 12  # pt; long titles shrink down to this before wrapping
-CELL_MIN_SIZE = 5  # pt; a table cell shrinks down to this so its longest word fits
-
-_STYLES: dict[str, ParagraphStyle] = {
-    "agency": ParagraphStyle(
-        "agency", fontName=FONT_BOLD, fontSize=12, leading=15, alignment=TA_CENTER
-    ),
-    "dinas": ParagraphStyle(
-        "dinas", fontName=FONT_BOLD, fontSize=13, leading=16, alignment=TA_CENTER
-    ),
-    "title": ParagraphStyle(
-        "title", fontName=FONT_BOLD, fontSize=16, leading=20, alignment=TA_CENTER
-    ),
-    "number": ParagraphStyle("number", fontName=FONT, fontSize=11, leading=14, alignment=TA_CENTER),
-    "field": ParagraphStyle("field", fontName=FONT, fontSize=9, leading=11.5),
-    "cell_head": ParagraphStyle(
-        "cell_head", fontName=FONT_BOLD, fontSize=6.5, leading=8, alignment=TA_CENTER
-    ),
-    "cell": ParagraphStyle("cell", fontName=FONT, fontSize=6.5, leading=8),
-    # Tables with few columns (e.g. the SKPWNI movers) have room for readable type.
-    "cell_head_large": ParagraphStyle(
-        "cell_head_large", fontName=FONT_BOLD, fontSize=8.5, leading=10.5, alignment=TA_CENTER
-    ),
-    "cell_large": ParagraphStyle("cell_large", fontName=FONT, fontSize=8.5, leading=10.5),
-    "section": ParagraphStyle(
-        "section", fontName=FONT_BOLD, fontSize=9.5, leading=12, spaceBefore=2, spaceAfter=3
-    ),
-    "prose": ParagraphStyle(
-        "prose", fontName=FONT, fontSize=10, leading=15, alignment=TA_JUSTIFY, spaceAfter=3 * mm
-    ),
-    "sign": ParagraphStyle("sign", fontName=FONT, fontSize=9.5, leading=12, alignment=TA_LEFT),
-    "sign_name": ParagraphStyle("sign_name", fontName=FONT_BOLD, fontSize=9.5, leading=12),
-    "note": ParagraphStyle(
-        "note", fontName=FONT, fontSize=7.5, leading=9.5, textColor=colors.HexColor("#333333")
-    ),
-}
-
-
-# Tables with more columns than this turn an "auto" page to landscape.
-MAX_PORTRAIT_COLUMNS = 8
-# Up to this many columns a table uses the large cell type.
-MAX_LARGE_TYPE_COLUMNS = 6
-
-
-@dataclass(frozen=True)
-class FieldRows:
-    """Label : value rows (plain text)."""
-
-    rows: list[tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class Prose:
-    """A paragraph in reportlab's paragraph markup. Whoever builds it escapes data in it."""
-
-    markup: str
-
-
-@dataclass(frozen=True)
-class TableSection:
-    """A bordered table with a header row; cells are plain text keyed by column label."""
-
-    columns: tuple[str, ...]  # "No" is numbered automatically unless a row supplies it
-    rows: list[dict[str, str]]
-    heading: str = ""
-    weights: dict[str, float] = field(default_factory=dict)  # relative widths by column label
-
-
-BodySection = FieldRows | Prose | TableSection
-
-
-@dataclass(frozen=True)
-class DocumentContent:
-    """Everything printed on one issued document. Text is plain (not markup), except `Prose`."""
-
-    document_type: str  # e.g. "KK"
-    title: str  # e.g. "KARTU KELUARGA"
-    document_number: str
-    issued_at: dt.datetime  # naive = already local (WIB) time
-    region_name: str  # e.g. "KABUPATEN SUMEDANG"
-    signer_name: str
-    signer_title: str
-    verify_url: str
-    fields: list[tuple[str, str]] = field(default_factory=list)  # head data, label/value
-    members: list[dict[str, str]] = field(default_factory=list)  # keyed by column label
-    # Sections printed after `fields` and `members`, in order (templates build these).
-    body: list[BodySection] = field(default_factory=list)
-    orientation: str = "auto"  # auto (landscape for wide tables), portrait or landscape
-
-    @property
-    def landscape(self) -> bool:
-        if self.orientation != "auto":
-            return self.orientation == "landscape"
-        tables = [s for s in self.body if isinstance(s, TableSection)]
-        return bool(self.members) or any(len(t.columns) > MAX_PORTRAIT_COLUMNS for t in tables)
-
-
-def format_tanggal(value: dt.date) -> str:
-    """Indonesian long date, e.g. ``28 November 2026``; aware datetimes are shown in WIB."""
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        value = value.astimezone(WIB)
-    return f"{value.day} {BULAN[value.month - 1]} {value.year}"
-
-
-def place_name(region_name: str) -> str:
-    """``KABUPATEN SUMEDANG`` -> ``Sumedang`` (the place written before the date)."""
-    words = region_name.split()
-    if words and words[0].upper() in {"KABUPATEN", "KOTA", "KAB.", "KAB"}:
-        words = words[1:]
-    return " ".join(w.capitalize() for w in words)
-
-
-def build_qr_widget(value: str, size: float = QR_SIZE) -> QrCodeWidget:
-    # Level M survives smudges and folds on office-printed HVS better than the default L.
-    return QrCodeWidget(value, barLevel="M", barWidth=size, barHeight=size, barBorder=4)
-
-
-def qr_drawing(value: str, size: float = QR_SIZE) -> Drawing:
-    drawing = Drawing(size, size)
-    drawing.add(build_qr_widget(value, size))
-    return drawing
 
 
 def render_document(doc: DocumentContent) -> bytes:
@@ -268,28 +95,16 @@ def render_document(doc: DocumentContent) -> bytes:
     return buffer.getvalue()
 
 
-@cache
-def register_fonts() -> None:
-    # TTF fonts are always embedded (subset) by reportlab, unlike the 14 standard PDF fonts; Vera
-    # ships inside the reportlab package, so no system font is needed.
-    font_dir = Path(reportlab.__file__).parent / "fonts"
-    pdfmetrics.registerFont(TTFont(FONT, str(font_dir / "Vera.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(font_dir / "VeraBd.ttf")))
-    pdfmetrics.registerFontFamily(
-        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
-    )
-
-
 def prose_paragraph(markup: str) -> Paragraph:
     """A body paragraph from trusted markup; raises ValueError if reportlab cannot parse it."""
-    return Paragraph(markup, _STYLES["prose"])
+    return Paragraph(markup, STYLES["prose"])
 
 
 def _p(text: str, style: str | ParagraphStyle) -> Paragraph:
     # Every value is plain text from the registry; escape it so "&" or "<" can't break markup.
     # Newlines are kept as line breaks.
     if isinstance(style, str):
-        style = _STYLES[style]
+        style = STYLES[style]
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
@@ -306,7 +121,7 @@ def _header(doc: DocumentContent, width: float) -> list[Flowable]:
 def _title(doc: DocumentContent, width: float) -> list[Flowable]:
     # A long title ("SURAT KETERANGAN PINDAH WARGA NEGARA INDONESIA") shrinks to stay on one
     # line where it can, rather than leaving a single word on a second line.
-    style = _STYLES["title"]
+    style = STYLES["title"]
     natural = stringWidth(doc.title, style.fontName, style.fontSize)
     if natural > width:
         size = max(TITLE_MIN_SIZE, style.fontSize * width / natural * 0.98)
@@ -389,9 +204,9 @@ def _table(section: TableSection, width: float) -> list[Flowable]:
     columns = section.columns
     large = len(columns) <= MAX_LARGE_TYPE_COLUMNS
     head_style, cell_style = ("cell_head_large", "cell_large") if large else ("cell_head", "cell")
-    header = [_p(_HEADER_LABELS.get(c, c), head_style) for c in columns]
+    header = [_p(HEADER_LABELS.get(c, c), head_style) for c in columns]
     weights = [
-        section.weights.get(c) or _COLUMN_WEIGHTS.get(c, _DEFAULT_COLUMN_WEIGHT) for c in columns
+        section.weights.get(c) or COLUMN_WEIGHTS.get(c, DEFAULT_COLUMN_WEIGHT) for c in columns
     ]
     col_widths = [width * w / sum(weights) for w in weights]
     rows = [
@@ -406,8 +221,8 @@ def _table(section: TableSection, width: float) -> list[Flowable]:
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
                 ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
                 ("VALIGN", (0, 1), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), _CELL_PADDING),
-                ("RIGHTPADDING", (0, 0), (-1, -1), _CELL_PADDING),
+                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
                 ("TOPPADDING", (0, 0), (-1, -1), 2),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
             ]
@@ -427,7 +242,7 @@ def _member_row(
     # "No" is numbered automatically unless the caller supplies it; missing values print empty.
     values = {"No": str(index), **member}
     return [
-        _cell(values.get(column, ""), style, col_width - 2 * _CELL_PADDING)
+        _cell(values.get(column, ""), style, col_width - 2 * CELL_PADDING)
         for column, col_width in zip(columns, col_widths, strict=True)
     ]
 
@@ -438,7 +253,7 @@ def _cell(text: str, style_name: str, available: float) -> Paragraph:
     reportlab breaks lines only at spaces and would otherwise split a long word anywhere
     ("PELAJAR/MAHASISW" + "A").
     """
-    style = _STYLES[style_name]
+    style = STYLES[style_name]
     longest = max((stringWidth(w, style.fontName, style.fontSize) for w in text.split()), default=0)
     if longest <= available:
         return _p(text, style)

@@ -20,7 +20,8 @@ from typing import Any
 import yaml
 
 from services.printing.documents import formatters
-from services.printing.documents.render import prose_paragraph, register_fonts
+from services.printing.documents.drawing import register_fonts
+from services.printing.documents.render import prose_paragraph
 from services.printing.documents.template_model import (
     APPLICANT_FIELDS,
     APPLICATION_FIELDS,

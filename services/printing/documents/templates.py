@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.printing.documents.card import CardContent, CardRow
-from services.printing.documents.render import (
+from services.printing.documents.content import (
     DocumentContent,
     FieldRows,
     Prose,

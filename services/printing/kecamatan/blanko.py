@@ -1,6 +1,7 @@
-"""Card blanko stock per kecamatan and card type, with a ledger of every movement (RECEIVED,
-USED, ADJUSTED; who and when). Receiving stock releases the oldest jobs waiting for blanko.
-(The print queue and the lock order are described in ``print_jobs``.)"""
+"""The stock desk: blanko received or adjusted per kecamatan and card type, the ledger of every
+movement (RECEIVED, USED, ADJUSTED; who and when). Receiving stock releases the oldest jobs
+waiting for blanko. (The stock primitives are in ``stock``; the print queue and the lock order
+are described in ``print_jobs``.)"""
 
 from __future__ import annotations
 
@@ -10,26 +11,25 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.printing.kecamatan.print_jobs import (
-    AWAITING_BLANKO,
+from services.printing.kecamatan.print_jobs import record_change, required_kecamatan
+from services.printing.kecamatan.stock import (
     BLANKO_TYPES,
-    QUEUED,
     SYSTEM,
     ledger_entry,
     lock_stock,
-    record_change,
-    required_kecamatan,
     stock_rows,
     take_one,
 )
 from services.printing.models import BlankoMovement, PrintJob
+from services.printing.states import JobState, MovementKind
 from silasidakep.clock import now_utc
 from silasidakep.db import Outbox
 from silasidakep.errors import Conflict, ValidationFailed
 
 log = logging.getLogger(__name__)
 
-MOVEMENT_KINDS = ("RECEIVED", "ADJUSTED")  # USED is written by printing itself
+# What the desk may record; USED is written by printing itself.
+DESK_MOVEMENTS = (MovementKind.RECEIVED, MovementKind.ADJUSTED)
 MAX_MOVEMENT = 100_000
 LEDGER_LIMIT = 200
 
@@ -46,16 +46,16 @@ def _card_type(card_type: str | None) -> str:
 
 def add_stock(
     session: Session, outbox: Outbox, kecamatan_code: str, card_type: str, quantity: int,
-    username: str, kind: str = "RECEIVED", note: str | None = None,
+    username: str, kind: str = MovementKind.RECEIVED, note: str | None = None,
 ) -> dict[str, Any]:
     """Record blanko received (or a stock-taking adjustment, ±), then release the oldest
     waiting jobs, one reserved blanko each, while stock lasts."""
     code, card_type = required_kecamatan(kecamatan_code), _card_type(card_type)
-    if kind not in MOVEMENT_KINDS:
+    if kind not in DESK_MOVEMENTS:
         raise ValidationFailed(fields={"kind": ["Pilih RECEIVED atau ADJUSTED."]},
                                code="UNKNOWN_MOVEMENT")
     if not isinstance(quantity, int) or quantity == 0 or abs(quantity) > MAX_MOVEMENT or (
-        kind == "RECEIVED" and quantity < 0
+        kind == MovementKind.RECEIVED and quantity < 0
     ):
         raise ValidationFailed(fields={"quantity": ["Jumlah tidak valid."]},
                                code="INVALID_QUANTITY")
@@ -66,8 +66,9 @@ def add_stock(
     stock.quantity += quantity
     stock.updated_at = at
     session.flush()
+    kind = MovementKind(kind)
     ledger_entry(session, code, card_type, kind, quantity, stock.quantity, username, at,
-            note=(note or None) and note[:500])
+                 note=(note or None) and note[:500])
     released = []
     if stock.quantity > 0:
         waiting = session.scalars(
@@ -75,7 +76,7 @@ def add_stock(
             .where(
                 PrintJob.kecamatan_code == code,
                 PrintJob.card_type == card_type,
-                PrintJob.state == AWAITING_BLANKO,
+                PrintJob.state == JobState.AWAITING_BLANKO,
             )
             .order_by(PrintJob.awaiting_since, PrintJob.created_at, PrintJob.id)
             .limit(stock.quantity)
@@ -85,10 +86,10 @@ def add_stock(
             left = take_one(session, code, card_type)
             if left is None:
                 break
-            job.blanko_reserved, job.state, job.queued_at = True, QUEUED, at
+            job.blanko_reserved, job.state, job.queued_at = True, JobState.QUEUED, at
             record_change(session, outbox, job, at)
-            ledger_entry(session, code, card_type, "USED", -1, left, SYSTEM, at, job_id=job.id,
-                    note="dicadangkan untuk antrean menunggu blanko")
+            ledger_entry(session, code, card_type, MovementKind.USED, -1, left, SYSTEM, at,
+                         job_id=job.id, note="dicadangkan untuk antrean menunggu blanko")
             released.append(str(job.id))
     session.flush()
     log.info("%d %s blanko (%s) at %s by %s; %d job(s) released",

@@ -1,4 +1,4 @@
-"""Cekatan: the print queue of the applicant's kecamatan, and card blanko stock.
+"""The print queue of the applicant's kecamatan (the Cekatan programme), and card blanko.
 
 After signing, a document the citizen chose to collect at the kecamatan (every KTP-el and KIA
 card, which is printed on security blanko) becomes a print job there:
@@ -14,10 +14,8 @@ hand the job waits in AWAITING_BLANKO, first come first served, and a temporary 
 (Suket, template ``SUKET.yaml``) is issued at once. Stock arriving releases the oldest waiting
 jobs first, each with a blanko reserved for it, back to QUEUED_AT_KECAMATAN.
 
-Stock never goes below zero: it is only taken by ``UPDATE … SET quantity = quantity - 1 WHERE …
-AND quantity > 0`` (PostgreSQL re-checks the condition on the newest row version after waiting
-for a concurrent writer), backed by ``CHECK (quantity >= 0)``. Lock order everywhere: the
-document (at issuance), the stock row, then print jobs (oldest first).
+Stock is taken only through ``stock`` (never below zero). Lock order everywhere: the document
+(at issuance), the stock row, then print jobs (oldest first).
 """
 
 from __future__ import annotations
@@ -25,15 +23,14 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.printing.models import BlankoMovement, BlankoStock, IssuedDocument, PrintJob
-from services.printing.states import DocumentState
+from services.printing.kecamatan.stock import ledger_entry, lock_stock, stock_rows, take_one
+from services.printing.models import IssuedDocument, PrintJob
+from services.printing.states import DeskResult, DocumentState, JobState, MovementKind
 from silasidakep.auth import StaffPrincipal
 from silasidakep.clock import now_utc
 from silasidakep.db import Outbox
@@ -41,21 +38,8 @@ from silasidakep.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
 
-class JobState(StrEnum):
-    PENDING = "PENDING"  # waiting for the document's signature
-    QUEUED = "QUEUED_AT_KECAMATAN"
-    AWAITING_BLANKO = "AWAITING_BLANKO"
-    PRINTED = "PRINTED"
-    COLLECTED = "COLLECTED"
-
-
-PENDING, QUEUED, AWAITING_BLANKO = JobState.PENDING, JobState.QUEUED, JobState.AWAITING_BLANKO
-PRINTED, COLLECTED = JobState.PRINTED, JobState.COLLECTED
 DELIVERY_KECAMATAN = "KECAMATAN"
-# The blank card kinds printing stocks; a test checks they are the catalogue's card outputs.
-BLANKO_TYPES = ("KTP_EL", "KIA")
 QUEUE_LIMIT = 500
-SYSTEM = "system"
 
 
 def iso(value: datetime | None) -> str | None:
@@ -63,8 +47,8 @@ def iso(value: datetime | None) -> str | None:
 
 
 def is_card(snapshot: dict[str, Any]) -> bool:
-    """Printed on a blanko card, as the catalogue declares the output (snapshot v2)."""
-    return bool((snapshot.get("output") or {}).get("card"))
+    """Printed on a blanko card, as the catalogue declares the output (snapshot v2 ``output``)."""
+    return bool(snapshot["output"]["card"])
 
 
 def needs_job(snapshot: dict[str, Any]) -> bool:
@@ -92,8 +76,8 @@ def plan_job(
         id=uuid.uuid4(), application_id=application_id,
         document_number=document.document_number, document_type=output,
         card_type=output if is_card(snapshot) else None,
-        kecamatan_code=str(snapshot["applicant"]["kecamatan_code"])[:13], state=PENDING, seq=0,
-        blanko_reserved=False, tracking_code=document.tracking_code,
+        kecamatan_code=str(snapshot["applicant"]["kecamatan_code"])[:13], state=JobState.PENDING,
+        seq=0, blanko_reserved=False, tracking_code=document.tracking_code,
         holder_name=document.holder_name, snapshot=dict(snapshot), created_at=now_utc(),
     )
     session.add(job)
@@ -108,36 +92,20 @@ def activate(
     job = session.scalars(
         select(PrintJob).where(PrintJob.application_id == application_id)
     ).first()
-    if job is None or job.state != PENDING:
+    if job is None or job.state != JobState.PENDING:
         return None
     if job.card_type:
         stock = lock_stock(session, job.kecamatan_code, job.card_type)
     job = lock_job(session, job.id)
     if job.card_type and stock.quantity <= 0:
-        job.state, job.awaiting_since = AWAITING_BLANKO, at
+        job.state, job.awaiting_since = JobState.AWAITING_BLANKO, at
     else:
-        job.state, job.queued_at = QUEUED, at
+        job.state, job.queued_at = JobState.QUEUED, at
     record_change(session, outbox, job, at)
     return job
 
 
-# --- locks and events ----------------------------------------------------------------------------
-
-
-def lock_stock(session: Session, kecamatan_code: str, card_type: str) -> BlankoStock:
-    """The stock row of one location and card type, created empty if new, locked."""
-    session.execute(
-        insert(BlankoStock)
-        .values(kecamatan_code=kecamatan_code, card_type=card_type, quantity=0,
-                updated_at=now_utc())
-        .on_conflict_do_nothing()
-    )
-    return session.scalars(
-        select(BlankoStock)
-        .where(BlankoStock.kecamatan_code == kecamatan_code, BlankoStock.card_type == card_type)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+# --- the job's lock and events ----------------------------------------------------------------
 
 
 def lock_job(session: Session, job_id: uuid.UUID) -> PrintJob:
@@ -147,32 +115,6 @@ def lock_job(session: Session, job_id: uuid.UUID) -> PrintJob:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-
-
-def take_one(session: Session, kecamatan_code: str, card_type: str) -> int | None:
-    """Use one blanko; the stock left, or None when there is none. Never below zero."""
-    stock = BlankoStock.__table__
-    return session.execute(
-        update(stock)
-        .where(
-            stock.c.kecamatan_code == kecamatan_code,
-            stock.c.card_type == card_type,
-            stock.c.quantity > 0,
-        )
-        .values(quantity=stock.c.quantity - 1, updated_at=now_utc())
-        .returning(stock.c.quantity)
-    ).scalar_one_or_none()
-
-
-def ledger_entry(
-    session: Session, kecamatan_code: str, card_type: str, kind: str, quantity: int,
-    balance: int, by: str, at: datetime, job_id: uuid.UUID | None = None,
-    note: str | None = None,
-) -> None:
-    session.add(BlankoMovement(
-        kecamatan_code=kecamatan_code, card_type=card_type, kind=kind, quantity=quantity,
-        balance=balance, job_id=job_id, note=note, by=by[:60], at=at,
-    ))
 
 
 def record_change(session: Session, outbox: Outbox, job: PrintJob, at: datetime) -> None:
@@ -221,7 +163,7 @@ def job_uuid(job_id: str | uuid.UUID) -> uuid.UUID:
 
 def job_for_desk(session: Session, job_id: str | uuid.UUID, kecamatan_code: str) -> PrintJob:
     job = session.get(PrintJob, job_uuid(job_id))
-    if job is None or job.state == PENDING:
+    if job is None or job.state == JobState.PENDING:
         raise NotFound("Pekerjaan cetak tidak ditemukan.", code="PRINT_JOB_NOT_FOUND")
     if job.kecamatan_code != required_kecamatan(kecamatan_code):
         raise Forbidden(
@@ -258,16 +200,16 @@ def print_queue(session: Session, kecamatan_code: str) -> dict[str, Any]:
         select(PrintJob)
         .where(
             PrintJob.kecamatan_code == code,
-            PrintJob.state.in_((QUEUED, AWAITING_BLANKO, PRINTED)),
+            PrintJob.state.in_((JobState.QUEUED, JobState.AWAITING_BLANKO, JobState.PRINTED)),
         )
         .order_by(PrintJob.created_at, PrintJob.id)
         .limit(QUEUE_LIMIT)
     ).all()
-    order = {QUEUED: 0, AWAITING_BLANKO: 1, PRINTED: 2}
+    order = {JobState.QUEUED: 0, JobState.AWAITING_BLANKO: 1, JobState.PRINTED: 2}
 
     def since(job: PrintJob) -> datetime:
-        return job.awaiting_since if job.state == AWAITING_BLANKO else (
-            job.printed_at if job.state == PRINTED else job.queued_at) or job.created_at
+        return job.awaiting_since if job.state == JobState.AWAITING_BLANKO else (
+            job.printed_at if job.state == JobState.PRINTED else job.queued_at) or job.created_at
 
     jobs = sorted(jobs, key=lambda j: (order[j.state], since(j), str(j.id)))
     return {
@@ -286,9 +228,9 @@ def mark_printed(
     if job.card_type:
         lock_stock(session, job.kecamatan_code, job.card_type)  # stock before job
     job = lock_job(session, job.id)
-    if job.state in (PRINTED, COLLECTED):
-        return {"result": "ALREADY_PRINTED", "job": job_view(job)}
-    if job.state != QUEUED:
+    if job.state in (JobState.PRINTED, JobState.COLLECTED):
+        return {"result": DeskResult.ALREADY_PRINTED, "job": job_view(job)}
+    if job.state != JobState.QUEUED:
         raise Conflict(
             "Dokumen ini sedang menunggu blanko dan belum dapat dicetak.", code="NOT_QUEUED"
         )
@@ -299,16 +241,16 @@ def mark_printed(
         else:
             left = take_one(session, job.kecamatan_code, job.card_type)
             if left is None:
-                job.state, job.awaiting_since = AWAITING_BLANKO, at
+                job.state, job.awaiting_since = JobState.AWAITING_BLANKO, at
                 record_change(session, outbox, job, at)
                 log.info("print job %s waits for %s blanko", job.id, job.card_type)
-                return {"result": "BLANKO_EMPTY", "job": job_view(job)}
-            ledger_entry(session, job.kecamatan_code, job.card_type, "USED", -1, left, username, at,
-                    job_id=job.id, note="dicetak")
-    job.state, job.printed_at, job.printed_by = PRINTED, at, username[:60]
+                return {"result": DeskResult.BLANKO_EMPTY, "job": job_view(job)}
+            ledger_entry(session, job.kecamatan_code, job.card_type, MovementKind.USED, -1, left,
+                         username, at, job_id=job.id, note="dicetak")
+    job.state, job.printed_at, job.printed_by = JobState.PRINTED, at, username[:60]
     record_change(session, outbox, job, at)
     log.info("print job %s printed by %s", job.id, username)
-    return {"result": "PRINTED", "job": job_view(job)}
+    return {"result": DeskResult.PRINTED, "job": job_view(job)}
 
 
 def mark_collected(
@@ -316,40 +258,13 @@ def mark_collected(
 ) -> dict[str, Any]:
     job = job_for_desk(session, job_id, kecamatan_code)
     job = lock_job(session, job.id)
-    if job.state == COLLECTED:
-        return {"result": "ALREADY_COLLECTED", "job": job_view(job)}
-    if job.state != PRINTED:
+    if job.state == JobState.COLLECTED:
+        return {"result": DeskResult.ALREADY_COLLECTED, "job": job_view(job)}
+    if job.state != JobState.PRINTED:
         raise Conflict("Dokumen belum dicetak.", code="NOT_PRINTED")
     at = now_utc()
-    job.state, job.collected_at, job.collected_by = COLLECTED, at, username[:60]
+    job.state, job.collected_at, job.collected_by = JobState.COLLECTED, at, username[:60]
     job.snapshot = None  # handed over: the Suket can no longer be needed
     record_change(session, outbox, job, at)
     log.info("print job %s collected, handed over by %s", job.id, username)
-    return {"result": "COLLECTED", "job": job_view(job)}
-
-
-def stock_rows(session: Session, code: str) -> list[dict[str, Any]]:
-    rows = {
-        s.card_type: s
-        for s in session.scalars(
-            select(BlankoStock)
-            .where(BlankoStock.kecamatan_code == code)
-            .execution_options(populate_existing=True)
-        )
-    }
-    waiting = {
-        card: session.query(PrintJob)
-        .filter(PrintJob.kecamatan_code == code, PrintJob.card_type == card,
-                PrintJob.state == AWAITING_BLANKO)
-        .count()
-        for card in BLANKO_TYPES
-    }
-    return [
-        {
-            "card_type": card,
-            "quantity": rows[card].quantity if card in rows else 0,
-            "waiting_jobs": waiting[card],
-            "updated_at": iso(rows[card].updated_at) if card in rows else None,
-        }
-        for card in BLANKO_TYPES
-    ]
+    return {"result": DeskResult.COLLECTED, "job": job_view(job)}

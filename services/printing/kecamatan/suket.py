@@ -16,21 +16,22 @@ from services.printing import production
 from services.printing.documents.numbering import document_number
 from services.printing.documents.render import render_document
 from services.printing.documents.templates import build_content, template_context
-from services.printing.kecamatan.print_jobs import AWAITING_BLANKO, job_for_desk, lock_job
+from services.printing.kecamatan.print_jobs import job_for_desk, lock_job
 from services.printing.models import IssuedDocument, PrintJob
 from services.printing.serials import REGENCY_CODE, next_serial
+from services.printing.states import DocumentStatus, JobState
 from silasidakep.clock import WIB, now_utc
 from silasidakep.errors import Conflict
 
 log = logging.getLogger(__name__)
 
-# --- the temporary certificate (Suket) ---------------------------------------------------------
+SUKET = "SUKET"  # the template and the document type in a Suket's number
 
 
 def jobs_needing_suket(session: Session, limit: int = 20) -> list[uuid.UUID]:
     return list(session.scalars(
         select(PrintJob.id)
-        .where(PrintJob.state == AWAITING_BLANKO, PrintJob.suket_object_key.is_(None),
+        .where(PrintJob.state == JobState.AWAITING_BLANKO, PrintJob.suket_object_key.is_(None),
                PrintJob.snapshot.is_not(None))
         .order_by(PrintJob.awaiting_since)
         .limit(limit)
@@ -39,7 +40,7 @@ def jobs_needing_suket(session: Session, limit: int = 20) -> list[uuid.UUID]:
 
 def suket_pdf(issuer: production.Issuer, number: str, snapshot: dict[str, Any]) -> bytes:
     """The unsigned Suket of a card application, from ``templates/SUKET.yaml``."""
-    template = production.TEMPLATES["SUKET"]
+    template = production.TEMPLATES[SUKET]
     subject = snapshot.get("subject") or {}
     issue = production.issue_data(issuer, number)
     context = template_context(template, snapshot, issue, subject.get("name", ""),
@@ -63,8 +64,8 @@ def issue_suket(
             return None
         if job.suket_number is None:
             local = now_utc().astimezone(WIB)
-            serial = next_serial(session, "SUKET", local.year)
-            job.suket_number = document_number("SUKET", REGENCY_CODE, local, serial)
+            serial = next_serial(session, SUKET, local.year)
+            job.suket_number = document_number(SUKET, REGENCY_CODE, local, serial)
         number, snapshot = job.suket_number, job.snapshot
     signed = production.sign_pdf(issuer, run(suket_pdf, issuer, number, snapshot))
     key, _ = production.store_attempt(issuer, number, signed)
@@ -97,8 +98,8 @@ def suket_verification(session: Session, number: str) -> dict[str, Any] | None:
     replaced = job.printed_at
     return {
         "document_number": number,
-        "status": "SUPERSEDED" if replaced else "ACTIVE",
-        "document_type": "SUKET",
+        "status": DocumentStatus.SUPERSEDED if replaced else DocumentStatus.ACTIVE,
+        "document_type": SUKET,
         "holder_name": job.holder_name,
         "nik_masked": document.nik_masked if document else "",
         "issued_at": job.suket_issued_at.date().isoformat(),

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from services.printing import production, public_lookup, register, signers_desk
 from services.printing.documents.pades import validate_signed_pdf
 from services.printing.models import IssuedDocument, metadata
+from services.printing.states import SigningResult
 from silasidakep.errors import Conflict, ValidationFailed
 from tests.support.citizen import application_payload
 from tests.support.identities import make_person
@@ -81,8 +82,8 @@ def test_a_draft_waits_then_is_signed_once(sessions, issuer, outbox, pki) -> Non
 
     first = signers_desk.sign_one(sessions, outbox, issuer, number, "kadis")
     second = signers_desk.sign_one(sessions, outbox, issuer, number, "kadis")
-    assert first["result"] == signers_desk.SIGNED and first["state"] == "ISSUED"
-    assert second["result"] == signers_desk.ALREADY_SIGNED and second["state"] == "ISSUED"
+    assert first["result"] == SigningResult.SIGNED and first["state"] == "ISSUED"
+    assert second["result"] == SigningResult.ALREADY_SIGNED and second["state"] == "ISSUED"
     with sessions() as s:
         document = s.get(IssuedDocument, number)
         view = public_lookup.verification_view(s, number)
@@ -125,7 +126,7 @@ def test_concurrent_batches_sign_each_document_exactly_once(sessions, issuer, ou
     for number in numbers:
         mine = [r["result"] for r in outcomes if r["document_number"] == number]
         assert sorted(mine) == [
-            signers_desk.ALREADY_SIGNED, signers_desk.ALREADY_SIGNED, signers_desk.SIGNED
+            SigningResult.ALREADY_SIGNED, SigningResult.ALREADY_SIGNED, SigningResult.SIGNED
         ]
     for app_id, number in drafted:
         assert len(events(sessions, "document.issued", app_id)) == 1
@@ -143,11 +144,11 @@ def test_a_batch_reports_every_document(sessions, issuer, outbox) -> None:
         sessions, outbox, issuer, [waiting, waiting, rendering, "3211-KK-1999-999999"], "kadis"
     )
     assert [(r["document_number"], r["result"]) for r in result["results"]] == [
-        (waiting, signers_desk.SIGNED),
-        (rendering, signers_desk.NOT_AWAITING_SIGNATURE),
-        ("3211-KK-1999-999999", signers_desk.NOT_FOUND),
+        (waiting, SigningResult.SIGNED),
+        (rendering, SigningResult.NOT_AWAITING_SIGNATURE),
+        ("3211-KK-1999-999999", SigningResult.NOT_FOUND),
     ]
-    assert result["summary"][signers_desk.SIGNED] == 1
+    assert result["summary"][SigningResult.SIGNED] == 1
     with pytest.raises(ValidationFailed):
         signers_desk.sign_batch(sessions, outbox, issuer, [], "kadis")
     with pytest.raises(ValidationFailed):
@@ -174,5 +175,5 @@ def test_revoking_an_issued_document_shows_revoked(sessions, issuer, outbox) -> 
     assert document.revoked_by == "pengawas" and document.revocation_reason == "Data keliru"
     # Signing a revoked document again changes nothing.
     assert signers_desk.sign_one(sessions, outbox, issuer, number, "kadis")["result"] == (
-        signers_desk.ALREADY_SIGNED
+        SigningResult.ALREADY_SIGNED
     )

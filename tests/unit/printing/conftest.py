@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from services.printing import production
+from services.printing.documents.content import DocumentContent
 from services.printing.documents.devca import SigningFiles, ensure_dev_pki
 from services.printing.documents.pades import PdfSigner
-from services.printing.documents.render import DocumentContent
 
 from .samples import PUBLIC_BASE_URL, SIGNER_NAME, SIGNER_TITLE, make_kk
 

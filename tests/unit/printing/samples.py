@@ -6,7 +6,7 @@ import datetime as dt
 
 from faker import Faker
 
-from services.printing.documents.render import DocumentContent
+from services.printing.documents.content import DocumentContent
 from tests.support.identities import Person, make_person
 from tests.support.snapshots import for_issuance
 

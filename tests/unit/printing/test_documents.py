@@ -17,22 +17,22 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
-from services.intake.catalogue import load_catalogue
+from services.intake.catalogue import card_outputs, load_catalogue
 from services.printing import production
 from services.printing.documents import card as card_module
 from services.printing.documents.card import CardContent
+from services.printing.documents.content import DocumentContent, format_tanggal
 from services.printing.documents.devca import SigningFiles
 from services.printing.documents.formatters import date_short, kia_valid_until
 from services.printing.documents.pades import validate_signed_pdf
 from services.printing.documents.places import region_module
-from services.printing.documents.render import DocumentContent
 from tests.support.snapshots import for_issuance
 
 from .samples import ISSUED_AT, SNAPSHOTS, akta_lahir_snapshot
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "documents"
 OUTPUT_TYPES = sorted(SNAPSHOTS)
-CARDS = {"KTP_EL", "KIA"}
+CARDS = card_outputs()  # printed on an ID-1 card, not an A4 sheet
 A4_DPI = 100
 CARD_DPI = 300  # a card at 100 dpi is 337 px wide: too small to judge the layout
 
@@ -151,8 +151,6 @@ def expected_text(issued: Issued) -> list[str]:
     up = str.upper
 
     def long_date(value: str) -> str:
-        from services.printing.documents.render import format_tanggal
-
         return format_tanggal(dt.date.fromisoformat(value))
 
     common = [] if issued.output in CARDS else [issued.content.title, issued.number]

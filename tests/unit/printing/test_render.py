@@ -9,13 +9,9 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from reportlab.lib.pagesizes import A4
 
 from services.printing.documents import render
-from services.printing.documents.render import (
-    DocumentContent,
-    build_qr_widget,
-    format_tanggal,
-    place_name,
-    render_document,
-)
+from services.printing.documents.content import DocumentContent, format_tanggal, place_name
+from services.printing.documents.drawing import QR_SIZE, build_qr_widget
+from services.printing.documents.render import render_document
 
 from .samples import make_kk
 
@@ -66,9 +62,9 @@ def test_rendered_document_carries_a_qr_of_its_verify_url(
     kk: DocumentContent, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     encoded: list[str] = []
-    real = render.qr_drawing
+    real = render.qr_drawing  # the A4 renderer's own reference to the shared QR drawing
 
-    def spy(value: str, size: float = render.QR_SIZE):
+    def spy(value: str, size: float = QR_SIZE):
         encoded.append(value)
         return real(value, size)
 

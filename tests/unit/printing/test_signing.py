@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from services.printing.documents.content import DocumentContent
 from services.printing.documents.devca import SIGNER_COMMON_NAME, SigningFiles, ensure_dev_pki
 from services.printing.documents.pades import (
     PdfSigner,
     SignerLoadError,
     validate_signed_pdf,
 )
-from services.printing.documents.render import DocumentContent, render_document
+from services.printing.documents.render import render_document
 
 from .samples import make_kk
 

@@ -7,12 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
-from services.intake.catalogue import CATALOGUE_FILE
+from services.intake.catalogue import card_outputs, load_catalogue
 from services.printing import production
 from services.printing.documents import formatters, places
-from services.printing.documents.render import Prose
+from services.printing.documents.content import Prose
 from services.printing.documents.template_loader import load_templates
 from services.printing.documents.template_model import TEMPLATE_DIR, TemplateError
 
@@ -35,14 +34,11 @@ OUTPUT_TYPES = {
 def _catalogue_form_fields() -> dict[str, dict[str, str]]:
     """Output document -> {form field: type}, over every service of intake's catalogue producing
     it. Printing never reads intake's files; this test checks the two agree."""
-    data = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
-    groups = data.get("field_groups") or {}
     fields: dict[str, dict[str, str]] = {}
-    for service in data["services"]:
-        output_fields = fields.setdefault(service["output_document"], {})
-        for entry in service.get("form") or []:
-            for spec in groups.get(entry["include"], []) if "include" in entry else [entry]:
-                output_fields[spec["name"]] = spec["type"]
+    for service in load_catalogue().values():
+        output_fields = fields.setdefault(service.output_document, {})
+        for spec in service.form_fields:
+            output_fields[spec["name"]] = spec["type"]
     return fields
 
 
@@ -56,8 +52,10 @@ def test_shipped_templates_cover_every_output_document_of_the_catalogue() -> Non
 
     # SUKET: printing's own temporary certificate for a card waiting for blanko (Cekatan).
     assert set(templates) - {"SUKET"} == outputs == OUTPUT_TYPES
-    assert templates["KTP_EL"].layout == templates["KIA"].layout == "card"
-    assert {t.layout for k, t in templates.items() if k not in {"KTP_EL", "KIA"}} == {"a4"}
+    # Outputs the catalogue prints on blanko cards have card templates; the rest are A4 sheets.
+    cards = card_outputs()
+    assert {k for k, t in templates.items() if t.layout == "card"} == cards
+    assert {t.layout for k, t in templates.items() if k not in cards} == {"a4"}
 
 
 def test_titles() -> None:

@@ -6,7 +6,9 @@ import uuid
 
 import pytest
 
+from services.intake.catalogue import card_outputs
 from services.printing.kecamatan.print_jobs import desk_kecamatan
+from services.printing.kecamatan.stock import BLANKO_TYPES
 from silasidakep.auth import StaffPrincipal
 from silasidakep.errors import Forbidden, ValidationFailed
 
@@ -46,7 +48,4 @@ def test_an_admin_keeps_stock_anywhere_but_must_name_the_kecamatan() -> None:
 def test_blanko_kinds_are_the_card_outputs_the_catalogue_declares() -> None:
     # Printing stocks blanko for exactly the outputs intake's catalogue prints on cards; which
     # output is a card travels in the snapshot (output.card), this only guards the stock list.
-    from services.intake.catalogue import card_outputs
-    from services.printing.kecamatan.print_jobs import BLANKO_TYPES
-
     assert set(BLANKO_TYPES) == card_outputs()
