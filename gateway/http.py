@@ -38,9 +38,11 @@ UNAVAILABLE = {
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON answer. Not stored by browsers or proxies unless the route says otherwise: most
+    answers carry personal data (public, cacheable ones set their own Cache-Control)."""
     return Response(
-        json.dumps(body, ensure_ascii=False), status=status, headers=headers,
-        mimetype="application/json",
+        json.dumps(body, ensure_ascii=False), status=status,
+        headers={"Cache-Control": "no-store", **(headers or {})}, mimetype="application/json",
     )
 
 
@@ -49,7 +51,7 @@ class ApiEntrypoint(HttpRequestHandler):
 
     def response_from_exception(self, exc: BaseException) -> Response:
         if isinstance(exc, DomainError):
-            return json_response(exc.to_body(), status=exc.http_status)
+            return domain_error_response(exc)
         if isinstance(exc, HTTPException):
             return json_response(
                 {"error": {"code": exc.name.upper().replace(" ", "_"), "message": exc.description}},
@@ -63,6 +65,18 @@ class ApiEntrypoint(HttpRequestHandler):
 
 
 api = ApiEntrypoint.decorator
+
+
+def domain_error_response(exc: DomainError) -> Response:
+    """The error's body and status; a limit's ``retry_after`` (seconds, carried in ``fields``
+    across the RPC, where nameko turns it into a string) becomes the Retry-After header."""
+    wait = str(exc.fields.pop("retry_after", "")) if isinstance(exc.fields, dict) else ""
+    body = exc.to_body()
+    headers = None
+    if wait.isdigit() and exc.http_status in (429, 503):
+        headers = {"Retry-After": wait}
+        body["error"]["retry_after"] = int(wait)
+    return json_response(body, status=exc.http_status, headers=headers)
 
 
 def unstorable_text_path(body: Any) -> str | None:

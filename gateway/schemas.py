@@ -33,7 +33,8 @@ class ApplicantIn(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=60))
     kk_number = fields.String(required=True, validate=validate.Length(max=32))
     kecamatan_code = fields.String(required=True, validate=validate.Length(max=13))
-    email = fields.Email(required=True)
+    # The contact of whoever files: at least one of email and phone (intake: CONTACT_REQUIRED).
+    email = fields.Email(load_default=None, allow_none=True)
     phone = phone_field()
     # Where to send status notifications; omitted: email and the in-app inbox.
     channels = fields.List(
@@ -55,9 +56,19 @@ class ApplicantIn(StrictSchema):
         return data
 
 
+class ReporterIn(StrictSchema):
+    """The pelapor filing for a relative; intake checks the NIK, KK and relationship."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    nik = fields.String(required=True, validate=validate.Length(max=32))
+    kk_number = fields.String(required=True, validate=validate.Length(max=32))
+    relationship = fields.String(required=True, validate=validate.Length(max=20))
+
+
 class CreateApplicationIn(StrictSchema):
     service_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
     applicant = fields.Nested(ApplicantIn, required=True)
+    reporter = fields.Nested(ReporterIn, load_default=None, allow_none=True)
     form = fields.Dict(required=True)
     # Cekatan: print at home (DOWNLOAD, the default) or collect at the kecamatan (KECAMATAN);
     # KTP-el and KIA cards are always collected at the kecamatan. Intake checks the value
@@ -91,7 +102,7 @@ class UpdateApplicationIn(StrictSchema):
     """A citizen's edit while the application is a draft or has a revision requested."""
 
     form = fields.Dict()
-    email = fields.Email()
+    email = fields.Email(allow_none=True)
     phone = phone_field(load_default=fields.missing_)
 
 
@@ -229,3 +240,37 @@ class BlankoIn(StrictSchema):
     kind = fields.String(load_default="RECEIVED")
     # Printing would cut a longer note, so the bound stays here.
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+# --- citizen accounts (intake checks the values; only the shape and sizes here) -------------
+
+
+class CodeRequestIn(StrictSchema):
+    identifier = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    channel = fields.String(load_default=None, allow_none=True,
+                            validate=validate.OneOf(("WHATSAPP", "SMS")))
+
+
+class SignInIn(StrictSchema):
+    identifier = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    code = fields.String(required=True, validate=validate.Length(min=1, max=12))
+    # cookie: the pages (HttpOnly cookie + CSRF token); token: API clients (bearer token).
+    mode = fields.String(load_default="token", validate=validate.OneOf(("cookie", "token")))
+
+
+class ContactIn(StrictSchema):
+    identifier = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    code = fields.String(required=True, validate=validate.Length(min=1, max=12))
+
+
+class AccountUpdateIn(StrictSchema):
+    name = fields.String(allow_none=True, validate=validate.Length(max=60))
+    preferred_channel = fields.String(validate=validate.OneOf(("WHATSAPP", "SMS", "EMAIL")))
+
+
+class TrackingCodeIn(StrictSchema):
+    tracking_code = fields.String(required=True, validate=validate.Length(min=1, max=16))
+
+
+class AttachIn(TrackingCodeIn):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=12))

@@ -8,20 +8,24 @@ records the upload, and refuses it if the token or the application's state does 
 
 from __future__ import annotations
 
+from gateway.routes.accounts import AccountRoutes
 from gateway.routes.appointments import AppointmentRoutes
 from gateway.routes.citizen import CitizenRoutes
 from gateway.routes.complaints import ComplaintRoutes
 from gateway.routes.kecamatan_desk import KecamatanDeskRoutes
 from gateway.routes.notifications import NotificationRoutes
+from gateway.routes.oidc import OidcRoutes
 from gateway.routes.pages import PageRoutes
 from gateway.routes.public import PublicRoutes
 from gateway.routes.signing import SigningRoutes
 from gateway.routes.staff_admin import StaffAdminRoutes
 from gateway.routes.staff_review import StaffReviewRoutes
+from gateway.routes.webhooks import WebhookRoutes
 
 
 class GatewayService(
-    CitizenRoutes, PublicRoutes, PageRoutes, StaffReviewRoutes, StaffAdminRoutes,
-    SigningRoutes, KecamatanDeskRoutes, AppointmentRoutes, ComplaintRoutes, NotificationRoutes,
+    CitizenRoutes, AccountRoutes, OidcRoutes, PublicRoutes, PageRoutes, StaffReviewRoutes,
+    StaffAdminRoutes, SigningRoutes, KecamatanDeskRoutes, AppointmentRoutes, ComplaintRoutes,
+    NotificationRoutes, WebhookRoutes,
 ):
     name = "gateway"

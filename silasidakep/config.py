@@ -20,6 +20,10 @@ def _is_development(env: Mapping[str, str]) -> bool:
     return env.get("SILASIDAKEP_ENV", "development") == "development"
 
 
+def is_development(env: Mapping[str, str] | None = None) -> bool:
+    return _is_development(os.environ if env is None else env)
+
+
 def secret(env: Mapping[str, str], name: str, dev_default: str) -> str:
     value = env.get(name)
     if value:
@@ -47,6 +51,8 @@ class Settings:
     public_base_url: str
     jwt_secret: str
     pin_hmac_key: str
+    # Keys the digests of citizens' one-time codes and of what their limits count.
+    code_hmac_key: str
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -69,4 +75,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         public_base_url=env.get("PUBLIC_BASE_URL", f"http://{gateway_address}").rstrip("/"),
         jwt_secret=secret(env, "JWT_SECRET", "development-only-jwt-secret-change-me"),
         pin_hmac_key=secret(env, "PIN_HMAC_KEY", "development-only-pin-key-change-me"),
+        code_hmac_key=secret(env, "CODE_HMAC_KEY", "development-only-code-key-change-me"),
     )

@@ -27,8 +27,17 @@ class ApplicantSchema(EventSchema):
     name = fields.String(required=True)
     kk_number = fields.String(required=True)
     kecamatan_code = fields.String(required=True)
-    email = fields.String(required=True)
+    email = fields.String(load_default=None, allow_none=True)
     phone = fields.String(load_default=None, allow_none=True)
+
+
+class ReporterSchema(EventSchema):
+    """The pelapor filing for a relative (the applicant above is then the document's holder)."""
+
+    name = fields.String(required=True)
+    nik = fields.String(required=True)
+    kk_number = fields.String(required=True)
+    relationship = fields.String(required=True)
 
 
 NOTIFY_CHANNELS = ("EMAIL", "SMS", "WHATSAPP", "INBOX")
@@ -39,7 +48,9 @@ class RecipientSchema(EventSchema):
     """What notification needs to reach a citizen; identity numbers arrive masked."""
 
     name = fields.String(required=True)
-    email = fields.String(required=True)
+    # At least one of email and phone is on every application; a channel without its address
+    # is skipped by notification.
+    email = fields.String(load_default=None, allow_none=True)
     phone = fields.String(load_default=None, allow_none=True)
     nik_masked = fields.String(load_default=None, allow_none=True)
     # The citizen's choice of notification channels; events from before the choice existed
@@ -83,6 +94,7 @@ class ApplicationSnapshotSchema(EventSchema):
     service_code = fields.String(required=True)
     output_document = fields.String(required=True)
     applicant = fields.Nested(ApplicantSchema, required=True)
+    reporter = fields.Nested(ReporterSchema, load_default=None, allow_none=True)
     form = fields.Dict(required=True)
     # Cekatan: DOWNLOAD (print at home) or KECAMATAN (print queue of the applicant's kecamatan).
     delivery = fields.String(
@@ -130,6 +142,39 @@ class ApplicationStatusChanged(EventSchema):
     fix_documents = fields.List(fields.String(), load_default=list)
     fix_labels = fields.List(fields.String(), load_default=list)  # the same, in words
     expected_completion_at = fields.DateTime(load_default=None, allow_none=True)
+    recipient = fields.Nested(RecipientSchema, required=True)
+    # The citizen accounts that follow the application (the applicant's, and the subject's once
+    # its NIK is verified), with their sign-ins at outside OpenID issuers: webhooks reach the
+    # integrator (the super-app) whose users these are.
+    accounts = fields.List(fields.Nested(lambda: FollowerSchema()), load_default=list)
+
+
+class IdentitySchema(EventSchema):
+    issuer = fields.String(required=True)
+    subject = fields.String(required=True)
+
+
+ACCOUNT_ROLES = ("APPLICANT", "SUBJECT")
+
+
+class FollowerSchema(EventSchema):
+    account_id = fields.UUID(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ACCOUNT_ROLES))
+    identities = fields.List(fields.Nested(IdentitySchema), load_default=list)
+
+
+CODE_PURPOSES = ("SIGN_IN", "ATTACH", "RECOVER", "CONTACT")
+
+
+class OneTimeCodeRequested(EventSchema):
+    """A citizen's one-time code (sign-in, attaching or recovering a guest application, a new
+    contact). Carries a secret like the PIN: routed to notification only, sent on exactly the
+    one channel in ``recipient.channels``, never shown in the inbox."""
+
+    purpose = fields.String(required=True, validate=validate.OneOf(CODE_PURPOSES))
+    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}\Z"))
+    expires_at = fields.DateTime(required=True)
+    tracking_code = fields.String(load_default=None, allow_none=True)  # ATTACH, RECOVER
     recipient = fields.Nested(RecipientSchema, required=True)
 
 
@@ -274,6 +319,7 @@ EVENTS: dict[str, EventContract] = {
         EventContract("application.submitted", "intake", 1, ApplicationSubmitted),
         EventContract("application.status_changed", "intake", 1, ApplicationStatusChanged),
         EventContract("application.download_pin_issued", "intake", 1, DownloadPinIssued),
+        EventContract("citizen.code_requested", "intake", 1, OneTimeCodeRequested),
         EventContract("application.cancelled", "intake", 1, ApplicationCancelled),
         EventContract("application.issuance_requested", "intake", 2, IssuanceRequested),
         EventContract("appointment.booked", "intake", 1, AppointmentEvent),
@@ -323,6 +369,10 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("print_job.changed", "intake", "on_print_job_changed"),
     Subscription("application.status_changed", "notification", "on_status_changed"),
     Subscription("application.download_pin_issued", "notification", "on_download_pin_issued"),
+    Subscription("citizen.code_requested", "notification", "on_code_requested"),
+    # Webhooks to integrators (the super-app): a separate queue, so a slow subscriber never
+    # holds up the citizen's own messages.
+    Subscription("application.status_changed", "notification", "on_status_changed_webhooks"),
     Subscription("appointment.booked", "notification", "on_appointment_booked"),
     Subscription("appointment.rescheduled", "notification", "on_appointment_rescheduled"),
     Subscription("appointment.cancelled", "notification", "on_appointment_cancelled"),

@@ -10,7 +10,9 @@ import re
 
 from silasidakep.masking import mask_nik
 
-_PIN_OR_TOKEN = re.compile(r"(?i)\b(pin|token|access_token|password)=([^&\s\"']+)")
+# ``code``: an OpenID authorization code in the callback's access-log line (``\b`` keeps
+# service_code= and tracking_code= readable).
+_PIN_OR_TOKEN = re.compile(r"(?i)\b(pin|token|access_token|password|code)=([^&\s\"']+)")
 _BEARER = re.compile(r"(?i)\bBearer\s+[A-Za-z0-9._~+/=-]+")
 # 16 digits not inside a longer number: a NIK or a KK number.
 _IDENTITY_NUMBER = re.compile(r"(?<!\d)\d{16}(?!\d)")

@@ -12,6 +12,7 @@ from gateway.schemas import (
     RescheduleAppointmentIn,
     SlotCapacityIn,
 )
+from gateway.sessions import citizen_credential
 
 
 class AppointmentRoutes(GatewayBase):
@@ -33,13 +34,13 @@ class AppointmentRoutes(GatewayBase):
     @api("GET", "/api/v1/applications/<application_id>/appointments")
     def list_appointments(self, request: Request, application_id: str) -> Response:
         return json_response(
-            self.intake.list_appointments(application_id, bearer_token(request))
+            self.intake.list_appointments(application_id, citizen_credential(request))
         )
 
     @api("POST", "/api/v1/applications/<application_id>/appointments")
     def book_appointment(self, request: Request, application_id: str) -> Response:
         body = parse_json(request, BookAppointmentIn())
-        token = bearer_token(request)
+        token = citizen_credential(request)
         booked = self.intake.book_appointment(application_id, token, body["step"], body["slot_id"])
         return json_response(booked, status=201)
 
@@ -49,7 +50,7 @@ class AppointmentRoutes(GatewayBase):
     ) -> Response:
         body = parse_json(request, RescheduleAppointmentIn())
         return json_response(self.intake.reschedule_appointment(
-            application_id, bearer_token(request), appointment_id, body["slot_id"]
+            application_id, citizen_credential(request), appointment_id, body["slot_id"]
         ))
 
     @api("DELETE", "/api/v1/applications/<application_id>/appointments/<appointment_id>")
@@ -57,7 +58,7 @@ class AppointmentRoutes(GatewayBase):
         self, request: Request, application_id: str, appointment_id: str
     ) -> Response:
         return json_response(self.intake.cancel_appointment(
-            application_id, bearer_token(request), appointment_id
+            application_id, citizen_credential(request), appointment_id
         ))
 
     @api("POST", "/api/v1/staff/locations")

@@ -60,6 +60,11 @@ class GatewayBase(OpsEndpoints):
         """Who calls, for verification's login limits and access log (TRUST_PROXY_HEADERS)."""
         return {"ip": client_address(request, self.trust_proxy)}
 
+    def _device(self, request: Request) -> dict[str, str | None]:
+        """The caller and its browser, for a citizen's list of signed-in devices."""
+        return {**self._client(request),
+                "user_agent": (request.headers.get("User-Agent") or "")[:200] or None}
+
     def _stored_pdf(self, object_key: str, filename: str, disposition: str = "inline") -> Response:
         """A signed document, draft or Suket from object storage; never cached on the way."""
         pdf = self.storage.get(self.settings.documents_bucket, object_key)

@@ -7,6 +7,7 @@ from werkzeug.wrappers import Request, Response
 from gateway.http import api, bearer_token, json_response, parse_json
 from gateway.routes.base import GatewayBase
 from gateway.schemas import NotificationPreviewIn
+from gateway.sessions import citizen_credential
 
 
 class NotificationRoutes(GatewayBase):
@@ -15,7 +16,7 @@ class NotificationRoutes(GatewayBase):
     @api("GET", "/api/v1/applications/<application_id>/messages")
     def application_messages(self, request: Request, application_id: str) -> Response:
         # Intake owns the access token: check it there, then ask notification.
-        checked = self.intake.check_access(application_id, bearer_token(request))
+        checked = self.intake.check_access(application_id, citizen_credential(request))
         return json_response(self.notification.inbox(checked["application_id"]))
 
     @api("POST", "/api/v1/notifications/receipts/<provider>")

@@ -32,6 +32,26 @@ class PageRoutes(GatewayBase):
     def status_page(self, request: Request) -> Response:
         return web.page(request, "status")
 
+    @api("GET", "/masuk")
+    def sign_in_page(self, request: Request) -> Response:
+        return web.page(request, "sign_in")
+
+    @api("GET", "/akun")
+    def account_page(self, request: Request) -> Response:
+        return web.page(request, "account")
+
+    @api("GET", "/akun/keluarga")
+    def account_family_page(self, request: Request) -> Response:
+        return web.page(request, "account_family")
+
+    @api("GET", "/akun/profil")
+    def account_profile_page(self, request: Request) -> Response:
+        return web.page(request, "account_profile")
+
+    @api("GET", "/pulihkan")
+    def recover_page(self, request: Request) -> Response:
+        return web.page(request, "recover")
+
     # --- staff console pages (static; the token stays in the browser's sessionStorage) ------
 
     @api("GET", "/petugas")

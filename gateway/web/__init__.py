@@ -31,6 +31,12 @@ PAGES = {
     "track": "permohonan.html",
     "complaints": "pengaduan.html",
     "status": "status.html",
+    # Citizen accounts: sign-in by code, the account's applications, family, profile, devices.
+    "sign_in": "masuk.html",
+    "account": "akun.html",
+    "account_family": "akun-keluarga.html",
+    "account_profile": "akun-profil.html",
+    "recover": "pulihkan.html",
     # The staff console (/petugas/...): same layout and API rules, staff token in sessionStorage.
     "staff_login": "petugas-masuk.html",
     "staff_queue": "petugas-antrean.html",
@@ -44,6 +50,7 @@ PAGES = {
     "staff_backlog": "petugas-pantauan.html",
 }
 STAFF_BASE = "petugas-base.html"
+SIMPLE_BASE = "_simple.html"  # pages drawn wholly by their script (the account pages)
 APPLICATION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # Only these extensions are served: never Python files, never anything without a known type.
 CONTENT_TYPES = {
@@ -120,7 +127,7 @@ def page(request: Request, name: str) -> Response:
     template = PAGES[name]
     staff = name.startswith("staff_")
     # All files' modification times key the cache, so an edited page or layout shows at once.
-    files = (template, "_layout.html", *((STAFF_BASE,) if staff else ()))
+    files = (template, "_layout.html", STAFF_BASE if staff else SIMPLE_BASE)
     mtimes = tuple((PAGES_DIR / f).stat().st_mtime_ns for f in files)
     data, etag = _render(template, mtimes)
     security = STAFF_SECURITY_HEADERS if staff else SECURITY_HEADERS

@@ -49,7 +49,8 @@ class Application(Base):
     name: Mapped[str] = mapped_column(String(60))
     kk_number: Mapped[str] = mapped_column(String(16))
     kecamatan_code: Mapped[str] = mapped_column(String(13))
-    email: Mapped[str] = mapped_column(String(254))
+    # The contact of whoever filed (at least one of the two; checked on create and update).
+    email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(20))
     # Where the citizen wants to be notified (EMAIL, SMS, WHATSAPP, INBOX); NULL: the default.
     notify_channels: Mapped[list[str] | None] = mapped_column(JSONB)
@@ -77,10 +78,22 @@ class Application(Base):
     )
     # The last print_job.changed applied (its seq), so the job's changes apply in order.
     print_seq: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # The citizen account that filed it (NULL: a guest application, or filed before accounts).
+    account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("citizen_accounts.id"), index=True
+    )
+    # The pelapor when it is not the person named above (who is then the subject, the holder
+    # of the document): {"name", "nik", "kk_number", "relationship"}.
+    reporter: Mapped[dict[str, str] | None] = mapped_column(JSONB)
+    # Whom the document is about (domain/subject.py): the child of a birth, the deceased of a
+    # death, otherwise ``nik``. A subject's own account (its NIK verified) sees the application.
+    subject_nik: Mapped[str | None] = mapped_column(String(16), index=True)
+    subject_name: Mapped[str | None] = mapped_column(String(60))
 
     documents: Mapped[list[Document]] = relationship(
         back_populates="application", order_by="Document.uploaded_at"
     )
+    account: Mapped[CitizenAccount | None] = relationship()
     history: Mapped[list[StatusChange]] = relationship(order_by="StatusChange.id")
 
 
@@ -122,6 +135,101 @@ class StatusChange(Base):
     fix_documents: Mapped[list[str]] = mapped_column(
         JSONB, default=list, server_default=text("'[]'::jsonb")
     )
+
+
+# --- citizen accounts (services/intake/accounts/) ------------------------------------------------
+
+
+class CitizenAccount(Base):
+    """A citizen who signs in (by a one-time code or at the super-app's OpenID issuer)."""
+
+    __tablename__ = "citizen_accounts"
+    __table_args__ = (
+        CheckConstraint(
+            "preferred_channel IN ('EMAIL', 'SMS', 'WHATSAPP')", name="ck_accounts_channel"
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(60))
+    preferred_channel: Mapped[str] = mapped_column(String(20))
+    # Set when a verifier approved an application the account filed for itself: from then on
+    # the account also sees applications about that NIK filed by others.
+    nik: Mapped[str | None] = mapped_column(String(16), index=True)
+    nik_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    contacts: Mapped[list[AccountContact]] = relationship(order_by="AccountContact.id")
+    identities: Mapped[list[AccountIdentity]] = relationship(order_by="AccountIdentity.id")
+
+
+class AccountContact(Base):
+    """A phone number (+62…) or email address the account proved it holds; one account each."""
+
+    __tablename__ = "account_contacts"
+    __table_args__ = (
+        CheckConstraint("kind IN ('PHONE', 'EMAIL')", name="ck_account_contacts_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("citizen_accounts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    value: Mapped[str] = mapped_column(String(254), unique=True)
+    verified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AccountIdentity(Base):
+    """A sign-in at an outside OpenID issuer (the super-app), linked by the issuer's ``sub``."""
+
+    __tablename__ = "account_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_account_identities_sub"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("citizen_accounts.id"), index=True)
+    issuer: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AccountSession(Base):
+    """A signed-in device: the token is kept only as its SHA-256."""
+
+    __tablename__ = "account_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("citizen_accounts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    via: Mapped[str] = mapped_column(String(10))  # CODE, OIDC
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OneTimeCode(Base):
+    """A 6-digit code sent to a contact. Only keyed digests are stored: of the code, of the
+    identifier it was sent for (the contact, or the tracking code for ATTACH/RECOVER) and of
+    the caller's address, so the limits can count without holding either."""
+
+    __tablename__ = "one_time_codes"
+    __table_args__ = (
+        Index("ix_one_time_codes_identifier", "purpose", "identifier_hash", "created_at"),
+        Index("ix_one_time_codes_client", "client_hash", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    identifier_hash: Mapped[str] = mapped_column(String(64))
+    client_hash: Mapped[str | None] = mapped_column(String(64))
+    code_digest: Mapped[str] = mapped_column(String(64))
+    # ATTACH: the account that asked; the code only works for it.
+    account_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 # --- in-person appointments (services/intake/appointments/) ------------------------------------

@@ -12,6 +12,16 @@ from nameko.timer import timer
 from sqlalchemy.orm import Session
 
 from services.intake import complaints
+from services.intake.accounts import (
+    contacts,
+    credentials,
+    guest_links,
+    housekeeping,
+    mine,
+    profile,
+    signin,
+)
+from services.intake.accounts import sessions as devices
 from services.intake.applications import commands, consumers, record, reports, views
 from services.intake.appointments import booking, counter, locations, reminders
 from services.intake.models import metadata
@@ -51,10 +61,130 @@ class IntakeService(ServiceOps):
     def list_services(self) -> list[dict[str, Any]]:
         return views.list_services()
 
+    def _write_or_refuse(self, action: Callable[[Session], tuple[Any, Exception | None]]) -> Any:
+        """Commit what ``action`` wrote (a counted wrong code too), then raise its refusal."""
+        result, refusal = self._write(action)
+        if refusal is not None:
+            raise refusal
+        return result
+
+    def _as_account(self, credential: str | None,
+                    action: Callable[[Session, credentials.Principal], Any]) -> Any:
+        return self._write(lambda s: action(s, credentials.principal(s, credential)))
+
     @rpc
-    def create_application(self, payload: dict[str, Any]) -> dict[str, Any]:
+    def create_application(self, payload: dict[str, Any],
+                           credential: str | None = None) -> dict[str, Any]:
         outbox = self.store.outbox
-        return self._write(lambda s: commands.create_application(s, outbox, payload))
+        return self._write(
+            lambda s: commands.create_application(s, outbox, payload, credential)
+        )
+
+    # --- citizen accounts ----------------------------------------------------------------------
+
+    @rpc
+    def request_sign_in_code(self, identifier: str, channel: str | None = None,
+                             client: dict | None = None) -> dict[str, Any]:
+        outbox = self.store.outbox
+        return self._write(
+            lambda s: signin.request_code(s, outbox, identifier, channel, client)
+        )
+
+    @rpc
+    def sign_in_with_code(self, identifier: str, code: str,
+                          client: dict | None = None) -> dict[str, Any]:
+        return self._write_or_refuse(lambda s: signin.with_code(s, identifier, code, client))
+
+    @rpc
+    def sign_in_with_oidc(self, id_token: str, nonce: str, client: dict | None = None) -> dict:
+        return self._write(lambda s: signin.with_oidc(s, id_token, nonce, client))
+
+    @rpc
+    def sign_out(self, credential: str) -> None:
+        def end(s: Session, who: credentials.Principal) -> None:
+            if who.session_id:
+                devices.end(s, who.account.id, str(who.session_id))
+        self._as_account(credential, end)
+
+    @rpc
+    def account(self, credential: str) -> dict[str, Any]:
+        return self._as_account(credential, lambda s, who: profile.view(who.account))
+
+    @rpc
+    def update_account(self, credential: str, changes: dict[str, Any]) -> dict[str, Any]:
+        def change(s: Session, who: credentials.Principal) -> dict[str, Any]:
+            profile.update(who.account, changes)
+            return profile.view(who.account)
+        return self._as_account(credential, change)
+
+    @rpc
+    def request_contact_code(self, credential: str, identifier: str, channel: str | None = None,
+                             client: dict | None = None) -> dict[str, Any]:
+        outbox = self.store.outbox
+        return self._as_account(credential, lambda s, who: contacts.request_code(
+            s, outbox, who, identifier, channel, client
+        ))
+
+    @rpc
+    def add_contact(self, credential: str, identifier: str, code: str) -> dict[str, Any]:
+        return self._write_or_refuse(lambda s: contacts.confirm(
+            s, credentials.principal(s, credential), identifier, code
+        ))
+
+    @rpc
+    def account_sessions(self, credential: str) -> dict[str, Any]:
+        return self._as_account(credential, lambda s, who: {
+            "sessions": devices.listing(s, who.account.id, who.session_id)
+        })
+
+    @rpc
+    def end_account_session(self, credential: str, session_id: str) -> None:
+        self._as_account(
+            credential, lambda s, who: devices.end(s, who.account.id, session_id)
+        )
+
+    @rpc
+    def end_all_account_sessions(self, credential: str) -> int:
+        return self._as_account(
+            credential, lambda s, who: devices.end_all(s, who.account.id)
+        )
+
+    @rpc
+    def my_applications(self, credential: str) -> dict[str, Any]:
+        return self._as_account(
+            credential, lambda s, who: {"applications": mine.applications(s, who.account)}
+        )
+
+    @rpc
+    def my_family(self, credential: str) -> dict[str, Any]:
+        return self._as_account(
+            credential, lambda s, who: {"members": mine.family(s, who.account)}
+        )
+
+    @rpc
+    def request_attach_code(self, credential: str, tracking_code: str,
+                            client: dict | None = None) -> dict[str, Any]:
+        outbox = self.store.outbox
+        return self._as_account(credential, lambda s, who: guest_links.request_attach(
+            s, outbox, who, tracking_code, client
+        ))
+
+    @rpc
+    def attach_application(self, credential: str, tracking_code: str, code: str) -> dict:
+        return self._write_or_refuse(lambda s: guest_links.attach(
+            s, credentials.principal(s, credential), tracking_code, code
+        ))
+
+    @rpc
+    def request_recovery_code(self, tracking_code: str, client: dict | None = None) -> dict:
+        outbox = self.store.outbox
+        return self._write(
+            lambda s: guest_links.request_recovery(s, outbox, tracking_code, client)
+        )
+
+    @rpc
+    def recover_access(self, tracking_code: str, code: str) -> dict[str, Any]:
+        return self._write_or_refuse(lambda s: guest_links.recover(s, tracking_code, code))
 
     @rpc
     def update_application(self, application_id: str, token: str, changes: dict) -> dict:
@@ -213,6 +343,11 @@ class IntakeService(ServiceOps):
         if total:
             log.info("queued %d appointment reminder(s)", total)
         return total
+
+    @timer(interval=3600)
+    def purge_account_records(self) -> int:
+        """Old one-time codes and long-ended sessions (see accounts/housekeeping.py)."""
+        return self._write(housekeeping.purge)
 
     # --- complaints and feedback -------------------------------------------------------------
 

@@ -5,7 +5,8 @@ State machine of a message::
     QUEUED -> SENDING -> SENT -> DELIVERED (provider receipt)
                      \\-> FAILED (transient; retried) -> ... -> TECHNICAL_FAILURE (terminal)
                      \\-> TECHNICAL_FAILURE (permanent provider answer, e.g. HTTP 4xx)
-    SKIPPED (channel not configured, no phone number, no template, identical duplicate)
+    SKIPPED (channel not configured, no phone number or email address, no template, identical
+             duplicate, a one-time code that expired before it could be sent)
     INBOX messages are stored as DELIVERED at once.
 
 Crash safety: SENDING (with the attempt counted) is committed *before* the provider is called,
@@ -48,6 +49,10 @@ from silasidakep.messaging import retry_delays_ms
 log = logging.getLogger(__name__)
 
 FINAL = frozenset({"SENT", "DELIVERED", "TECHNICAL_FAILURE", "SKIPPED"})
+# One-time codes go out on exactly one channel and are never held back by the per-recipient
+# throttle: intake already limits codes per identifier, and a held-back code is a failed sign-in.
+SINGLE_CHANNEL_TEMPLATES = frozenset({"one_time_code"})
+UNTHROTTLED_TEMPLATES = frozenset({"one_time_code"})
 STATES = ("QUEUED", "SENDING", "SENT", "DELIVERED", "FAILED", "TECHNICAL_FAILURE", "SKIPPED")
 
 
@@ -84,7 +89,7 @@ class Policy:
 
 def address_for(channel: str, recipient: dict[str, Any]) -> str | None:
     if channel == "EMAIL":
-        return recipient.get("email")
+        return recipient.get("email")  # None for a phone-only citizen: the channel is skipped
     if channel in ("SMS", "WHATSAPP"):
         return recipient.get("phone")
     return "inbox"
@@ -136,9 +141,13 @@ def plan(
 ) -> list[Planned]:
     recipient = event["recipient"]
     channels = list(dict.fromkeys(recipient.get("channels") or DEFAULT_NOTIFY_CHANNELS))
-    if template in rendering.SECRET_TEMPLATES or "application_id" not in event:
+    secret = template in rendering.SECRET_TEMPLATES
+    if secret or "application_id" not in event:
         # The inbox is shown on the application's page: no secrets, no complaints there.
         channels = [c for c in channels if c != "INBOX"]
+    if template in SINGLE_CHANNEL_TEMPLATES:
+        channels = channels[:1]
+    expired = _expired(event)
     context = rendering.context_for(template, event, public_base_url)
     planned = []
     for channel in channels:
@@ -152,22 +161,25 @@ def plan(
         if not rendering.has_template(channel, template):
             reason = f"no {channel} template {template}"
         elif not address:
-            reason = "no phone number" if channel in ("SMS", "WHATSAPP") else "no address"
+            reason = {"EMAIL": "no email address"}.get(channel, "no phone number")
         elif channel != "INBOX" and senders.get(channel) is None:
             reason = f"channel {channel} not configured"
+        elif expired:
+            reason = "code expired before it could be sent"
         else:
             rendered = rendering.render(channel, template, context)
             row["template_version"] = rendered.version
-            row["subject"] = (rendered.subject or rendered.text)[:200]
+            row["subject"] = _stored_subject(template, rendered)
         row["recipient_masked"] = masked(channel, address) if address else "-"
         row["recipient_hash"] = digest(policy.hash_key, channel, address or "")
-        if rendered is not None:
+        if rendered is not None and not secret:
+            # No digest of a secret message: not even a keyed hash of a code or PIN is kept.
             row["body_hash"] = digest(policy.hash_key, rendered.subject, rendered.text)
         if reason:
             row.update(state="SKIPPED", last_error=reason)
         elif channel == "INBOX":
             row.update(state="DELIVERED", body=rendered.text, delivered_at=now_utc())
-        elif _is_duplicate(session, policy, row):
+        elif not secret and _is_duplicate(session, policy, row):
             row.update(state="SKIPPED", last_error="identical message sent recently")
         else:
             row["state"] = "QUEUED"
@@ -178,6 +190,29 @@ def plan(
                                 rendered.text)
         planned.append(Planned(message_id, channel, outgoing))
     return planned
+
+
+def _stored_subject(template: str, rendered: rendering.Rendered) -> str:
+    """What the staff list shows. A secret message's subject never holds the secret (the
+    templates' rule, tested); without a subject line (SMS, WhatsApp) a fixed label stands in."""
+    if template in rendering.SECRET_TEMPLATES:
+        return (rendered.subject or rendering.SECRET_SUBJECTS[template])[:200]
+    return (rendered.subject or rendered.text)[:200]
+
+
+def _expired(event: dict[str, Any]) -> bool:
+    """A one-time code past its validity: sending it late would only confuse the citizen."""
+    expires_at = event.get("expires_at")
+    return expires_at is not None and expires_at <= now_utc()
+
+
+def _expire_unsent(session: Session, message_ids: list[uuid.UUID]) -> None:
+    """A retried code that expired meanwhile: what was not sent yet is not sent any more."""
+    for message in session.scalars(
+        select(Message).where(Message.id.in_(message_ids),
+                              Message.state.in_(("QUEUED", "FAILED"))).with_for_update()
+    ):
+        message.state, message.last_error = "SKIPPED", "code expired before it could be sent"
 
 
 def _is_duplicate(session: Session, policy: Policy, row: dict[str, Any]) -> bool:
@@ -195,6 +230,20 @@ def _is_duplicate(session: Session, policy: Policy, row: dict[str, Any]) -> bool
 
 # --- one attempt at one message -------------------------------------------------------------------
 
+
+def _throttled(session: Session, policy: Policy, message: Message, started: Any) -> bool:
+    if message.template in UNTHROTTLED_TEMPLATES:
+        return False
+    recent = session.scalar(
+        select(func.count()).select_from(Message).where(
+            Message.recipient_hash == message.recipient_hash,
+            Message.channel == message.channel,
+            Message.id != message.id,
+            Message.sending_at > started - timedelta(minutes=1),
+        )
+    )
+    return recent >= policy.throttle_per_minute
+
 AfterSend = Callable[[Outgoing], None]
 
 
@@ -210,15 +259,7 @@ def attempt(
             return message.state
         if message.state == "SENDING" and message.sending_at > started - policy.sending_timeout:
             return "in_flight"
-        recent = session.scalar(
-            select(func.count()).select_from(Message).where(
-                Message.recipient_hash == message.recipient_hash,
-                Message.channel == message.channel,
-                Message.id != message.id,
-                Message.sending_at > started - timedelta(minutes=1),
-            )
-        )
-        if recent >= policy.throttle_per_minute:
+        if _throttled(session, policy, message, started):
             metrics.NOTIFICATIONS.labels(channel=message.channel, outcome="throttled").inc()
             return "throttled"
         message.state, message.sending_at, message.last_attempt_at = "SENDING", started, started
@@ -268,6 +309,9 @@ def deliver_event(
     with sessions() as session, session.begin():
         planned = plan(session, policy, senders, event_id, template, event, subject_id,
                        public_base_url)
+        if _expired(event):
+            _expire_unsent(session, [item.message_id for item in planned])
+            planned = [Planned(item.message_id, item.channel, None) for item in planned]
     states: dict[str, str] = {}
     for item in planned:
         if item.outgoing is None:

@@ -44,9 +44,20 @@ TEMPLATES: dict[tuple[str, str | None], str] = {
     ("appointment.reminder_due", None): "appointment_reminder_due",
     ("complaint.filed", None): "complaint_filed",
     ("complaint.answered", None): "complaint_answered",
+    ("citizen.code_requested", None): "one_time_code",
 }
-# Messages that carry a secret: never stored, so never shown in the inbox.
-SECRET_TEMPLATES = frozenset({"download_pin"})
+# Messages that carry a secret: never stored (no body, no body digest, a subject without the
+# secret), so never shown in the inbox.
+SECRET_TEMPLATES = frozenset({"download_pin", "one_time_code"})
+# Secret-free stand-in for the stored subject of a secret message on a channel without subjects.
+SECRET_SUBJECTS = {"download_pin": "PIN unduh dokumen", "one_time_code": "Kode sekali pakai"}
+# What a one-time code is for, in the citizen's words (``{tracking}``: the application's code).
+CODE_PURPOSES = {
+    "SIGN_IN": "kode masuk",
+    "ATTACH": "kode untuk menautkan permohonan {tracking} ke akun Anda",
+    "RECOVER": "kode untuk memulihkan akses permohonan {tracking}",
+    "CONTACT": "kode verifikasi kontak",
+}
 STAFF_TEMPLATES = ("staff_breach_digest", "staff_channel_alert")
 
 
@@ -104,7 +115,14 @@ def context_for(template: str, event: dict[str, Any], public_base_url: str) -> d
     if template.startswith("complaint_"):
         context["noun"] = "Pengaduan" if event["kind"] == "COMPLAINT" else "Saran"
         context["complaint_url"] = f"{public_base_url}/pengaduan"
+    if template == "one_time_code":
+        context["purpose_text"] = code_purpose_text(event)
     return context
+
+
+def code_purpose_text(event: dict[str, Any]) -> str:
+    """``kode masuk``, ``kode untuk menautkan permohonan SLS-… ke akun Anda``, ..."""
+    return CODE_PURPOSES[event["purpose"]].format(tracking=event.get("tracking_code") or "")
 
 
 @cache
@@ -236,6 +254,12 @@ def sample_event(template: str) -> dict[str, Any]:
             "answer": "Permohonan Anda sudah kami proses hari ini.",
             "at": datetime(2026, 12, 1, 2, 0),
         }
+    if template == "one_time_code":
+        # ATTACH shows the tracking code; the code is not 123456 (the PIN sample), so the tests
+        # can tell a leaked PIN from this code.
+        return {**base, "purpose": "ATTACH", "code": "739154",
+                "expires_at": datetime(2026, 12, 1, 2, 5).astimezone(),
+                "recipient": {**SAMPLE_RECIPIENT, "channels": ["WHATSAPP"]}}
     raise LookupError(f"no sample for {template}")
 
 

@@ -6,6 +6,7 @@ read on the tracking page through the gateway). See docs/notifications.md.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,8 @@ from services.notification import dispatch, rendering, staff_notices
 from services.notification.channels.configured import configured_senders
 from services.notification.models import metadata
 from services.notification.receipts import parse_receipt
-from silasidakep.config import load_settings
+from services.notification.webhooks import deliveries, subscribers
+from silasidakep.config import is_development, load_settings
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
 from silasidakep.errors import NotFound, ValidationFailed
@@ -25,6 +27,8 @@ from silasidakep.ops import ServiceOps, check_broker
 from silasidakep.rpc import TimedRpcProxy
 
 STAFF_ROLES = ("supervisor", "admin")
+# How often failed webhook deliveries whose backoff has passed are tried again.
+WEBHOOK_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_SWEEP_SECONDS", "5"))
 
 
 class NotificationService(ServiceOps):
@@ -68,6 +72,11 @@ class NotificationService(ServiceOps):
     def on_download_pin_issued(self, envelope: dict) -> None:
         self._deliver(envelope, "application.download_pin_issued")
 
+    @on_event("citizen.code_requested")
+    def on_code_requested(self, envelope: dict) -> None:
+        """A one-time code: on exactly the one channel chosen, never throttled, never stored."""
+        self._deliver(envelope, "citizen.code_requested")
+
     @on_event("appointment.booked")
     def on_appointment_booked(self, envelope: dict) -> None:
         self._deliver(envelope, "appointment.booked")
@@ -91,6 +100,60 @@ class NotificationService(ServiceOps):
     @on_event("complaint.answered")
     def on_complaint_answered(self, envelope: dict) -> None:
         self._deliver(envelope, "complaint.answered")
+
+    # --- webhooks to integrators (the super-app) ------------------------------------------------
+
+    @on_event("application.status_changed")
+    def on_status_changed_webhooks(self, envelope: dict) -> None:
+        """Record the event's deliveries (committed before the ack: never lost), then try them
+        once; what fails is retried by ``retry_webhooks``."""
+        event_id, event = parse_envelope(envelope, "application.status_changed")
+        with self.store.session() as session, session.begin():
+            keys = deliveries.record(session, event_id, "application.status_changed", event)
+        for key in keys:
+            deliveries.attempt(self.store.sessions, key, is_development())
+
+    @timer(interval=WEBHOOK_SWEEP_SECONDS)
+    def retry_webhooks(self) -> int:
+        with self.store.session() as session:
+            keys = deliveries.due(session)
+        for key in keys:
+            deliveries.attempt(self.store.sessions, key, is_development())
+        return len(keys)
+
+    @rpc
+    def staff_create_webhook(self, token: str, payload: dict[str, Any]) -> dict[str, Any]:
+        principal = self.store.staff(token, "admin")
+        return self._write(lambda s: subscribers.create(
+            s, payload, principal.username, is_development()
+        ))
+
+    @rpc
+    def staff_webhooks(self, token: str) -> dict[str, Any]:
+        self.store.staff(token, *STAFF_ROLES)
+        with self.store.session() as session:
+            return {"subscribers": subscribers.listing(session)}
+
+    @rpc
+    def staff_disable_webhook(self, token: str, subscriber_id: str) -> dict[str, Any]:
+        self.store.staff(token, "admin")
+        return self._write(lambda s: subscribers.disable(s, subscriber_id))
+
+    @rpc
+    def staff_webhook_deliveries(self, token: str, state: str | None = None,
+                                 subscriber_id: str | None = None) -> dict[str, Any]:
+        self.store.staff(token, *STAFF_ROLES)
+        with self.store.session() as session:
+            return {"deliveries": deliveries.listing(session, state, subscriber_id)}
+
+    @rpc
+    def staff_replay_webhook(self, token: str, delivery_id: str) -> dict[str, Any]:
+        self.store.staff(token, "admin")
+        return self._write(lambda s: deliveries.replay(s, delivery_id))
+
+    def _write(self, action: Callable[[Any], Any]) -> Any:
+        with self.store.session() as session, session.begin():
+            return action(session)
 
     # --- citizens: the in-app inbox (the gateway has checked the access token with intake) ---
 

@@ -60,7 +60,7 @@ def draft(citizen: CitizenClient) -> dict:
         (lambda p: p["applicant"].update(nik="3211061313900001"), "applicant.nik"),
         (lambda p: p["applicant"].update(kk_number="32110600000000"), "applicant.kk_number"),
         (lambda p: p["applicant"].update(kecamatan_code="32.73.01"), "applicant.kecamatan_code"),
-        (lambda p: p["applicant"].pop("email"), "applicant"),
+        (lambda p: p["applicant"].update(email="bukan-email"), "applicant"),
         (lambda p: p.pop("form"), "form"),
         (lambda p: p["form"].pop("members"), "form"),
         (lambda p: p["form"].update(change_type="TIDAK_ADA"), "form"),
@@ -79,6 +79,18 @@ def test_invalid_application_is_refused_and_not_stored(
     assert error["code"] == "VALIDATION_ERROR"
     assert field in error["fields"], error
     assert count_rows(system, "intake.applications") == before
+
+
+def test_an_application_needs_a_phone_or_an_email(system: System, citizen: CitizenClient) -> None:
+    payload = application_payload(new_person())
+    payload["applicant"].pop("email")
+    payload["applicant"]["phone"] = None
+    before = count_rows(system, "intake.applications")
+    response = citizen.create(payload)
+    assert response.status_code == 400 and error_of(response)["code"] == "CONTACT_REQUIRED"
+    assert count_rows(system, "intake.applications") == before
+    payload["applicant"]["phone"] = "081234567890"  # a phone alone is enough
+    assert citizen.create(payload).status_code == 201
 
 
 def test_unknown_service_and_malformed_json(system: System, citizen: CitizenClient) -> None:

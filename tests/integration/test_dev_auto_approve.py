@@ -63,7 +63,7 @@ def test_it_refuses_to_start_outside_development() -> None:
 def test_its_container_does_not_start_outside_development(monkeypatch, database_url) -> None:
     # Production with every secret set, so the environment check is the one thing that fails.
     monkeypatch.setenv("SILASIDAKEP_ENV", "production")
-    for name in ("S3_ACCESS_KEY", "S3_SECRET_KEY", "JWT_SECRET", "PIN_HMAC_KEY"):
+    for name in ("S3_ACCESS_KEY", "S3_SECRET_KEY", "JWT_SECRET", "PIN_HMAC_KEY", "CODE_HMAC_KEY"):
         monkeypatch.setenv(name, "set-for-this-test")
     container = ServiceContainer(dev_auto_approve.AutoApprover, {
         "AMQP_URI": "amqp://guest:guest@127.0.0.1:1/", "DATABASE_URL": database_url,

@@ -13,6 +13,8 @@ from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from services.intake import forms
+from services.intake.accounts import credentials
+from services.intake.applications import filing
 from services.intake.applications.record import (
     change_status,
     current_documents,
@@ -82,11 +84,19 @@ def delivery_for(service: ServiceDefinition, requested: str | None) -> str:
 # --- the draft ----------------------------------------------------------------------------------
 
 
-def create_application(session: Session, outbox: Outbox, payload: dict[str, Any]) -> dict:
+def create_application(session: Session, outbox: Outbox, payload: dict[str, Any],
+                       credential: str | None = None) -> dict:
+    """A draft. With an account's ``credential`` the account is recorded as the filer (a guest
+    token sent along by an older client is no account: ignored)."""
+    account = (credentials.principal(session, credential).account
+               if credentials.is_account_credential(credential) else None)
     service = get_service(payload["service_code"])
     applicant = payload["applicant"]
+    filing.require_contact(applicant.get("email"), applicant.get("phone"))
     warnings = validate_applicant(applicant)
+    reporter = filing.check_reporter(service, applicant, payload.get("reporter"))
     form, form_warnings = validate_form(service, payload.get("form") or {})
+    subject = filing.subject_of(service, applicant, form)
     token = secrets.token_urlsafe(32)
     at = now_utc()
     delivery = delivery_for(service, payload.get("delivery"))
@@ -95,11 +105,13 @@ def create_application(session: Session, outbox: Outbox, payload: dict[str, Any]
         catalogue_version=service.catalogue_version, service_definition=service.public(),
         status=Status.DRAFT, round=0,
         nik=applicant["nik"], name=applicant["name"], kk_number=applicant["kk_number"],
-        kecamatan_code=applicant["kecamatan_code"], email=applicant["email"],
+        kecamatan_code=applicant["kecamatan_code"], email=applicant.get("email"),
         phone=applicant.get("phone"), notify_channels=applicant.get("channels"),
         form=form, warnings=warnings + form_warnings,
         access_token_hash=hash_token(token), created_at=at, updated_at=at, pin_failures=0,
         presence_done={}, delivery=delivery, print_seq=0,
+        account_id=account.id if account else None, reporter=reporter,
+        subject_nik=subject.nik, subject_name=subject.name[:60],
     )
     session.add(app)
     session.add(
@@ -123,9 +135,13 @@ def update_application(
         form, form_warnings = validate_form(definition_of(app), changes["form"])
         applicant_warnings = [w for w in app.warnings if w["field"].startswith("applicant.")]
         app.form, app.warnings = form, applicant_warnings + form_warnings
+        person = {"nik": app.nik, "name": app.name, "kk_number": app.kk_number}
+        subject = filing.subject_of(definition_of(app), person, form)
+        app.subject_nik, app.subject_name = subject.nik, subject.name[:60]
     for contact in ("email", "phone"):
         if contact in changes:
             setattr(app, contact, changes[contact])
+    filing.require_contact(app.email, app.phone)
     app.updated_at = now_utc()
     return view_of(app)
 

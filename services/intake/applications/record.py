@@ -14,16 +14,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.intake import ops_metrics
+from services.intake.accounts import credentials, profile
 from services.intake.applications.labels import fix_labels
 from services.intake.catalogue import ServiceDefinition, get_service
 from services.intake.domain.status import Status, require_transition
-from services.intake.models import Application, Document, StatusChange
+from services.intake.models import (
+    Application,
+    CitizenAccount,
+    Document,
+    StatusChange,
+)
 from silasidakep.config import load_settings
 from silasidakep.contracts import DEFAULT_NOTIFY_CHANNELS
 from silasidakep.db import Outbox
 from silasidakep.errors import Forbidden, NotFound
 from silasidakep.masking import mask_nik
 
+# A verifier's approval (KTP-el applications go on to biometrics first).
+APPROVALS = frozenset({Status.APPROVED, Status.AWAITING_BIOMETRICS})
 TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 
 
@@ -69,16 +77,34 @@ def get(session: Session, application_id: str | uuid.UUID, lock: bool) -> Applic
     return app
 
 
-def load_for_citizen(session: Session, application_id: str, token: str | None) -> Application:
+def follows(app: Application, account: CitizenAccount) -> str | None:
+    """APPLICANT when the account filed the application, SUBJECT when it is about the account's
+    verified NIK (filed by someone else), else None."""
+    if app.account_id == account.id:
+        return "APPLICANT"
+    if account.nik and account.nik_verified_at and account.nik in (app.nik, app.subject_nik):
+        return "SUBJECT"
+    return None
+
+
+def load_for_citizen(session: Session, application_id: str, token: str | None,
+                     acting: bool = False) -> Application:
+    """The application if ``token`` opens it: its guest access token, or a signed-in account
+    that filed it (or, to read it, whose verified NIK it is about). ``acting``: the caller
+    changes it, which only the filer (or the guest token) may."""
     app = get(session, application_id, lock=False)
-    if not token or not hmac.compare_digest(app.access_token_hash, hash_token(token)):
-        raise Forbidden("Token akses tidak berlaku untuk permohonan ini.", code="INVALID_TOKEN")
-    return app
+    if credentials.is_account_credential(token):
+        role = follows(app, credentials.principal(session, token).account)
+        if role == "APPLICANT" or (role == "SUBJECT" and not acting):
+            return app
+    elif token and hmac.compare_digest(app.access_token_hash, hash_token(token)):
+        return app
+    raise Forbidden("Token akses tidak berlaku untuk permohonan ini.", code="INVALID_TOKEN")
 
 
 def lock_for_citizen(session: Session, application_id: str, token: str | None) -> Application:
     """The citizen's application, row-locked (the token is checked before the lock is taken)."""
-    app = load_for_citizen(session, application_id, token)
+    app = load_for_citizen(session, application_id, token, acting=True)
     return get(session, app.id, lock=True)
 
 
@@ -102,13 +128,39 @@ def pending_presence(app: Application) -> list[str]:
 
 
 def recipient(app: Application) -> dict[str, Any]:
-    return {
-        "name": app.name,
+    """Notifications go to whoever filed: the account's contacts and preferred channel, or the
+    contact given on a guest application."""
+    reporter = app.reporter or {}
+    contact = {
+        "name": reporter.get("name") or app.name,
         "email": app.email,
         "phone": app.phone,
-        "nik_masked": mask_nik(app.nik),
-        "channels": list(app.notify_channels or DEFAULT_NOTIFY_CHANNELS),
+        "nik_masked": mask_nik(app.subject_nik or app.nik),
+        "channels": list(app.notify_channels or default_channels(app)),
     }
+    return profile.recipient(app.account, contact) if app.account else contact
+
+
+def default_channels(app: Application) -> tuple[str, ...]:
+    if app.email:
+        return DEFAULT_NOTIFY_CHANNELS
+    return ("WHATSAPP", "INBOX")
+
+
+def followers(session: Session, app: Application) -> list[dict[str, Any]]:
+    """The accounts following the application, with their outside sign-ins (for webhooks)."""
+    accounts: list[tuple[CitizenAccount, str]] = []
+    if app.account:
+        accounts.append((app.account, "APPLICANT"))
+    niks = {app.nik, app.subject_nik} - {None}
+    accounts += [(a, "SUBJECT") for a in session.scalars(
+        select(CitizenAccount).where(CitizenAccount.nik.in_(niks),
+                                     CitizenAccount.nik_verified_at.is_not(None))
+    ) if a.id != app.account_id]
+    return [{
+        "account_id": account.id, "role": role,
+        "identities": [{"issuer": i.issuer, "subject": i.subject} for i in account.identities],
+    } for account, role in accounts]
 
 
 # --- status changes -----------------------------------------------------------------------------
@@ -159,6 +211,17 @@ def change_status(
             "expected_completion_at": app.deadline_at,
             "document_number": app.document_number,
             "recipient": recipient(app),
+            "accounts": followers(session, app),
         },
     )
+    if target in APPROVALS:
+        verify_filer_nik(app, at)
     ops_metrics.observe_transition(app, target, at)
+
+
+def verify_filer_nik(app: Application, at: datetime) -> None:
+    """A verifier approved what the account filed for itself (its KTP/KK checked): the account's
+    NIK is now known, so applications about that NIK filed by relatives reach it too."""
+    account = app.account
+    if account and not app.reporter and account.nik_verified_at is None:
+        account.nik, account.nik_verified_at = app.nik, at

@@ -24,6 +24,8 @@ def snapshot(app: Application) -> dict[str, Any]:
         "service_code": app.service_code,
         "output_document": service.output_document,
         "applicant": applicant,
+        # The pelapor when someone files for a relative (the verifier sees both).
+        "reporter": app.reporter,
         "form": app.form,
         "delivery": app.delivery or "DOWNLOAD",
         "output": {"document": service.output_document, "card": service.output_card},

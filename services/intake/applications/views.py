@@ -100,6 +100,10 @@ def view_of(app: Application) -> dict[str, Any]:
             "nik_masked": mask_nik(app.nik), "name": app.name,
             "kecamatan_code": app.kecamatan_code, "email": app.email, "phone": app.phone,
         },
+        "reporter": reporter_view(app.reporter),
+        "subject": {"name": app.subject_name or app.name,
+                    "nik_masked": mask_nik(app.subject_nik) if app.subject_nik else None},
+        "attached_to_account": app.account_id is not None,
         "form": app.form,
         "documents": [
             {
@@ -133,6 +137,13 @@ def view_of(app: Application) -> dict[str, Any]:
         ),
         "service": service.public(),  # includes output_document and output_card
     }
+
+
+def reporter_view(reporter: dict[str, str] | None) -> dict[str, Any] | None:
+    if not reporter:
+        return None
+    return {"name": reporter["name"], "nik_masked": mask_nik(reporter["nik"]),
+            "relationship": reporter["relationship"]}
 
 
 def view(session: Session, application_id: str, token: str | None) -> dict[str, Any]:

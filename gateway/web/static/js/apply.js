@@ -10,6 +10,7 @@ import {
   el,
   humanize,
   rememberApplication,
+  signedIn,
   trackingLink,
   workingDays,
 } from "./lib.js";
@@ -40,9 +41,22 @@ const APPLICANT_FIELDS = [
     placeholder: "— Pilih kecamatan —",
     hint: "Kecamatan di Kabupaten Sumedang tempat Anda tinggal.",
   },
-  { name: "email", label: "Email", type: "email", required: true },
-  { name: "phone", label: "Nomor ponsel", type: "phone", required: false },
+  {
+    name: "phone", label: "Nomor ponsel (WhatsApp)", type: "phone", required: false,
+    hint: "Isi nomor ponsel atau email (paling sedikit salah satu) untuk menerima kabar permohonan.",
+  },
+  { name: "email", label: "Email", type: "email", required: false },
 ];
+// The pelapor, when the person above is a family member (the document's holder).
+const RELATIONSHIPS = ["SUAMI", "ISTRI", "ANAK", "AYAH", "IBU", "SAUDARA", "KAKEK_NENEK", "CUCU", "LAINNYA"];
+const REPORTER_FIELDS = [
+  { name: "name", label: "Nama lengkap Anda (pelapor)", type: "person_name", required: true, autocomplete: "name" },
+  { name: "nik", label: "NIK Anda", type: "nik", required: true },
+  { name: "kk_number", label: "Nomor KK Anda", type: "kk_number", required: true,
+    hint: "Untuk anggota keluarga, KK Anda harus sama dengan KK orang yang diajukan." },
+  { name: "relationship", label: "Orang yang diajukan adalah … Anda", type: "enum", vocabulary: "relationship", required: true },
+];
+const CONTACT_MISSING = "Isi nomor ponsel atau email.";
 
 const root = document.getElementById("isi");
 const heading = document.getElementById("judul");
@@ -75,7 +89,7 @@ function section(title, ...children) {
   return el("fieldset", { class: "section" }, el("legend", { text: title }), ...children);
 }
 
-function successPanel(service, created, email) {
+function successPanel(service, created, contact) {
   const link = trackingLink(created.id, created.access_token);
   const linkId = "tautan-pelacakan";
   const copied = el("span", { role: "status", class: "muted" });
@@ -91,7 +105,7 @@ function successPanel(service, created, email) {
       el(
         "p",
         {},
-        `Permohonan ${service.name} sedang menunggu pemeriksaan petugas. Pemberitahuan setiap perubahan status dikirim ke ${email}.`,
+        `Permohonan ${service.name} sedang menunggu pemeriksaan petugas. Pemberitahuan setiap perubahan status dikirim ke ${contact}.`,
       ),
     ),
     el(
@@ -121,11 +135,38 @@ function successPanel(service, created, email) {
       el(
         "p",
         { class: "muted" },
-        "Permohonan ini juga tersimpan di perangkat ini, di halaman Lacak permohonan bagian \u201cPermohonan saya\u201d.",
+        signedIn()
+          ? "Permohonan ini tersimpan di akun Anda: buka \u201cAkun saya\u201d dari perangkat mana pun."
+          : "Permohonan ini juga tersimpan di perangkat ini, di halaman Lacak permohonan bagian \u201cPermohonan saya\u201d.",
       ),
     ),
   );
   return { panel, title };
+}
+
+function contactErrors(values) {
+  return values.phone || values.email ? {} : { "applicant.phone": [CONTACT_MISSING] };
+}
+
+/** "Diri sendiri" or "anggota keluarga": the latter asks for the pelapor's own data too. */
+function forWhomChoice() {
+  const option = (value, label, checked) => {
+    const id = `untuk-${value}`;
+    return el("div", { class: "control check" },
+      el("input", { type: "radio", name: "untuk", id, value, checked }),
+      el("label", { for: id, text: label }));
+  };
+  const node = el("div", { class: "field", id: "untuk-siapa", role: "radiogroup", "aria-label": "Untuk siapa" },
+    option("sendiri", "Diri sendiri", true),
+    option("keluarga", "Anggota keluarga (suami/istri, anak, orang tua, …)", false));
+  const family = () => node.querySelector("input:checked").value === "keluarga";
+  return {
+    node,
+    family,
+    onChange(listener) {
+      node.addEventListener("change", () => listener(family()));
+    },
+  };
 }
 
 function render(service) {
@@ -137,6 +178,14 @@ function render(service) {
 
   const summary = summaryBox({ id: "ringkasan" });
   const applicant = buildFields(APPLICANT_FIELDS, { prefix: "applicant" });
+  const reporter = buildFields(REPORTER_FIELDS, { prefix: "reporter", vocabularies: { relationship: RELATIONSHIPS } });
+  const forWhom = forWhomChoice();
+  const reporterBlock = el("div", { hidden: true, id: "data-pelapor" },
+    el("p", { class: "hint", text: "Data Anda sebagai pelapor. Petugas memeriksa hubungan keluarga dengan Kartu Keluarga." }),
+    reporter.node);
+  forWhom.onChange((family) => {
+    reporterBlock.hidden = !family;
+  });
   const form = buildFields(fieldsSpec, { prefix: "form", vocabularies });
   const labelOf = (name) => (fieldsSpec.find((f) => f.name === name) || {}).label || name;
   const documents = buildDocumentInputs(service.required_documents || [], {
@@ -176,7 +225,8 @@ function render(service) {
     { novalidate: true, "aria-labelledby": "judul" },
     summary,
     draftNote,
-    section("Data pemohon", el("p", { class: "hint", text: "Orang yang mengajukan permohonan ini." }), applicant.node),
+    section("Untuk siapa permohonan ini?", forWhom.node, reporterBlock),
+    section("Data pemohon", el("p", { class: "hint", text: "Orang yang dokumennya diurus. Bila untuk anggota keluarga, isi data anggota keluarga itu di sini." }), applicant.node),
     section("Data permohonan", form.node),
     section(
       "Dokumen persyaratan",
@@ -204,6 +254,8 @@ function render(service) {
     validate() {
       const errors = {
         ...(created ? {} : applicant.validate()),
+        ...(created ? {} : contactErrors(applicant.values())),
+        ...(created || !forWhom.family() ? {} : reporter.validate()),
         ...form.validate(),
         ...documents.validate(),
       };
@@ -220,7 +272,12 @@ function render(service) {
       if (!created) {
         step("Menyimpan permohonan…");
         created = await api("POST", "/api/v1/applications", {
-          body: { service_code: service.code, applicant: applicant.values(), form: form.values() },
+          body: {
+            service_code: service.code,
+            applicant: applicant.values(),
+            reporter: forWhom.family() ? reporter.values() : null,
+            form: form.values(),
+          },
         });
         rememberApplication({
           id: created.id,
@@ -241,7 +298,8 @@ function render(service) {
       step("Mengajukan permohonan…");
       await api("POST", `/api/v1/applications/${created.id}/submit`, { token: created.access_token });
       step("");
-      const { panel, title } = successPanel(service, created, applicant.values().email);
+      const given = applicant.values();
+      const { panel, title } = successPanel(service, created, given.phone || given.email);
       clear(root, panel);
       heading.textContent = "Permohonan terkirim";
       document.title = `Permohonan terkirim — ${service.name} — Silasidakep`;
@@ -255,6 +313,9 @@ function render(service) {
   });
 
   function lockApplicant() {
+    for (const input of formNode.querySelectorAll("#untuk-siapa input, #data-pelapor input, #data-pelapor select")) {
+      input.disabled = true;
+    }
     for (const input of applicant.node.querySelectorAll("input, select")) {
       if (input.tagName === "SELECT") input.disabled = true;
       else input.readOnly = true;

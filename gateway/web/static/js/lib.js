@@ -38,18 +38,49 @@ async function errorFrom(response) {
   return errorOf(response.status, body);
 }
 
-/** Call the JSON API. Resolves with the parsed body (null for 204), rejects with ApiError. */
+// --- the signed-in citizen ------------------------------------------------------------------
+// A signed-in browser holds the HttpOnly session cookie (sent by the browser, never readable
+// here) and the readable CSRF cookie, whose value every change must carry as X-CSRF-Token.
+
+export function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)sls_csrf=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+export function signedIn() {
+  return csrfToken() !== "";
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+// The header's "Masuk" link becomes "Akun saya" once signed in (every citizen page loads this).
+const accountLink = typeof document !== "undefined" ? document.getElementById("nav-akun") : null;
+if (accountLink && signedIn()) {
+  accountLink.textContent = "Akun saya";
+  accountLink.href = "/akun";
+}
+
+/** Headers for a request: the access token when given, else the session's CSRF token. */
+function authHeaders(method, token) {
+  if (token) return { Authorization: `Bearer ${token}` };
+  const csrf = csrfToken();
+  return csrf && !SAFE_METHODS.has(method) ? { "X-CSRF-Token": csrf } : {};
+}
+
+/**
+ * Call the JSON API with the application's access token, or (without one) the signed-in
+ * account's session cookie. Resolves with the parsed body (null for 204), rejects with ApiError.
+ */
 export async function api(method, path, { body, token, raw = false } = {}) {
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: "application/json", ...authHeaders(method, token) };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {
     response = await fetch(path, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "omit",
+      credentials: "same-origin",
       cache: "no-store",
     });
   } catch {
@@ -70,7 +101,7 @@ export function uploadDocument(appId, token, docType, file, onProgress) {
     const xhr = new XMLHttpRequest();
     const path = `/api/v1/applications/${encodeURIComponent(appId)}/documents/${encodeURIComponent(docType)}`;
     xhr.open("PUT", path);
-    xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+    for (const [name, value] of Object.entries(authHeaders("PUT", token))) xhr.setRequestHeader(name, value);
     xhr.setRequestHeader("Content-Type", file.type);
     xhr.setRequestHeader("Accept", "application/json");
     xhr.upload.onprogress = (event) => {

@@ -88,6 +88,23 @@ function applicantSection(app, labels) {
   return el("section", { class: "card", id: "data-pemohon" }, el("h2", { text: "Pemohon" }), facts(rows));
 }
 
+const RELATIONSHIPS = {
+  SUAMI: "Suami", ISTRI: "Istri", ANAK: "Anak", AYAH: "Ayah", IBU: "Ibu", SAUDARA: "Saudara",
+  KAKEK_NENEK: "Kakek/nenek", CUCU: "Cucu", LAINNYA: "Lainnya",
+};
+
+// The pelapor, when someone filed for a relative: the verifier checks both against the KK.
+function reporterSection(app) {
+  const r = app.reporter;
+  if (!r) return null;
+  const rows = [
+    ["Nama pelapor", show(r.name)], ["NIK pelapor", show(r.nik)], ["Nomor KK pelapor", show(r.kk_number)],
+    ["Hubungan pemohon dengan pelapor", RELATIONSHIPS[r.relationship] || show(r.relationship)],
+  ];
+  return el("section", { class: "card", id: "data-pelapor" },
+    el("h2", { text: "Pelapor (mengajukan untuk anggota keluarga)" }), facts(rows));
+}
+
 function warningsSection(warnings, labels) {
   if (!warnings || !warnings.length) {
     return noticeBox("success", { id: "peringatan" }, el("p", { text: "Pemeriksaan otomatis: tidak ada peringatan." }));
@@ -268,7 +285,7 @@ function load() {
       summary,
       warningsSection(item.prechecks ? item.prechecks.findings : item.warnings, labels),
       el("div", { class: "review-grid" },
-        el("div", {}, applicantSection(app, labels), formSection(app, labels)),
+        el("div", {}, applicantSection(app, labels), reporterSection(app), formSection(app, labels)),
         el("div", {}, documentsSection(item, labels))),
       decision,
       supervision,

@@ -29,12 +29,16 @@ async function showApplication(id, token, { focus = false, message = "" } = {}) 
     clear(
       root,
       notice("error", el("p", { text })),
+      el("p", {}, "Tautan hilang atau tidak berlaku lagi? ",
+        el("a", { href: "/pulihkan", text: "Pulihkan akses dengan kode pelacakan" }), "."),
       el("p", {}, el("a", { href: "/permohonan", text: "Kembali ke Permohonan saya" })),
     );
     root.removeAttribute("aria-busy");
     return;
   }
-  rememberApplication({
+  // An account's application (opened with the session) is listed by the server on every
+  // device; only a guest link is kept on this one.
+  if (token) rememberApplication({
     id,
     token,
     tracking_code: view.tracking_code,

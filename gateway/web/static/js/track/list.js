@@ -1,7 +1,7 @@
 // The track page without an application open: "Permohonan saya" kept on this device, and
 // opening an application by its tracking link (or by its id and access code).
 
-import { announce, clear, el, forgetApplication, formatDateTime, myApplications } from "../lib.js";
+import { announce, clear, el, forgetApplication, formatDateTime, myApplications, signedIn } from "../lib.js";
 import { button, buttonRow, itemList } from "../ui.js";
 import { codeInput, plainField } from "../form/controls.js";
 import { clearErrors, showErrors, summaryBox } from "../form/errors.js";
@@ -100,7 +100,11 @@ export function showIndex() {
       "section",
       { "aria-labelledby": "judul-saya" },
       el("h2", { id: "judul-saya", tabindex: "-1", text: "Permohonan saya" }),
-      el("p", { class: "hint", text: "Permohonan yang pernah diajukan dari perangkat ini." }),
+      el("p", { class: "hint" }, "Permohonan yang pernah diajukan dari perangkat ini. ",
+        signedIn()
+          ? el("a", { href: "/akun", text: "Lihat semua permohonan akun Anda" })
+          : [el("a", { href: "/masuk?next=/akun", text: "Masuk" }),
+            " untuk melihat permohonan Anda di perangkat mana pun."]),
       itemList(myApplications(), savedCard, { empty: "Belum ada permohonan yang tersimpan di perangkat ini." }),
     ),
     el(
@@ -112,9 +116,9 @@ export function showIndex() {
     el(
       "p",
       { class: "muted" },
-      "Kehilangan tautan pelacakan? Sampaikan melalui ",
-      el("a", { href: "/pengaduan", text: "halaman pengaduan" }),
-      " dengan menyebutkan kode pelacakan Anda.",
+      "Kehilangan tautan pelacakan? ",
+      el("a", { href: "/pulihkan", text: "Pulihkan akses" }),
+      " dengan kode pelacakan dan kode yang kami kirim ke nomor ponsel atau email pada permohonan.",
     ),
   );
 }

@@ -2,7 +2,7 @@
 // tracking link in the fragment (#id=...&token=...; a fragment never reaches a server), and the
 // page's sections and flash messages.
 
-import { announce, el, formatBytes, formatDate, formatTime, nextId, UPLOAD_TYPES } from "../lib.js";
+import { announce, el, formatBytes, formatDate, formatTime, nextId, signedIn, UPLOAD_TYPES } from "../lib.js";
 import { notice } from "../ui.js";
 
 export const root = document.getElementById("isi");
@@ -13,11 +13,13 @@ export function fragment() {
   return linkTarget(window.location.hash.slice(1));
 }
 
-/** {id, token} from a fragment's parameters, or null when either is missing. */
+/** {id, token} from a fragment's parameters, or null when either is missing. A signed-in
+ * citizen opens their account's applications by id alone (token null: the session cookie). */
 export function linkTarget(hash) {
   const params = new URLSearchParams(hash);
   const id = params.get("id");
   const token = params.get("token");
+  if (id && !token && signedIn()) return { id, token: null };
   return id && token ? { id, token } : null;
 }
 
