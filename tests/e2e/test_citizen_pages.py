@@ -351,7 +351,8 @@ def test_apply_for_kk_change_then_revision_approval_and_download(
     download.save_as(saved)
     assert saved.read_bytes().startswith(b"%PDF-")
     assert download.suggested_filename == f"{number}.pdf"
-    expect(page.get_by_text("Dokumen berhasil diunduh")).to_be_visible()
+    # The notice, not the screen-reader announcement that repeats it 50 ms later.
+    expect(page.locator(".notice-success").get_by_text("Dokumen berhasil diunduh")).to_be_visible()
     shot(page, "track-issued")
 
     # The token travelled in fragments and headers only, never in a URL a server logged.

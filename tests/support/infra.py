@@ -109,7 +109,7 @@ class S3Server:
             stdout=log, stderr=subprocess.STDOUT,
         )
         endpoint = f"http://127.0.0.1:{port}"
-        wait_until(lambda: _responds(endpoint), what="moto server")
+        wait_until(lambda: _responds(endpoint), timeout=60, what="moto server")
         return cls(endpoint, process)
 
     def stop(self) -> None:
@@ -119,9 +119,9 @@ class S3Server:
 
 def _responds(url: str) -> bool:
     try:
-        requests.get(url, timeout=1)
+        requests.get(url, timeout=5)
         return True
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):  # a slow first answer on a loaded machine
         return False
 
 
