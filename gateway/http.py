@@ -14,6 +14,7 @@ from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
+from gateway.web_server import GatewayWebServer
 from silasidakep.errors import (
     DomainError,
     PayloadTooLarge,
@@ -48,6 +49,8 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 class ApiEntrypoint(HttpRequestHandler):
     """Maps DomainError (raised here or re-raised from an RPC) to its HTTP status."""
+
+    server = GatewayWebServer()
 
     def response_from_exception(self, exc: BaseException) -> Response:
         if isinstance(exc, DomainError):

@@ -110,6 +110,16 @@ class CancelIn(StrictSchema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
+class DownloadIn(StrictSchema):
+    # Only the shape: intake checks the PIN itself and counts wrong ones.
+    pin = fields.String(required=True, validate=validate.Length(min=1, max=12))
+
+
+class ContactCodeIn(StrictSchema):
+    # The code sent to the new contact; intake checks it and counts wrong ones.
+    code = fields.String(required=True, validate=validate.Length(min=1, max=12))
+
+
 # --- in-person appointments and complaints (intake checks the rules; these check the shape) ---
 # Locations, slots and complaints have no schema here: the gateway passes the JSON object and
 # intake, which owns those rules, validates it (services/intake/inputs.py), so they cannot drift.

@@ -36,6 +36,19 @@ class StaffPrincipal:
                 f"Tindakan ini memerlukan peran {' atau '.join(roles)}.", code="ROLE_REQUIRED"
             )
 
+    def require_office(self, kecamatan_code: str | None, anywhere: tuple[str, ...] = ()) -> None:
+        """Allow acting at an office of ``kecamatan_code``: roles in ``anywhere`` (Dinas-wide
+        staff) everywhere, anyone else only in the kecamatan the account is bound to, so a
+        kecamatan operator never sees or changes another kecamatan's desk."""
+        if self.roles & set(anywhere):
+            return
+        if not self.kecamatan_code:
+            raise Forbidden("Akun Anda belum ditetapkan ke kecamatan. Hubungi admin.",
+                            code="NO_KECAMATAN")
+        if kecamatan_code != self.kecamatan_code:
+            raise Forbidden("Anda hanya dapat melayani kecamatan Anda sendiri.",
+                            code="WRONG_KECAMATAN")
+
 
 def authenticate(token: str | None, secret: str) -> StaffPrincipal:
     if not token:

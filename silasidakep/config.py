@@ -17,7 +17,9 @@ class MissingSetting(RuntimeError):
 
 
 def _is_development(env: Mapping[str, str]) -> bool:
-    return env.get("SILASIDAKEP_ENV", "development") == "development"
+    # Fail closed: only an explicit ``development`` (the local run and the tests set it) allows
+    # development secrets and switches; unset means production.
+    return env.get("SILASIDAKEP_ENV", "production") == "development"
 
 
 def is_development(env: Mapping[str, str] | None = None) -> bool:

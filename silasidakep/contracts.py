@@ -163,7 +163,7 @@ class FollowerSchema(EventSchema):
     identities = fields.List(fields.Nested(IdentitySchema), load_default=list)
 
 
-CODE_PURPOSES = ("SIGN_IN", "ATTACH", "RECOVER", "CONTACT")
+CODE_PURPOSES = ("SIGN_IN", "ATTACH", "RECOVER", "CONTACT", "APPLICATION_CONTACT")
 
 
 class OneTimeCodeRequested(EventSchema):
@@ -174,7 +174,24 @@ class OneTimeCodeRequested(EventSchema):
     purpose = fields.String(required=True, validate=validate.OneOf(CODE_PURPOSES))
     code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}\Z"))
     expires_at = fields.DateTime(required=True)
-    tracking_code = fields.String(load_default=None, allow_none=True)  # ATTACH, RECOVER
+    # ATTACH, RECOVER, APPLICATION_CONTACT (a new email or phone for the application)
+    tracking_code = fields.String(load_default=None, allow_none=True)
+    recipient = fields.Nested(RecipientSchema, required=True)
+
+
+CONTACT_FIELDS = ("email", "phone")
+
+
+class ApplicationContactChanged(EventSchema):
+    """The citizen confirmed (with a code sent to the new contact) a new email or phone on the
+    application: the OLD contact in ``recipient`` is told, so a redirected download PIN does not
+    go unnoticed. ``value_masked`` is None when the contact was removed."""
+
+    application_id = fields.UUID(required=True)
+    tracking_code = fields.String(required=True)
+    field = fields.String(required=True, validate=validate.OneOf(CONTACT_FIELDS))
+    value_masked = fields.String(load_default=None, allow_none=True)
+    changed_at = fields.DateTime(required=True)
     recipient = fields.Nested(RecipientSchema, required=True)
 
 
@@ -321,6 +338,7 @@ EVENTS: dict[str, EventContract] = {
         EventContract("application.download_pin_issued", "intake", 1, DownloadPinIssued),
         EventContract("citizen.code_requested", "intake", 1, OneTimeCodeRequested),
         EventContract("application.cancelled", "intake", 1, ApplicationCancelled),
+        EventContract("application.contact_changed", "intake", 1, ApplicationContactChanged),
         EventContract("application.issuance_requested", "intake", 2, IssuanceRequested),
         EventContract("appointment.booked", "intake", 1, AppointmentEvent),
         EventContract("appointment.rescheduled", "intake", 1, AppointmentEvent),
@@ -370,6 +388,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("application.status_changed", "notification", "on_status_changed"),
     Subscription("application.download_pin_issued", "notification", "on_download_pin_issued"),
     Subscription("citizen.code_requested", "notification", "on_code_requested"),
+    Subscription("application.contact_changed", "notification", "on_contact_changed"),
     # Webhooks to integrators (the super-app): a separate queue, so a slow subscriber never
     # holds up the citizen's own messages.
     Subscription("application.status_changed", "notification", "on_status_changed_webhooks"),

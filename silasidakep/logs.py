@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 
+from silasidakep.errors import DomainError
 from silasidakep.masking import mask_nik
 
 # ``code``: an OpenID authorization code in the callback's access-log line (``\b`` keeps
@@ -24,8 +25,25 @@ def redact(text: str) -> str:
     return _IDENTITY_NUMBER.sub(lambda m: mask_nik(m.group(0)), text)
 
 
+def refused(exc_info: object) -> DomainError | None:
+    """The 4xx DomainError a log record's traceback is about, if that is what it is."""
+    if not isinstance(exc_info, tuple) or len(exc_info) != 3:
+        return None
+    exc = exc_info[1]
+    return exc if isinstance(exc, DomainError) and exc.http_status < 500 else None
+
+
 class RedactSecrets(logging.Filter):
+    """Also: a request refused with a 4xx (nameko logs every exception an entrypoint raises as
+    an error with its traceback) is a one-line warning naming the code; a client's mistake is
+    not the operator's incident."""
+
     def filter(self, record: logging.LogRecord) -> bool:
+        refusal = refused(record.exc_info)
+        if refusal is not None and record.levelno >= logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg = f"refused ({refusal.http_status} {refusal.code}): {record.getMessage()}"
+            record.args, record.exc_info, record.exc_text = None, None, None
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:

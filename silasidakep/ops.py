@@ -1,15 +1,21 @@
-"""``/health`` and ``/metrics`` for every service, as a mixin of nameko HTTP entrypoints."""
+"""``/health`` and ``/metrics`` for every service, as a mixin of nameko HTTP entrypoints, and
+a metrics-only listener for a process whose HTTP port is public (the gateway)."""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 
+import eventlet
+from eventlet import wsgi
 from kombu import Connection
 from nameko.dependency_providers import Config
+from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.web.handlers import http
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from nameko.web.server import parse_address
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest, make_wsgi_app
 from werkzeug.wrappers import Request, Response
 
 from silasidakep.metrics import EntrypointMetrics
@@ -59,3 +65,33 @@ class ServiceOps(OpsEndpoints):
     def health_status(self) -> dict[str, object]:
         status, results = run_checks(self.health_checks())
         return {"up": status == 200, "checks": results}
+
+
+class InternalMetricsPort(DependencyProvider):
+    """Serves ``/metrics`` on ``METRICS_ADDRESS`` (an internal port Prometheus scrapes), so a
+    public HTTP port never exposes the series. Started and stopped with the container."""
+
+    def __init__(self, default_address: str = "127.0.0.1:9108") -> None:
+        self.default_address = default_address
+        self._sock = None
+        self._thread = None
+
+    def start(self) -> None:
+        address = parse_address(self.container.config.get("METRICS_ADDRESS", self.default_address))
+        self._sock = eventlet.listen(address)
+        server_log = logging.getLogger(__name__)
+        self._thread = self.container.spawn_managed_thread(
+            lambda: wsgi.server(self._sock, make_wsgi_app(), log=server_log, log_output=False)
+        )
+
+    def stop(self) -> None:
+        if self._thread is not None:  # first the accept loop, then its socket (as WebServer)
+            self._thread.kill()
+            self._sock.close()
+            self._thread = None
+
+    def kill(self) -> None:
+        self.stop()
+
+    def get_dependency(self, worker_ctx):  # nothing for workers; the port is the point
+        return None

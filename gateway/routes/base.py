@@ -13,10 +13,10 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Request, Response
 
-from gateway.http import client_address, trust_proxy_headers
+from gateway.http import api, client_address, trust_proxy_headers
 from silasidakep.config import load_settings
 from silasidakep.errors import NotFound, ValidationFailed
-from silasidakep.ops import OpsEndpoints, check_broker
+from silasidakep.ops import InternalMetricsPort, OpsEndpoints, check_broker
 from silasidakep.queue_metrics import QueueMetrics
 from silasidakep.rpc import TimedRpcProxy
 from silasidakep.storage import Storage
@@ -45,6 +45,13 @@ class GatewayBase(OpsEndpoints):
     notification = TimedRpcProxy("notification")
     storage = Storage()
     queue_metrics = QueueMetrics()  # every pipeline queue's depth and oldest message (on scrape)
+    # The public port serves the API and pages only; Prometheus scrapes METRICS_ADDRESS.
+    metrics_port = InternalMetricsPort()
+    metrics = None  # no /metrics entrypoint on the public web server
+
+    @api("GET", "/health")
+    def health(self, request: Request) -> Response:
+        return super().health(request)
 
     def __init__(self) -> None:
         self.settings = load_settings()

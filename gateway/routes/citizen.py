@@ -7,10 +7,18 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.http import api, json_response, parse_json
 from gateway.routes.base import GatewayBase, scan_key
-from gateway.schemas import CancelIn, CreateApplicationIn, UpdateApplicationIn
+from gateway.schemas import (
+    CancelIn,
+    ContactCodeIn,
+    CreateApplicationIn,
+    DownloadIn,
+    UpdateApplicationIn,
+)
 from gateway.sessions import citizen_credential
-from gateway.uploads import MAX_UPLOAD_BYTES, check_scan
+from gateway.uploads import MAX_UPLOAD_BYTES, check_scan, read_body
 from silasidakep.errors import PayloadTooLarge
+
+PIN_HEADER = "X-Download-PIN"
 
 
 class CitizenRoutes(GatewayBase):
@@ -30,13 +38,16 @@ class CitizenRoutes(GatewayBase):
     @api("PUT", "/api/v1/applications/<application_id>/documents/<doc_type>")
     def upload_document(self, request: Request, application_id: str, doc_type: str) -> Response:
         token = citizen_credential(request)
+        key = scan_key(application_id, doc_type)
         if (request.content_length or 0) > MAX_UPLOAD_BYTES:
             raise PayloadTooLarge(f"Ukuran berkas melebihi {MAX_UPLOAD_BYTES // 2**20} MB.")
-        # Read one byte past the limit so a body without Content-Length is caught too.
-        data = request.stream.read(MAX_UPLOAD_BYTES + 1)
+        # Who may upload what is checked before the body is read or decoded, so a bad token
+        # costs one cheap RPC; attach_document below checks it all again.
+        self.intake.check_upload(application_id, token, doc_type)
+        # One byte past the limit, so a chunked body (no Content-Length) is caught too.
+        data = read_body(request, MAX_UPLOAD_BYTES)
         # Decoding a whole image or PDF is CPU work: off the event loop, so other requests go on.
         scan = tpool.execute(check_scan, data, request.headers.get("Content-Type"))
-        key = scan_key(application_id, doc_type)
         bucket = self.settings.scans_bucket
         self.storage.put(bucket, key, scan.data, scan.content_type)
         upload = {
@@ -54,7 +65,16 @@ class CitizenRoutes(GatewayBase):
     def update_application(self, request: Request, application_id: str) -> Response:
         changes = parse_json(request, UpdateApplicationIn())
         token = citizen_credential(request)
-        return json_response(self.intake.update_application(application_id, token, changes))
+        return json_response(self.intake.update_application(
+            application_id, token, changes, self._client(request)
+        ))
+
+    @api("POST", "/api/v1/applications/<application_id>/contact/confirm")
+    def confirm_contact_change(self, request: Request, application_id: str) -> Response:
+        """A new email or phone (PATCH above) applies once the code sent to it is given."""
+        code = parse_json(request, ContactCodeIn())["code"]
+        token = citizen_credential(request)
+        return json_response(self.intake.confirm_contact_change(application_id, token, code))
 
     @api("POST", "/api/v1/applications/<application_id>/cancel")
     def cancel_application(self, request: Request, application_id: str) -> Response:
@@ -72,8 +92,26 @@ class CitizenRoutes(GatewayBase):
         credential = citizen_credential(request)
         return json_response(self.intake.get_application(application_id, credential))
 
-    @api("GET", "/api/v1/applications/<application_id>/document")
+    @api("POST", "/api/v1/applications/<application_id>/document")
     def download_document(self, request: Request, application_id: str) -> Response:
+        """The PIN in the body: never in a URL that proxies, browsers or logs keep."""
+        pin = parse_json(request, DownloadIn())["pin"]
+        return self._document(request, application_id, pin)
+
+    @api("GET", "/api/v1/applications/<application_id>/document")
+    def download_document_by_get(self, request: Request, application_id: str) -> Response:
+        """The PIN in the ``X-Download-PIN`` header; ``?pin=`` is the deprecated old form, kept
+        working (with a Deprecation header) for clients that still send it."""
+        pin = request.headers.get(PIN_HEADER)
+        if pin is not None:
+            return self._document(request, application_id, pin)
+        response = self._document(request, application_id, request.args.get("pin", ""))
+        response.headers["Deprecation"] = "true"
+        response.headers["Link"] = (f'</api/v1/applications/{application_id}/document>; '
+                                    'rel="successor-version"')
+        return response
+
+    def _document(self, request: Request, application_id: str, pin: str) -> Response:
         token = citizen_credential(request)
-        ref = self.intake.open_document(application_id, token, request.args.get("pin", ""))
+        ref = self.intake.open_document(application_id, token, pin)
         return self._stored_pdf(ref["object_key"], f"{ref['document_number']}.pdf", "attachment")

@@ -12,7 +12,7 @@ from gateway import public_status
 from gateway.http import api, json_response
 from gateway.routes.base import GatewayBase
 from silasidakep import regions
-from silasidakep.errors import NotFound
+from silasidakep.errors import NotFound, TooManyAttempts
 
 GATEWAY_DIR = Path(__file__).resolve().parent.parent
 OPENAPI_SPEC = GATEWAY_DIR / "openapi.yaml"
@@ -83,12 +83,31 @@ class PublicRoutes(GatewayBase):
         return self._verification(request, document_number, prefer_html=True)
 
     def _verification(self, request: Request, number: str, prefer_html: bool) -> Response:
-        """JSON or HTML by the Accept header; each route has its own default."""
-        result = self.printing.verify_document(number)
+        """JSON or HTML by the Accept header; each route has its own default. ``c`` is the
+        check code in the QR code (the holder's name is shown only with it); printing limits
+        lookups per client address (429 ``TOO_MANY_LOOKUPS``, as a page for the HTML route)."""
         offered = ["text/html", "application/json"]
         if not prefer_html:
             offered.reverse()
-        if request.accept_mimetypes.best_match(offered, default=offered[0]) == "application/json":
+        as_json = request.accept_mimetypes.best_match(offered, default=offered[0]) == (
+            "application/json"
+        )
+        no_store = {"Cache-Control": "no-store"}  # the answer depends on the code and the limit
+        try:
+            result = self.printing.verify_document(
+                number, check_code=request.args.get("c") or None, client=self._client(request)
+            )
+        except TooManyAttempts as exc:
+            if as_json or exc.code != "TOO_MANY_LOOKUPS":
+                raise
+            wait = str(exc.fields.get("retry_after", "")) if isinstance(exc.fields, dict) else ""
+            html = templates.get_template("verify.html").render(
+                result={"document_number": number[:40]}, labels=VERIFY_LABELS,
+                limited=exc.message,
+            )
+            headers = {**no_store, **({"Retry-After": wait} if wait.isdigit() else {})}
+            return Response(html, status=429, mimetype="text/html", headers=headers)
+        if as_json:
             return json_response(result)
         html = templates.get_template("verify.html").render(result=result, labels=VERIFY_LABELS)
-        return Response(html, mimetype="text/html")
+        return Response(html, mimetype="text/html", headers=no_store)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from marshmallow import fields
 from werkzeug.wrappers import Request, Response
 
 from gateway.http import api, bearer_token, json_response, parse_json
 from gateway.routes.base import GatewayBase
-from gateway.schemas import StaffAccountIn, StaffAccountUpdateIn
+from gateway.routes.staff_review import TOTP_CODE
+from gateway.schemas import StaffAccountIn, StaffAccountUpdateIn, StrictSchema
 from silasidakep.errors import ValidationFailed
+
+
+class TotpConfirmIn(StrictSchema):
+    code = fields.String(required=True, validate=TOTP_CODE)
 
 
 class StaffAdminRoutes(GatewayBase):
@@ -31,6 +37,27 @@ class StaffAdminRoutes(GatewayBase):
         body = parse_json(request, StaffAccountUpdateIn())
         return json_response(self.verification.update_staff_account(
             bearer_token(request), username, body, client=self._client(request)
+        ))
+
+    # --- TOTP: enrolment by the member, reset by an admin --------------------------------------
+
+    @api("POST", "/api/v1/staff/me/totp")
+    def staff_start_totp(self, request: Request) -> Response:
+        return json_response(self.verification.start_totp_enrolment(
+            bearer_token(request), client=self._client(request)
+        ))
+
+    @api("POST", "/api/v1/staff/me/totp/confirm")
+    def staff_confirm_totp(self, request: Request) -> Response:
+        body = parse_json(request, TotpConfirmIn())
+        return json_response(self.verification.confirm_totp_enrolment(
+            bearer_token(request), body["code"], client=self._client(request)
+        ))
+
+    @api("DELETE", "/api/v1/staff/accounts/<username>/totp")
+    def staff_reset_totp(self, request: Request, username: str) -> Response:
+        return json_response(self.verification.reset_staff_totp(
+            bearer_token(request), username, client=self._client(request)
         ))
 
     @api("GET", "/api/v1/staff/audit")

@@ -3,6 +3,7 @@ backlog board."""
 
 from __future__ import annotations
 
+from marshmallow import fields, validate
 from werkzeug.wrappers import Request, Response
 
 from gateway.http import api, bearer_token, json_response, parse_json
@@ -17,15 +18,24 @@ from gateway.schemas import (
 )
 from silasidakep.errors import ServiceUnavailable
 
+TOTP_CODE = validate.Regexp(r"^[0-9 ]{6,8}$", error="Kode autentikator berupa 6 angka.")
+
+
+class StaffLoginTotpIn(StaffLoginIn):
+    """A login, with the authenticator code for accounts that have TOTP."""
+
+    totp = fields.String(load_default=None, allow_none=True, validate=TOTP_CODE)
+
 
 class StaffReviewRoutes(GatewayBase):
     # --- staff --------------------------------------------------------------------------------
 
     @api("POST", "/api/v1/staff/session")
     def staff_login(self, request: Request) -> Response:
-        body = parse_json(request, StaffLoginIn())
+        body = parse_json(request, StaffLoginTotpIn())
         return json_response(self.verification.login(
-            body["username"], body["password"], client=self._client(request)
+            body["username"], body["password"], client=self._client(request),
+            totp_code=body["totp"],
         ))
 
     @api("POST", "/api/v1/staff/queue/claim")
@@ -51,7 +61,13 @@ class StaffReviewRoutes(GatewayBase):
             bearer_token(request), application_id, doc_type, client=self._client(request)
         )
         data = self.storage.get(self.settings.scans_bucket, ref["object_key"])
-        return Response(data, mimetype=ref["content_type"], headers={"Cache-Control": "no-store"})
+        # A citizen's file, opened on a staff machine: never run as a page (sandbox: no script,
+        # no same-origin access to the staff session), never sniffed into HTML, never cached.
+        return Response(data, mimetype=ref["content_type"], headers={
+            "Content-Security-Policy": "sandbox",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        })
 
     @api("GET", "/api/v1/staff/queue/mine")
     def my_claims(self, request: Request) -> Response:

@@ -54,6 +54,9 @@ class Application(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     # Where the citizen wants to be notified (EMAIL, SMS, WHATSAPP, INBOX); NULL: the default.
     notify_channels: Mapped[list[str] | None] = mapped_column(JSONB)
+    # A change of email or phone waiting for its one-time code (issue 13), e.g.
+    # {"field": "email", "value": "baru@example.id"}; value None removes the contact.
+    pending_contact: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     form: Mapped[dict[str, Any]] = mapped_column(JSONB)
     warnings: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
     access_token_hash: Mapped[str] = mapped_column(String(64))

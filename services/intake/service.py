@@ -22,7 +22,14 @@ from services.intake.accounts import (
     signin,
 )
 from services.intake.accounts import sessions as devices
-from services.intake.applications import commands, consumers, record, reports, views
+from services.intake.applications import (
+    commands,
+    consumers,
+    contact_change,
+    record,
+    reports,
+    views,
+)
 from services.intake.appointments import booking, counter, locations, reminders
 from services.intake.models import metadata
 from services.intake.ops_metrics import IntakeMetrics
@@ -187,9 +194,18 @@ class IntakeService(ServiceOps):
         return self._write_or_refuse(lambda s: guest_links.recover(s, tracking_code, code))
 
     @rpc
-    def update_application(self, application_id: str, token: str, changes: dict) -> dict:
-        return self._write(
-            lambda s: commands.update_application(s, application_id, token, changes)
+    def update_application(self, application_id: str, token: str, changes: dict,
+                           client: dict | None = None) -> dict:
+        outbox = self.store.outbox
+        return self._write(lambda s: commands.update_application(
+            s, outbox, application_id, token, changes, client
+        ))
+
+    @rpc
+    def confirm_contact_change(self, application_id: str, token: str, code: str) -> dict:
+        outbox = self.store.outbox
+        return self._write_or_refuse(
+            lambda s: contact_change.confirm(s, outbox, application_id, token, code)
         )
 
     @rpc
@@ -207,6 +223,14 @@ class IntakeService(ServiceOps):
     @rpc
     def attach_document(self, application_id: str, token: str, upload: dict) -> dict[str, Any]:
         return self._write(lambda s: commands.attach_document(s, application_id, token, upload))
+
+    @rpc
+    def check_upload(self, application_id: str, token: str, doc_type: str) -> dict[str, Any]:
+        """Raise unless ``token`` may upload ``doc_type`` now: the gateway asks before reading
+        the file, so a bad token or a closed application costs no upload."""
+        with self.store.session() as session:
+            commands.check_upload(session, application_id, token, doc_type)
+            return {"doc_type": doc_type}
 
     @rpc
     def submit(self, application_id: str, token: str) -> dict[str, Any]:
@@ -320,14 +344,14 @@ class IntakeService(ServiceOps):
         principal = self.store.staff(token, *COUNTER_STAFF)
         log.info("%s listed appointments of %s on %s", principal.username, code, day)
         with self.store.session() as session:
-            return counter.location_day(session, code, day)
+            return counter.location_day(session, principal, code, day)
 
     @rpc
     def staff_mark_attendance(self, token: str, appointment_id: str, attended: bool) -> dict:
         principal = self.store.staff(token, *COUNTER_STAFF)
         outbox = self.store.outbox
         return self._write(lambda s: counter.mark_attendance(
-            s, outbox, appointment_id, attended, principal.username
+            s, outbox, appointment_id, attended, principal
         ))
 
     @timer(interval=REMINDER_INTERVAL_SECONDS, eager=True)

@@ -45,6 +45,7 @@ TEMPLATES: dict[tuple[str, str | None], str] = {
     ("complaint.filed", None): "complaint_filed",
     ("complaint.answered", None): "complaint_answered",
     ("citizen.code_requested", None): "one_time_code",
+    ("application.contact_changed", None): "contact_changed",
 }
 # Messages that carry a secret: never stored (no body, no body digest, a subject without the
 # secret), so never shown in the inbox.
@@ -57,6 +58,7 @@ CODE_PURPOSES = {
     "ATTACH": "kode untuk menautkan permohonan {tracking} ke akun Anda",
     "RECOVER": "kode untuk memulihkan akses permohonan {tracking}",
     "CONTACT": "kode verifikasi kontak",
+    "APPLICATION_CONTACT": "kode untuk mengganti kontak permohonan {tracking}",
 }
 STAFF_TEMPLATES = ("staff_breach_digest", "staff_channel_alert")
 
@@ -117,6 +119,9 @@ def context_for(template: str, event: dict[str, Any], public_base_url: str) -> d
         context["complaint_url"] = f"{public_base_url}/pengaduan"
     if template == "one_time_code":
         context["purpose_text"] = code_purpose_text(event)
+    if template == "contact_changed":
+        context["what"] = "Email" if event["field"] == "email" else "Nomor ponsel"
+        context["complaint_url"] = f"{public_base_url}/pengaduan"
     return context
 
 
@@ -245,6 +250,10 @@ def sample_event(template: str) -> dict[str, Any]:
                          "address": "Jl. Prabu Gajah Agung No. 1, Sumedang"},
             "slot_date": date(2026, 12, 7), "start_time": time(8, 0), "end_time": time(9, 0),
         }
+    if template == "contact_changed":
+        return {**base, "application_id": "00000000-0000-4000-8000-000000000001",
+                "field": "email", "value_masked": "ba***@example.org",
+                "changed_at": datetime(2026, 12, 1, 2, 0).astimezone()}
     if template.startswith("complaint_"):
         return {
             **base, "complaint_id": "00000000-0000-4000-8000-000000000003",

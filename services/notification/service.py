@@ -77,6 +77,11 @@ class NotificationService(ServiceOps):
         """A one-time code: on exactly the one channel chosen, never throttled, never stored."""
         self._deliver(envelope, "citizen.code_requested")
 
+    @on_event("application.contact_changed")
+    def on_contact_changed(self, envelope: dict) -> None:
+        """Tell the old contact that the application's email or phone was changed."""
+        self._deliver(envelope, "application.contact_changed")
+
     @on_event("appointment.booked")
     def on_appointment_booked(self, envelope: dict) -> None:
         self._deliver(envelope, "appointment.booked")

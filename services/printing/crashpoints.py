@@ -15,6 +15,8 @@ from typing import Any
 
 from nameko.extensions import DependencyProvider
 
+from silasidakep.config import is_development
+
 log = logging.getLogger(__name__)
 
 CRASH_POINTS = ("rendered", "stored")
@@ -25,7 +27,7 @@ def crash_point(env: Mapping[str, str] | None = None) -> str | None:
     point = env.get("PRINTING_CRASH_AFTER", "").strip().lower()
     if not point:
         return None
-    if env.get("SILASIDAKEP_ENV", "development") != "development":
+    if not is_development(env):
         raise RuntimeError("PRINTING_CRASH_AFTER is a test hook, refused outside development")
     if point not in CRASH_POINTS:
         raise RuntimeError(f"PRINTING_CRASH_AFTER must be one of {', '.join(CRASH_POINTS)}")

@@ -45,11 +45,13 @@ def issue(
         )
         session.flush()
         print_jobs.plan_job(session, application_id, snapshot, document)
-        number, state = document.document_number, document.state
+        number, state, check_code = (
+            document.document_number, document.state, document.check_code,
+        )
     if state != DocumentState.RENDERING:  # ISSUED, or waiting for the signer: redelivered
         return False
     # Signing must be called from the hub: PdfSigner moves it off-hub itself, taking turns.
-    pdf = run(production.render, issuer, number, snapshot)
+    pdf = run(production.render, issuer, number, snapshot, check_code)
     crash_point("rendered")
     if issuer.signing_mode == "manual":
         _park_for_signer(sessions, outbox, issuer, application_id, number, pdf)

@@ -6,6 +6,8 @@ needs (the application's tracking code and where the unsigned draft is stored)."
 
 from __future__ import annotations
 
+import base64
+import secrets
 import uuid
 from datetime import datetime
 from typing import Any
@@ -17,6 +19,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
 )
@@ -30,6 +33,14 @@ metadata = service_metadata("printing", staff_access=True)
 
 class Base(DeclarativeBase):
     metadata = metadata
+
+
+CHECK_CODE_LENGTH = 16  # 80 random bits, base32 (A-Z, 2-7)
+
+
+def new_check_code() -> str:
+    """The unguessable code the QR code carries next to the (sequential) document number."""
+    return base64.b32encode(secrets.token_bytes(CHECK_CODE_LENGTH * 5 // 8)).decode()
 
 
 class IssuedDocument(Base):
@@ -58,6 +69,12 @@ class IssuedDocument(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_by: Mapped[str | None] = mapped_column(String(60))
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+    # In the QR code (``?c=``); public verification shows the holder's name only with it.
+    # NULL for documents allocated before the column existed: their QR codes carry none, so
+    # they only ever get the status-only answer.
+    check_code: Mapped[str | None] = mapped_column(
+        String(CHECK_CODE_LENGTH), default=new_check_code
+    )
 
 
 class DocumentCounter(Base):
@@ -110,6 +127,8 @@ class PrintJob(Base):
     suket_number: Mapped[str | None] = mapped_column(String(40), unique=True)
     suket_object_key: Mapped[str | None] = mapped_column(Text)
     suket_issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The Suket's QR check code, set with its number (NULL for Sukets numbered before it).
+    suket_check_code: Mapped[str | None] = mapped_column(String(CHECK_CODE_LENGTH))
 
 
 class BlankoStock(Base):
@@ -140,3 +159,18 @@ class BlankoMovement(Base):
     note: Mapped[str | None] = mapped_column(Text)
     by: Mapped[str] = mapped_column(String(60))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VerifyLookupCount(Base):
+    """Public verification lookups per client address and minute (the limit holds across
+    gateway replicas). The address is kept only as a keyed digest; rows of past windows are
+    deleted when a client opens a new window (``public_lookup.count_lookup``)."""
+
+    __tablename__ = "verify_lookup_counts"
+    __table_args__ = (
+        PrimaryKeyConstraint("window_start", "client_hash", name="verify_lookup_counts_pkey"),
+    )
+
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    client_hash: Mapped[str] = mapped_column(String(64))
+    lookups: Mapped[int] = mapped_column(Integer)

@@ -58,7 +58,18 @@ class Issuer:
     signing_mode: str = "auto"  # see signing_mode()
 
 
-def issue_data(issuer: Issuer, number: str, issued_at: datetime | None = None) -> IssueData:
+def verify_url(issuer: Issuer, number: str, check_code: str | None = None) -> str:
+    """What the QR code encodes: the public verification page, with the document's check code
+    (the holder's name is shown only with it). Without a code (a document allocated before
+    codes existed) the page answers status only."""
+    url = f"{issuer.public_base_url}/verify/{number}"
+    return f"{url}?c={check_code}" if check_code else url
+
+
+def issue_data(
+    issuer: Issuer, number: str, issued_at: datetime | None = None,
+    check_code: str | None = None,
+) -> IssueData:
     issued_at = issued_at or datetime.now(WIB)
     if issued_at.tzinfo is not None:
         issued_at = issued_at.astimezone(WIB).replace(tzinfo=None)
@@ -68,7 +79,7 @@ def issue_data(issuer: Issuer, number: str, issued_at: datetime | None = None) -
         region_name=REGION_NAME,
         signer_name=issuer.signer_name,
         signer_title=issuer.signer_title,
-        verify_url=f"{issuer.public_base_url}/verify/{number}",
+        verify_url=verify_url(issuer, number, check_code),
     )
 
 
@@ -78,6 +89,7 @@ def document_content(
     snapshot: dict[str, Any],
     issued_at: datetime | None = None,
     output_document: str | None = None,
+    check_code: str | None = None,
 ) -> DocumentContent | CardContent:
     """What the document of `snapshot` prints, from the template of its output document; whom
     it is about comes with the snapshot (intake resolves it from the form it owns)."""
@@ -86,7 +98,7 @@ def document_content(
     if template is None:
         raise UnsupportedDocument(f"no template for output document {output!r}")
     subject = snapshot["subject"]
-    issue = issue_data(issuer, number, issued_at)
+    issue = issue_data(issuer, number, issued_at, check_code)
     context = template_context(template, snapshot, issue, subject["name"], subject.get("nik"))
     return build_content(template, context, issue)
 
@@ -97,9 +109,12 @@ def render_content(content: DocumentContent | CardContent) -> bytes:
     return render_document(content)
 
 
-def render(issuer: Issuer, number: str, snapshot: dict[str, Any]) -> bytes:
-    """Render the unsigned PDF of `snapshot`'s output document (A4 sheet or ID-1 card)."""
-    return render_content(document_content(issuer, number, snapshot))
+def render(
+    issuer: Issuer, number: str, snapshot: dict[str, Any], check_code: str | None = None
+) -> bytes:
+    """Render the unsigned PDF of `snapshot`'s output document (A4 sheet or ID-1 card); its QR
+    code carries `check_code`."""
+    return render_content(document_content(issuer, number, snapshot, check_code=check_code))
 
 
 def sign_pdf(issuer: Issuer, pdf: bytes) -> bytes:

@@ -22,7 +22,7 @@ from services.printing.kecamatan import blanko, print_jobs, suket
 from services.printing.models import PrintJob, metadata
 from services.printing.states import DeskResult, MovementKind, SigningResult
 from silasidakep import metrics
-from silasidakep.config import load_settings
+from silasidakep.config import is_development, load_settings
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
 from silasidakep.messaging import on_event
@@ -47,7 +47,7 @@ def signing_files() -> SigningFiles:
             key_file=Path(os.environ["SIGNING_KEY_FILE"]),
             cert_file=Path(os.environ["SIGNING_CERT_FILE"]),
         )
-    if os.environ.get("SILASIDAKEP_ENV", "development") != "development":
+    if not is_development():
         raise RuntimeError("SIGNING_KEY_FILE, SIGNING_CERT_FILE and SIGNING_CA_FILE must be set")
     return ensure_dev_pki(Path(os.environ.get("DEV_PKI_DIR", "var/pki")))
 
@@ -127,9 +127,21 @@ class PrintingService(ServiceOps):
         }
 
     @rpc
-    def verify_document(self, document_number: str) -> dict[str, Any]:
+    def verify_document(
+        self, document_number: str, check_code: str | None = None,
+        client: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The public answer for a document number; the holder's name only with the QR code's
+        ``check_code``. The gateway passes the caller (``client``): lookups are limited per
+        address here, in the database, so the limit holds across gateway replicas."""
         with self.store.session() as session:
-            return public_lookup.verification_view(session, document_number[:40])
+            if client is not None:
+                with session.begin():
+                    public_lookup.count_lookup(
+                        session, client.get("ip"), public_lookup.lookups_per_minute()
+                    )
+            code = check_code[:64] if isinstance(check_code, str) else None
+            return public_lookup.verification_view(session, document_number[:40], code)
 
     # --- the signer's desk (SIGNING_MODE=manual) ---------------------------------------------
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from services.verification import queue
 from services.verification.models import QueueItem, metadata
+from silasidakep.config import is_development
 from silasidakep.db import Outbox, Store
 
 ACTOR = "dev-auto-approve"
@@ -44,7 +45,7 @@ def approve_pending(session: Session, outbox: Outbox, limit: int = BATCH) -> int
 
 def refuse_outside_development(env: dict[str, str] | None = None) -> None:
     env = dict(os.environ) if env is None else env
-    if env.get("SILASIDAKEP_ENV") != "development":
+    if not is_development(env):
         raise RuntimeError("the auto-approver runs only with SILASIDAKEP_ENV=development")
 
 

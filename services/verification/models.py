@@ -65,6 +65,10 @@ class QueueItem(Base):
 
 class Staff(Base):
     __tablename__ = "staff"
+    __table_args__ = (
+        CheckConstraint("totp_confirmed_at IS NULL OR totp_secret IS NOT NULL",
+                        name="ck_staff_totp_confirmed_has_secret"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     username: Mapped[str] = mapped_column(String(60), unique=True)
@@ -77,6 +81,11 @@ class Staff(Base):
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # Required for a kecamatan_operator: the one kecamatan whose print desk the account works.
     kecamatan_code: Mapped[str | None] = mapped_column(String(13))
+    # Optional TOTP (services/verification/totp.py): the secret sealed with AES-GCM, never in
+    # clear; pending until confirmed_at is set; the last accepted time step (no replays).
+    totp_secret: Mapped[str | None] = mapped_column(Text)
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Decision(Base):
@@ -152,7 +161,8 @@ class AuditHead(Base):
 
 class LoginAttempt(Base):
     """Every login attempt, by the username typed (known or not) and the client address; the
-    lockout is computed from these rows, so it holds across replicas."""
+    delays and the backstop lock (services/verification/login_limits.py) are computed from
+    these rows, so they hold across replicas."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (
@@ -164,5 +174,6 @@ class LoginAttempt(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     username: Mapped[str] = mapped_column(String(60))
     client_ip: Mapped[str | None] = mapped_column(String(64))
-    # SUCCESS, FAILED, LOCKED (refused unchecked during a lock), RESET (an admin unlocked)
+    # SUCCESS, FAILED, LOCKED (refused during the backstop lock), DELAYED (refused unchecked,
+    # too soon), TOTP_ASKED (right password, no code yet), RESET (an admin unlocked)
     outcome: Mapped[str] = mapped_column(String(10))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -110,11 +110,32 @@ def load_item(session: Session, application_id: str, lock: bool = False) -> Queu
     return item
 
 
+# Who may open an application and its scans. Need to know: a verifier only the one it holds
+# (claimed, lease running), the way a paper file sits on one desk; supervisors (who return and
+# reassign claims) and auditors (who check the access log against what was opened) any.
+WIDE_READERS = ("supervisor", "auditor")
+
+
+def require_need_to_know(item: QueueItem, staff: StaffPrincipal,
+                         now: datetime | None = None) -> None:
+    if staff.roles & set(WIDE_READERS):
+        return
+    now = now or now_utc()
+    held = (item.state == CLAIMED and item.claimed_by == staff.staff_id
+            and item.lease_expires_at is not None and item.lease_expires_at > now)
+    if not held:
+        raise Forbidden(
+            "Anda hanya dapat membuka permohonan yang sedang Anda tangani. "
+            "Ambil permohonan dari antrean terlebih dahulu.", code="NOT_YOUR_CLAIM",
+        )
+
+
 def staff_view(
     session: Session, staff: StaffPrincipal, application_id: str, client_ip: str | None = None
 ) -> dict[str, Any]:
-    staff.require("verifier", "supervisor")  # a supervisor looks before returning/reassigning
+    staff.require("verifier", *WIDE_READERS)
     item = load_item(session, application_id)
+    require_need_to_know(item, staff)
     checks = prechecks.run(session, item)  # before the log entry, which takes the chain lock
     log_access(session, staff, "VIEW_APPLICATION", item.application_id, None, client_ip)
     return {**item_view(item), "prechecks": checks}
@@ -145,8 +166,9 @@ def document_ref(
     session: Session, staff: StaffPrincipal, application_id: str, doc_type: str,
     client_ip: str | None = None,
 ) -> dict[str, Any]:
-    staff.require("verifier", "supervisor")
+    staff.require("verifier", *WIDE_READERS)
     item = load_item(session, application_id)
+    require_need_to_know(item, staff)
     for document in item.documents:
         if document["doc_type"] == doc_type:
             log_access(session, staff, "VIEW_DOCUMENT", item.application_id, doc_type, client_ip)

@@ -9,7 +9,7 @@ from typing import Any
 from nameko.rpc import rpc
 from sqlalchemy.orm import Session
 
-from services.verification import audit, queue, reasons, staff, supervision
+from services.verification import audit, queue, reasons, staff, supervision, totp
 from services.verification.models import metadata
 from silasidakep.auth import StaffPrincipal
 from silasidakep.config import load_settings
@@ -54,11 +54,36 @@ class VerificationService(ServiceOps):
 
     @rpc
     def login(
-        self, username: str, password: str, client: dict[str, Any] | None = None
+        self, username: str, password: str, client: dict[str, Any] | None = None,
+        totp_code: str | None = None,
     ) -> dict[str, str]:
         with self.store.session() as session:
-            token = staff.login(session, username, password, self.jwt_secret, client_ip(client))
+            token = staff.login(session, username, password, self.jwt_secret, client_ip(client),
+                                totp_code=totp_code)
         return {"token": token}
+
+    @rpc
+    def start_totp_enrolment(
+        self, token: str, client: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        with self._as_staff(token) as (session, principal):
+            return totp.start_enrolment(session, principal, self.jwt_secret, client_ip(client))
+
+    @rpc
+    def confirm_totp_enrolment(
+        self, token: str, code: str, client: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        with self._as_staff(token) as (session, principal):
+            return totp.confirm_enrolment(session, principal, code, self.jwt_secret,
+                                          client_ip(client))
+
+    @rpc
+    def reset_staff_totp(
+        self, token: str, username: str, client: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        with self._as_staff(token, "admin") as (session, principal):
+            return totp.reset(session, principal.staff_id, principal.username, username,
+                              client_ip(client))
 
     @rpc
     def claim_next(

@@ -1,13 +1,14 @@
-"""Staff accounts, logins with lockout, and their session tokens (JWT with roles inside, HS256).
+"""Staff accounts, logins, and their session tokens (JWT with roles inside, HS256).
 
-Login protection: after ``LOCK_THRESHOLD`` failures for a username within ``LOCK_WINDOW`` the
-username is locked for ``LOCK_DURATION`` (also for the right password); failures from one
-client address are limited too (``IP_THRESHOLD``). Attempts live in ``login_attempts`` (so the
-limits hold across replicas) and are keyed by the username as typed, known or not: an unknown
-username locks exactly like a real one, answers the same error and costs the same password
-hash check (the dummy hash), so neither errors nor timing tell whether an account exists.
+Login protection (services/verification/login_limits.py): progressive delays per (username,
+client address) pair, not a lock anyone could trigger; failing pairs from a busy address wait
+too; a per-username backstop lock that the right password with a TOTP code still passes
+(services/verification/totp.py). Attempts live in ``login_attempts`` (so the limits hold
+across replicas) and are keyed by the username as typed, known or not: an unknown username
+is delayed exactly like a real one, answers the same error and costs the same password hash
+check (the dummy hash), so neither errors nor timing tell whether an account exists.
 Concurrent attempts for one username or address queue on a transaction advisory lock, so a
-burst cannot squeeze in more guesses than the limit.
+burst cannot squeeze in more guesses than the limits allow.
 
 Tokens carry the account's ``token_version`` ("ver"); disabling or enabling an account or
 changing its roles, kecamatan or password raises it, and ``authenticate`` (every staff RPC here)
@@ -26,7 +27,7 @@ import jwt
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from services.verification import audit
+from services.verification import audit, login_limits, totp
 from services.verification.models import LoginAttempt, Staff, metadata
 from services.verification.passwords import hash_password, needs_rehash, password_matches
 from silasidakep import regions
@@ -53,12 +54,10 @@ MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,59}$")
 
-LOCK_THRESHOLD = 5  # failures for one username ...
-LOCK_WINDOW = timedelta(minutes=15)  # ... within this long lock it ...
-LOCK_DURATION = timedelta(minutes=15)  # ... for this long (from the last failure)
-IP_THRESHOLD = 20  # failures from one client address within LOCK_WINDOW
-
-SUCCESS, FAILED, LOCKED, RESET = "SUCCESS", "FAILED", "LOCKED", "RESET"
+SUCCESS, FAILED, LOCKED, RESET = (login_limits.SUCCESS, login_limits.FAILED,
+                                  login_limits.LOCKED, login_limits.RESET)
+DELAYED, TOTP_ASKED = login_limits.DELAYED, login_limits.TOTP_ASKED
+locked_until = login_limits.locked_until  # the per-username backstop lock
 
 
 # --- accounts -------------------------------------------------------------------------------
@@ -250,6 +249,7 @@ def account_view(staff: Staff, locked: datetime | None) -> dict:
         "username": staff.username, "roles": list(staff.roles), "active": staff.active,
         "kecamatan_code": staff.kecamatan_code,
         "locked_until": locked.isoformat() if locked else None,
+        "totp_enabled": totp.enrolled(staff),
         "created_at": staff.created_at.isoformat() if staff.created_at else None,
     }
 
@@ -270,49 +270,69 @@ def _record_attempt(
     ))
 
 
-def _lock_from(attempts: list[tuple[str, datetime]], threshold: int) -> datetime | None:
-    """``attempts``: the latest counted attempts, newest first. Failures during a lock are
-    recorded as LOCKED, not FAILED, so a lock in force always ends the newest run of failures;
-    it starts at the ``threshold``-th failure within the window and lasts LOCK_DURATION."""
-    if len(attempts) < threshold or any(outcome != FAILED for outcome, _ in attempts):
-        return None
-    newest, oldest = attempts[0][1], attempts[-1][1]
-    return newest + LOCK_DURATION if newest - oldest <= LOCK_WINDOW else None
-
-
-def locked_until(session: Session, username: str, now: datetime) -> datetime | None:
-    """When the username's lock ends, or None. A success or an admin reset starts over."""
-    attempts = session.execute(
-        select(LoginAttempt.outcome, LoginAttempt.at)
-        .where(LoginAttempt.username == username[:60],
-               LoginAttempt.outcome.in_((FAILED, SUCCESS, RESET)),
-               LoginAttempt.at > now - LOCK_WINDOW - LOCK_DURATION)
-        .order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc()).limit(LOCK_THRESHOLD)
-    ).all()
-    until = _lock_from([tuple(row) for row in attempts], LOCK_THRESHOLD)
-    return until if until and until > now else None
-
-
-def address_locked_until(session: Session, client_ip: str, now: datetime) -> datetime | None:
-    attempts = session.execute(
-        select(LoginAttempt.outcome, LoginAttempt.at)
-        .where(LoginAttempt.client_ip == client_ip, LoginAttempt.outcome == FAILED,
-               LoginAttempt.at > now - LOCK_WINDOW - LOCK_DURATION)
-        .order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc()).limit(IP_THRESHOLD)
-    ).all()
-    until = _lock_from([tuple(row) for row in attempts], IP_THRESHOLD)
-    return until if until and until > now else None
+def _wait_text(seconds: int) -> str:
+    minutes, rest = divmod(seconds, 60)
+    if not minutes:
+        return f"{seconds} detik"
+    return f"{minutes} menit" + (f" {rest} detik" if rest else "")
 
 
 def _wib_clock(moment: datetime) -> str:
     return moment.astimezone(WIB).strftime("%H.%M")
 
 
+def _delayed(wait: int) -> DomainError:
+    return TooManyAttempts(
+        "Terlalu banyak percobaan masuk yang gagal. Tunggu"
+        f" {_wait_text(wait)} lalu coba lagi.", fields={"retry_after": wait},
+        code="LOGIN_DELAYED")
+
+
+def _locked(until: datetime, now: datetime) -> DomainError:
+    return TooManyAttempts(
+        "Terlalu banyak percobaan masuk yang gagal untuk akun ini; akun dikunci sementara"
+        f" sampai pukul {_wib_clock(until)} WIB. Jika akun Anda memakai autentikator, masuk"
+        " dengan kata sandi dan kode autentikator; jika tidak, minta admin membuka kuncinya.",
+        fields={"retry_after": max(1, int((until - now).total_seconds()))}, code="LOGIN_LOCKED")
+
+
+def _check(
+    staff: Staff | None, password: str, code: str | None, secret: str, now: datetime,
+    lock: datetime | None,
+) -> tuple[str, str, str | None, DomainError | None]:
+    """The outcome, audit action, detail and error of a checked attempt. During the backstop
+    lock only the right password with a valid TOTP code gets in; every refusal then answers
+    LOGIN_LOCKED alike, so the lock tells nothing about the password."""
+    right = password_matches(staff.password_hash if staff else None, password)
+    right = right and staff is not None and staff.active
+    with_totp = right and totp.enrolled(staff)
+    if with_totp and code and totp.check_login_code(staff, code, secret, now):
+        return SUCCESS, "LOGIN_SUCCESS", "totp", None
+    if right and not with_totp and not lock:
+        return SUCCESS, "LOGIN_SUCCESS", None, None
+    if with_totp and not code:
+        return TOTP_ASKED, "LOGIN_TOTP_ASKED", None, _locked(lock, now) if lock else Unauthorized(
+            "Masukkan kode autentikator dari aplikasi Anda.", code="TOTP_REQUIRED")
+    if right and not with_totp:  # the right password during the lock, no TOTP enrolled
+        return LOCKED, "LOGIN_LOCKED", "locked", _locked(lock, now)
+    reason = ("unknown username" if staff is None else "account disabled" if not staff.active
+              else "wrong totp" if with_totp else "wrong password")
+    if lock:
+        return FAILED, "LOGIN_LOCKED", f"{reason}; locked", _locked(lock, now)
+    if with_totp:
+        return FAILED, "LOGIN_FAILED", reason, Unauthorized(
+            "Kode autentikator salah atau sudah dipakai.", code="TOTP_INVALID")
+    return FAILED, "LOGIN_FAILED", reason, Unauthorized(
+        "Nama pengguna atau kata sandi salah.", code="INVALID_CREDENTIALS")
+
+
 def login(
-    session: Session, username: str, password: str, secret: str, client_ip: str | None = None
+    session: Session, username: str, password: str, secret: str, client_ip: str | None = None,
+    totp_code: str | None = None,
 ) -> str:
     """Check a login and return a token. Runs its own transaction (``session`` must have none):
-    the attempt and its audit entry are committed even when the login is refused."""
+    the attempt and its audit entry are committed even when the login is refused. The limits
+    are in services/verification/login_limits.py; an account with TOTP needs ``totp_code``."""
     username = (username or "")[:60]
     error: DomainError | None = None
     with session.begin():
@@ -320,40 +340,22 @@ def login(
         _serialise(session, f"login:user:{username}")
         if client_ip:
             _serialise(session, f"login:ip:{client_ip}")
-        user_lock = locked_until(session, username, now)
-        address_lock = address_locked_until(session, client_ip, now) if client_ip else None
         staff = session.scalars(select(Staff).where(Staff.username == username)).first()
-        if user_lock or address_lock:
-            _record_attempt(session, username, client_ip, LOCKED, now)
-            audit.append(session, "LOGIN_LOCKED", staff_id=staff.id if staff else None,
-                         username=username, client_ip=client_ip,
-                         detail="username locked" if user_lock else "address limited")
-            if user_lock:
-                error = TooManyAttempts(
-                    "Terlalu banyak percobaan masuk yang gagal. Akun dikunci sementara; coba lagi"
-                    f" setelah pukul {_wib_clock(user_lock)} WIB.", code="LOGIN_LOCKED",
-                )
-            else:
-                error = TooManyAttempts(
-                    "Terlalu banyak percobaan masuk yang gagal dari alamat ini. Coba lagi setelah"
-                    f" pukul {_wib_clock(address_lock)} WIB.", code="LOGIN_RATE_LIMITED",
-                )
-        elif (password_matches(staff.password_hash if staff else None, password)
-              and staff is not None and staff.active):
+        wait = login_limits.wait_seconds(session, username, client_ip, now)
+        if wait:  # too soon: refused unchecked
+            outcome, action, detail = DELAYED, "LOGIN_DELAYED", f"wait={wait}s"
+            error = _delayed(wait)
+        else:
+            outcome, action, detail, error = _check(staff, password, totp_code, secret, now,
+                                                    locked_until(session, username, now))
+        if outcome == SUCCESS:
             if needs_rehash(staff.password_hash):
                 staff.password_hash = hash_password(password)
-            _record_attempt(session, username, client_ip, SUCCESS, now)
-            audit.append(session, "LOGIN_SUCCESS", staff_id=staff.id, username=staff.username,
-                         client_ip=client_ip)
             token = issue_token(staff, secret, now)
-        else:
-            reason = ("unknown username" if staff is None else
-                      "account disabled" if not staff.active else "wrong password")
-            _record_attempt(session, username, client_ip, FAILED, now)
-            audit.append(session, "LOGIN_FAILED", staff_id=staff.id if staff else None,
-                         username=username, client_ip=client_ip, detail=reason)
-            error = Unauthorized("Nama pengguna atau kata sandi salah.",
-                                 code="INVALID_CREDENTIALS")
+        _record_attempt(session, username, client_ip, outcome, now)
+        audit.append(session, action, staff_id=staff.id if staff else None,
+                     username=staff.username if staff else username, client_ip=client_ip,
+                     detail=detail)
     if error is not None:
         raise error
     return token

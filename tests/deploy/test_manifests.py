@@ -550,4 +550,5 @@ def test_the_service_monitor_gives_the_labels_the_alerts_use() -> None:
     assert {s["metadata"]["labels"][monitor["jobLabel"]] for s in services} == {"silasidakep"}
     assert 'up{job="silasidakep"}' in RULES_FILE.read_text(encoding="utf-8")
     assert monitor["endpoints"] == [
-        {"port": "http", "path": "/metrics", "interval": "15s", "scrapeTimeout": "10s"}]
+        {"port": "metrics", "path": "/metrics", "interval": "15s", "scrapeTimeout": "10s"}]
+    assert all("metrics" in {p["name"] for p in s["spec"]["ports"]} for s in services)

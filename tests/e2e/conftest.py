@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.citizen import CitizenClient, application_payload, new_person
 from tests.support.system import System, running_system
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
@@ -34,3 +35,16 @@ def supervisor(system: System) -> str:
     """Answers complaints; may also record attendance at the counter."""
     password = system.add_staff("supervisor.satu", "supervisor")
     return system.staff_token("supervisor.satu", password)
+
+
+@pytest.fixture
+def citizen(system: System) -> CitizenClient:
+    return CitizenClient.connect(system.gateway)
+
+
+@pytest.fixture
+def draft(citizen: CitizenClient) -> dict:
+    """A new guest application (KK_PERUBAHAN) of a fresh synthetic person."""
+    response = citizen.create(application_payload(new_person()))
+    assert response.status_code == 201, response.text
+    return response.json()

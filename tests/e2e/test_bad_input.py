@@ -41,18 +41,6 @@ def error_of(response: requests.Response) -> dict:
     return body["error"]
 
 
-@pytest.fixture
-def citizen(system: System) -> CitizenClient:
-    return CitizenClient.connect(system.gateway)
-
-
-@pytest.fixture
-def draft(citizen: CitizenClient) -> dict:
-    response = citizen.create(application_payload(new_person()))
-    assert response.status_code == 201
-    return response.json()
-
-
 @pytest.mark.parametrize(
     ("mutate", "field"),
     [

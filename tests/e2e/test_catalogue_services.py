@@ -63,7 +63,8 @@ def test_documents_are_issued_signed_and_verifiable(
     assert verified["document_type"] == load_catalogue()[code].output_document
 
 
-def test_a_cancelled_application_cannot_be_decided(system: System, verifier: str) -> None:
+def test_a_cancelled_application_cannot_be_decided(system: System, verifier: str,
+                                                   supervisor: str) -> None:
     citizen, app, _ = apply(system, "AKTA_MATI", seed=301)
     claim(system, verifier, app["id"])
     citizen.session.post(
@@ -74,7 +75,7 @@ def test_a_cancelled_application_cannot_be_decided(system: System, verifier: str
     def queue_state() -> str:
         return requests.get(
             f"{system.gateway}/api/v1/staff/applications/{app['id']}", timeout=10,
-            headers={"Authorization": f"Bearer {verifier}"},
+            headers={"Authorization": f"Bearer {supervisor}"},  # the claim ended with it
         ).json()["state"]
 
     wait_until(lambda: queue_state() == "CANCELLED", timeout=20,

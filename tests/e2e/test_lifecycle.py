@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import psycopg2
 import pytest
 import requests
 
@@ -87,8 +88,24 @@ def test_approved_application_is_issued_signed_and_downloadable_with_the_pin(
     check = validate_signed_pdf(pdf.content, system.env["DEV_PKI_DIR"] + "/ca.pem")
     assert check.intact and check.valid and check.trusted
     assert citizen.download(app["id"], app["access_token"], pin).content == pdf.content
+    # The PIN in a header, and the deprecated query form that old clients still send.
+    url = f"{system.gateway}/api/v1/applications/{app['id']}/document"
+    auth = {"Authorization": f"Bearer {app['access_token']}"}
+    by_header = requests.get(url, headers={**auth, "X-Download-PIN": pin}, timeout=30)
+    assert by_header.status_code == 200 and by_header.content == pdf.content
+    assert "Deprecation" not in by_header.headers
+    by_query = requests.get(url, params={"pin": pin}, headers=auth, timeout=30)
+    assert by_query.content == pdf.content and by_query.headers["Deprecation"] == "true"
 
-    verified = requests.get(f"{system.gateway}/api/v1/verify/{number}", timeout=10).json()
+    # The holder's name only with the check code the QR code carries (from the register).
+    conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname=system.database)
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT check_code FROM printing.documents WHERE document_number = %s",
+                    (number,))
+        (check_code,) = cur.fetchone()
+    conn.close()
+    verified = requests.get(f"{system.gateway}/api/v1/verify/{number}", params={"c": check_code},
+                            timeout=10).json()
     assert verified["status"] == "ACTIVE"
     assert verified["holder_name"] == payload["applicant"]["name"]
     assert verified["nik_masked"] != nik and verified["nik_masked"][:4] == nik[:4]

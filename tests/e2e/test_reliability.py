@@ -34,7 +34,7 @@ def publish_raw(system: System, producer: str, routing_key: str, body: dict) -> 
 
 
 def metric(system: System, service: str, name: str, **labels: str) -> float:
-    text = requests.get(f"{system.processes[service].url}/metrics", timeout=5).text
+    text = requests.get(system.processes[service].metrics_url, timeout=5).text
     total = 0.0
     for line in text.splitlines():
         if not line.startswith(name + "{"):

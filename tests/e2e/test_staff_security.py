@@ -6,6 +6,7 @@ import csv
 import io
 import time
 
+import pyotp
 import pytest
 import requests
 
@@ -105,25 +106,39 @@ def test_a_disabled_account_is_shut_out_of_every_service(system: System, admin: 
     assert answers(old) == shut_out  # an ended token stays ended
 
 
-def test_five_failed_logins_lock_the_account_for_fifteen_minutes(
+def test_failed_logins_are_delayed_and_an_authenticator_is_asked_for(
     system: System, admin: str
 ) -> None:
+    """Over HTTP: after three failures from this address the next try waits (429 with
+    Retry-After, not a lock anyone could set off); then the member enrols TOTP and from then on
+    a login needs the password and a fresh code."""
     assert call(system, "POST", "/accounts", admin, json={
         "username": "verifikator.kunci", "roles": ["verifier"], "password": PASSWORD,
     }).status_code == 201
-    for _ in range(5):
-        wrong = log_in(system, "verifikator.kunci", "bukan-kata-sandinya",
-                       headers={"X-Forwarded-For": "203.0.113.5"})
-        assert wrong.status_code == 401
-    locked = log_in(system, "verifikator.kunci")
-    assert locked.status_code == 429
-    error = locked.json()["error"]
-    assert error["code"] == "LOGIN_LOCKED" and "coba lagi setelah pukul" in error["message"]
-    accounts = accounts_of(system, admin)
-    assert accounts["verifikator.kunci"]["locked_until"]
-    # An admin lifts the lock by enabling the account again.
-    assert call(system, "PATCH", "/accounts/verifikator.kunci", admin,
-                json={"active": True}).status_code == 200
+    for _ in range(3):
+        assert log_in(system, "verifikator.kunci", "bukan-kata-sandinya").status_code == 401
+    delayed = log_in(system, "verifikator.kunci")
+    assert delayed.status_code == 429
+    assert delayed.json()["error"]["code"] == "LOGIN_DELAYED"
+    wait = int(delayed.headers["Retry-After"])
+    assert 1 <= wait <= 2
+    time.sleep(wait + 0.2)
+    token = log_in(system, "verifikator.kunci").json()["token"]
+
+    started = call(system, "POST", "/me/totp", token)
+    assert started.status_code == 200, started.text
+    authenticator = pyotp.TOTP(started.json()["secret"])
+    assert call(system, "POST", "/me/totp/confirm", token,
+                json={"code": authenticator.now()}).status_code == 200
+    asked = log_in(system, "verifikator.kunci")
+    assert asked.status_code == 401 and asked.json()["error"]["code"] == "TOTP_REQUIRED"
+    # The confirming code is spent; the next time step's code (within the allowed drift) works.
+    next_code = authenticator.at(time.time() + 30)
+    signed_in = call(system, "POST", "/session", json={
+        "username": "verifikator.kunci", "password": PASSWORD, "totp": next_code})
+    assert signed_in.status_code == 200, signed_in.text
+    assert accounts_of(system, admin)["verifikator.kunci"]["totp_enabled"] is True
+    assert call(system, "DELETE", "/accounts/verifikator.kunci/totp", admin).status_code == 200
     assert log_in(system, "verifikator.kunci").status_code == 200
 
 

@@ -237,7 +237,7 @@ def test_a_verified_subject_sees_what_a_relative_filed(intake_sessions, intake_o
     write(intake_sessions, lambda s: views.view(s, by_wife["id"], own["token"]))
     with pytest.raises(Forbidden):
         write(intake_sessions, lambda s: commands.update_application(
-            s, by_wife["id"], own["token"], {"phone": husband.phone}))
+            s, intake_outbox, by_wife["id"], own["token"], {"phone": husband.phone}))
 
 
 def test_attach_a_guest_application_by_its_contact(intake_sessions, intake_outbox):

@@ -19,6 +19,7 @@ from services.intake.appointments import booking, counter, locations, reminders
 from services.intake.appointments.rows import booked_count
 from services.intake.catalogue import get_service
 from services.intake.models import Slot, metadata
+from silasidakep.auth import StaffPrincipal
 from silasidakep.clock import WIB
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Outbox, make_engine
@@ -87,6 +88,11 @@ def submitted(sessions: sessionmaker, outbox: Outbox, service_code: str = KTP) -
     with sessions() as s, s.begin():
         commands.submit(s, outbox, app_id, token)
     return app_id, token
+
+
+def staff(username: str, *roles: str, kecamatan: str | None = None) -> StaffPrincipal:
+    return StaffPrincipal(uuid.uuid4(), username, frozenset(roles or ("verifier",)),
+                          kecamatan_code=kecamatan)
 
 
 def new_location(sessions: sessionmaker, steps=("BIOMETRICS", "COLLECTION"), **extra) -> str:
@@ -453,24 +459,24 @@ def test_biometrics_attendance_releases_issuance(sessions, outbox) -> None:
 
     before_the_day = datetime.now(UTC)
     with pytest.raises(Conflict) as early, sessions() as s, s.begin():
-        counter.mark_attendance(s, outbox, booked["id"], True, "petugas.uji", before_the_day)
+        counter.mark_attendance(s, outbox, booked["id"], True, staff("petugas.uji"), before_the_day)
     assert early.value.code == "APPOINTMENT_NOT_TODAY"
     with pytest.raises(Conflict) as not_started, sessions() as s, s.begin():
-        counter.mark_attendance(s, outbox, booked["id"], False, "petugas.uji",
+        counter.mark_attendance(s, outbox, booked["id"], False, staff("petugas.uji"),
                                      before_the_day)
     assert not_started.value.code == "SLOT_NOT_STARTED"
 
     at_counter = datetime.combine(day, time(8, 20), tzinfo=WIB)
     with sessions() as s, s.begin():
-        marked = counter.mark_attendance(s, outbox, booked["id"], True, "petugas.uji",
+        marked = counter.mark_attendance(s, outbox, booked["id"], True, staff("petugas.uji"),
                                               at_counter)
     assert marked["status"] == "ATTENDED" and marked["marked_by"] == "petugas.uji"
     assert "*" in marked["applicant"]["nik_masked"]
     with sessions() as s, s.begin():  # the same result again changes nothing
-        counter.mark_attendance(s, outbox, booked["id"], True, "petugas.dua", at_counter)
+        counter.mark_attendance(s, outbox, booked["id"], True, staff("petugas.dua"), at_counter)
     with sessions() as s:
         view = views.view(s, app_id, token)
-        day_list = counter.location_day(s, code, day.isoformat())
+        day_list = counter.location_day(s, staff("petugas.uji"), code, day.isoformat())
     assert view["status"] == "APPROVED"
     assert [p["done_at"] is not None for p in view["presence"] if p["step"] == "BIOMETRICS"] == [
         True
@@ -478,27 +484,59 @@ def test_biometrics_attendance_releases_issuance(sessions, outbox) -> None:
     assert len(events(sessions, "application.issuance_requested", application_id=app_id)) == 1
     assert day_list["slots"][0]["appointments"][0]["status"] == "ATTENDED"
     with pytest.raises(Conflict), sessions() as s, s.begin():
-        counter.mark_attendance(s, outbox, booked["id"], False, "petugas.uji", at_counter)
+        counter.mark_attendance(s, outbox, booked["id"], False, staff("petugas.uji"), at_counter)
     with pytest.raises(Conflict) as done, sessions() as s, s.begin():
         booking.book(s, outbox, app_id, token, "BIOMETRICS", slot)
     assert done.value.code == "STEP_ALREADY_DONE"
 
 
-def test_no_show_keeps_the_place_and_may_be_corrected(sessions, outbox) -> None:
-    code = new_location(sessions)
+def booked_collection(sessions, outbox, code: str) -> tuple[dict, int, datetime]:
+    """A collection booked in a slot two days ahead; a moment after the slot ended."""
     day = in_days(2)
     (slot,) = new_slots(sessions, code, day, ["08:00-09:00"], 2)
     app_id, token = submitted(sessions, outbox)
     with sessions() as s, s.begin():
         booked = booking.book(s, outbox, app_id, token, "COLLECTION", slot)
-    after = datetime.combine(day, time(9, 30), tzinfo=WIB)
+    return booked, slot, datetime.combine(day, time(9, 30), tzinfo=WIB)
+
+
+def test_no_show_keeps_the_place_and_may_be_corrected(sessions, outbox) -> None:
+    booked, slot, after = booked_collection(sessions, outbox, new_location(sessions))
     with sessions() as s, s.begin():
         assert counter.mark_attendance(
-            s, outbox, booked["id"], False, "petugas.uji", after)["status"] == "NO_SHOW"
+            s, outbox, booked["id"], False, staff("petugas.uji"), after)["status"] == "NO_SHOW"
     assert slot_state(sessions, slot) == (2, 1, 1)
     with sessions() as s, s.begin():
         assert counter.mark_attendance(
-            s, outbox, booked["id"], True, "petugas.uji", after)["status"] == "ATTENDED"
+            s, outbox, booked["id"], True, staff("petugas.uji"), after)["status"] == "ATTENDED"
+
+
+def test_a_kecamatan_operator_serves_only_its_own_kecamatans_offices(sessions, outbox) -> None:
+    """An operator of 32.11.07 neither lists who is booked at 32.11.06's office nor marks a
+    biometrics appointment there attended (which would release issuance)."""
+    code = new_location(sessions, kind="KECAMATAN", kecamatan_code="32.11.06")
+    mpp = new_location(sessions)  # the MPP belongs to no kecamatan: Dinas-wide staff only
+    booked, _, after = booked_collection(sessions, outbox, code)
+    day = after.date()
+    neighbour = staff("op.tetangga", "kecamatan_operator", kecamatan="32.11.07")
+    own = staff("op.sendiri", "kecamatan_operator", kecamatan="32.11.06")
+    for refused, where in ((neighbour, code), (own, mpp)):
+        with pytest.raises(Forbidden) as listing, sessions() as s:
+            counter.location_day(s, refused, where, day.isoformat())
+        assert listing.value.code == "WRONG_KECAMATAN"
+    with pytest.raises(Forbidden) as marking, sessions() as s, s.begin():
+        counter.mark_attendance(s, outbox, booked["id"], True, neighbour, after)
+    assert marking.value.code == "WRONG_KECAMATAN"
+    unbound = staff("op.baru", "kecamatan_operator")
+    with pytest.raises(Forbidden) as no_office, sessions() as s:
+        counter.location_day(s, unbound, code, day.isoformat())
+    assert no_office.value.code == "NO_KECAMATAN"
+    with sessions() as s:
+        listed = counter.location_day(s, own, code, day.isoformat())
+    assert [a["status"] for a in listed["slots"][0]["appointments"]] == ["BOOKED"]
+    with sessions() as s, s.begin():
+        assert counter.mark_attendance(s, outbox, booked["id"], True, own, after)[
+            "marked_by"] == "op.sendiri"
 
 
 # --- reminders ------------------------------------------------------------------------------------

@@ -250,11 +250,12 @@ def test_the_backlog_board_counts_stages_and_breaches(sessions, outbox) -> None:
 
 def test_duplicates_are_found_in_verifications_own_copy(sessions, outbox) -> None:
     verifier = account(sessions, "verifier")
+    supervisor = account(sessions, "supervisor")  # opens what it does not hold (need to know)
     nik = f"32110601019{uuid.uuid4().int % 100000:05d}"
     first = enqueue(sessions, service="KK_PERUBAHAN", nik=nik)
     second = enqueue(sessions, service="KK_PERUBAHAN", nik=nik)
     with sessions() as session, session.begin():
-        view = queue.staff_view(session, verifier, str(second))
+        view = queue.staff_view(session, supervisor, str(second))
     found = view["prechecks"]["findings"]
     duplicate = next(f for f in found if f["code"] == "DUPLICATE_APPLICATION")
     assert duplicate["related"]["application_id"] == str(first)
@@ -266,7 +267,7 @@ def test_duplicates_are_found_in_verifications_own_copy(sessions, outbox) -> Non
     two = enqueue(sessions, service="AKTA_LAHIR", nik="3211060101800009", form=birth)
     with sessions() as session, session.begin():
         codes = [f["code"] for f in
-                 queue.staff_view(session, verifier, str(two))["prechecks"]["findings"]]
+                 queue.staff_view(session, supervisor, str(two))["prechecks"]["findings"]]
     assert "DUPLICATE_BIRTH" in codes
     # Once the other one is rejected it no longer counts.
     with sessions() as session, session.begin():
@@ -277,7 +278,7 @@ def test_duplicates_are_found_in_verifications_own_copy(sessions, outbox) -> Non
         queue.decide(session, outbox, verifier, str(one), "REJECT", "PERMOHONAN_GANDA")
     with sessions() as session, session.begin():
         codes = [f["code"] for f in
-                 queue.staff_view(session, verifier, str(two))["prechecks"]["findings"]]
+                 queue.staff_view(session, supervisor, str(two))["prechecks"]["findings"]]
     assert "DUPLICATE_BIRTH" not in codes
 
 
@@ -299,3 +300,31 @@ def test_the_reason_codes_command_line(database_url: str, sessions) -> None:
     actions = [a for a, d in logged(sessions, f"cli:{getpass.getuser()}")
                if d and d.startswith(f"code={code}")]
     assert actions == ["REASON_CODE_CREATE"] + ["REASON_CODE_UPDATE"] * 3
+
+
+def test_a_verifier_opens_only_the_application_it_holds(sessions) -> None:
+    """Need to know: the application and its scans open for the verifier holding the claim,
+    for supervisors and auditors; not for another verifier, nor once the lease ran out."""
+    holder, other = account(sessions, "verifier"), account(sessions, "verifier")
+    supervisor, auditor = account(sessions, "supervisor"), account(sessions, "auditor")
+    app_id = enqueue(sessions, service="KK_PERUBAHAN")
+    with sessions() as session, session.begin():
+        for who in (holder, other):
+            with pytest.raises(Forbidden) as unclaimed:
+                queue.staff_view(session, who, str(app_id))
+            assert unclaimed.value.code == "NOT_YOUR_CLAIM"
+        session.execute(update(QueueItem).where(QueueItem.application_id == app_id)
+                        .values(state="CLAIMED", claimed_by=holder.staff_id,
+                                lease_expires_at=datetime.now(UTC) + timedelta(minutes=5)))
+    with sessions() as session, session.begin():
+        assert queue.staff_view(session, holder, str(app_id))["state"] == "CLAIMED"
+        for wide in (supervisor, auditor):
+            assert queue.staff_view(session, wide, str(app_id))["id"] == str(app_id)
+        with pytest.raises(Forbidden):
+            queue.staff_view(session, other, str(app_id))
+        with pytest.raises(Forbidden):
+            queue.document_ref(session, other, str(app_id), "KK_LAMA")
+        session.execute(update(QueueItem).where(QueueItem.application_id == app_id)
+                        .values(lease_expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    with sessions() as session, session.begin(), pytest.raises(Forbidden):
+        queue.staff_view(session, holder, str(app_id))

@@ -7,13 +7,14 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
-from services.verification import audit, staff
+from services.verification import audit, staff, totp
+from services.verification import login_limits as limits
 from services.verification.models import AccessLog, LoginAttempt, metadata
 from silasidakep.config import load_settings
 from silasidakep.db import make_engine
@@ -87,68 +88,67 @@ def test_a_login_gives_a_token_checked_against_the_account(sessions) -> None:
         "LOGIN_SUCCESS", "192.0.2.10", principal.staff_id)
 
 
-def test_five_failures_lock_the_username_even_for_the_right_password(sessions) -> None:
-    username = create(sessions, "verifier")
-    for _ in range(staff.LOCK_THRESHOLD):
+def back_in_time(sessions: sessionmaker, username: str, seconds: float) -> None:
+    """Move the username's attempts into the past instead of sleeping."""
+    with sessions() as session, session.begin():
+        session.execute(update(LoginAttempt).where(LoginAttempt.username == username)
+                        .values(at=LoginAttempt.at - timedelta(seconds=seconds)))
+
+
+def test_failures_from_one_address_are_delayed_not_locked(sessions) -> None:
+    """Three free failures, then each try from that address waits longer (1 s, 2 s, ...); the
+    right password from another address is never held up, so nobody can lock a colleague out
+    by typing their username."""
+    username, ip = create(sessions, "verifier"), random_ip()
+    for _ in range(limits.FREE_FAILURES):
         with pytest.raises(Unauthorized) as wrong:
-            login(sessions, username, "salah-salah-salah")
+            login(sessions, username, "salah-salah-salah", ip=ip)
         assert wrong.value.code == "INVALID_CREDENTIALS"
-    with pytest.raises(TooManyAttempts) as locked:
-        login(sessions, username)  # the right password
-    assert locked.value.code == "LOGIN_LOCKED" and locked.value.http_status == 429
-    assert "dikunci" in locked.value.message and "WIB" in locked.value.message
+    with pytest.raises(TooManyAttempts) as delayed:
+        login(sessions, username, ip=ip)  # the right password, too soon: not even checked
+    assert delayed.value.code == "LOGIN_DELAYED" and delayed.value.http_status == 429
+    assert delayed.value.fields["retry_after"] == 1 and "Tunggu" in delayed.value.message
+    assert check(sessions, login(sessions, username, ip=random_ip())).username == username
     actions = [e.action for e in entries_for(sessions, username)]
-    assert actions[-6:] == ["LOGIN_FAILED"] * 5 + ["LOGIN_LOCKED"]
-    with sessions() as session:
-        listed = {a["username"]: a for a in staff.list_accounts(session)}
-    assert listed[username]["locked_until"] is not None
+    assert actions[-5:] == ["LOGIN_FAILED"] * 3 + ["LOGIN_DELAYED", "LOGIN_SUCCESS"]
 
-    # Fifteen minutes later (moved back in time here) the username may try again.
-    with sessions() as session, session.begin():
-        session.execute(update(LoginAttempt).where(LoginAttempt.username == username)
-                        .values(at=LoginAttempt.at - timedelta(minutes=16)))
-    assert check(sessions, login(sessions, username)).username == username
-
-
-def test_failures_spread_over_more_than_the_window_do_not_lock(sessions) -> None:
-    username = create(sessions, "verifier")
-    for _ in range(staff.LOCK_THRESHOLD - 1):
-        with pytest.raises(Unauthorized):
-            login(sessions, username, "salah-salah-salah")
-    with sessions() as session, session.begin():
-        session.execute(update(LoginAttempt).where(LoginAttempt.username == username)
-                        .values(at=LoginAttempt.at - timedelta(minutes=16)))
-    with pytest.raises(Unauthorized):
-        login(sessions, username, "salah-salah-salah")
-    assert login(sessions, username)
+    back_in_time(sessions, username, 2)
+    with pytest.raises(Unauthorized):  # the 4th failure of the pair: next wait 2 s
+        login(sessions, username, "salah-salah-salah", ip=ip)
+    back_in_time(sessions, username, 1.5)
+    with pytest.raises(TooManyAttempts) as longer:
+        login(sessions, username, ip=ip)
+    assert longer.value.code == "LOGIN_DELAYED"
+    back_in_time(sessions, username, 1)
+    assert login(sessions, username, ip=ip)
 
 
 def test_a_success_starts_the_count_again(sessions) -> None:
-    username = create(sessions, "verifier")
-    for _ in range(staff.LOCK_THRESHOLD - 1):
+    username, ip = create(sessions, "verifier"), random_ip()
+    for _ in range(limits.FREE_FAILURES):
         with pytest.raises(Unauthorized):
-            login(sessions, username, "salah-salah-salah")
-    login(sessions, username)
-    for _ in range(staff.LOCK_THRESHOLD - 1):
-        with pytest.raises(Unauthorized):
-            login(sessions, username, "salah-salah-salah")
-    assert login(sessions, username)
+            login(sessions, username, "salah-salah-salah", ip=ip)
+    back_in_time(sessions, username, 2)
+    login(sessions, username, ip=ip)
+    for _ in range(limits.FREE_FAILURES):
+        with pytest.raises(Unauthorized) as again:
+            login(sessions, username, "salah-salah-salah", ip=ip)
+        assert again.value.code == "INVALID_CREDENTIALS"
 
 
-def test_an_unknown_username_answers_and_locks_like_a_known_one(sessions) -> None:
+def test_an_unknown_username_answers_and_is_delayed_like_a_known_one(sessions) -> None:
     known, unknown = create(sessions, "verifier"), unique("tidak.ada")
     answers = {}
     for username in (known, unknown):
-        errors = []
-        for _ in range(staff.LOCK_THRESHOLD + 1):
+        errors, ip = [], random_ip()
+        for _ in range(limits.FREE_FAILURES + 1):
             with pytest.raises((Unauthorized, TooManyAttempts)) as refused:
-                login(sessions, username, "salah-salah-salah")
-            errors.append((type(refused.value), refused.value.code,
-                           refused.value.message.split(" setelah")[0]))
+                login(sessions, username, "salah-salah-salah", ip=ip)
+            errors.append((type(refused.value), refused.value.code, refused.value.message))
         answers[username] = errors
     assert answers[known] == answers[unknown]
     assert [e.action for e in entries_for(sessions, unknown)] == (
-        ["LOGIN_FAILED"] * 5 + ["LOGIN_LOCKED"])
+        ["LOGIN_FAILED"] * 3 + ["LOGIN_DELAYED"])
     assert entries_for(sessions, unknown)[0].detail == "unknown username"
 
 
@@ -172,13 +172,15 @@ def test_an_unknown_username_costs_the_same_time(sessions) -> None:
 
 
 def test_parallel_guesses_cannot_exceed_the_limit(sessions) -> None:
-    username = create(sessions, "verifier")
+    """Guesses for one username from one address queue on a lock: three are checked, the rest
+    come too soon (a fourth only if the machine took over a second between them)."""
+    username, ip = create(sessions, "verifier"), random_ip()
     outcomes: list[str] = []
     lock = threading.Lock()
 
     def guess() -> None:
         try:
-            login(sessions, username, "salah-salah-salah")
+            login(sessions, username, "salah-salah-salah", ip=ip)
         except (Unauthorized, TooManyAttempts) as exc:
             with lock:
                 outcomes.append(exc.code)
@@ -188,19 +190,85 @@ def test_parallel_guesses_cannot_exceed_the_limit(sessions) -> None:
         thread.start()
     for thread in threads:
         thread.join(60)
-    assert sorted(outcomes) == ["INVALID_CREDENTIALS"] * 5 + ["LOGIN_LOCKED"] * 7
+    checked = outcomes.count("INVALID_CREDENTIALS")
+    assert len(outcomes) == 12 and 3 <= checked <= 4
+    assert outcomes.count("LOGIN_DELAYED") == 12 - checked
 
 
-def test_many_failures_from_one_address_are_limited(sessions) -> None:
+def test_many_failures_from_one_address_delay_only_the_failing(sessions) -> None:
+    """A NAT address with 20 failures: its failing usernames wait, a colleague behind the same
+    address with the right password still gets in."""
     ip = random_ip()
-    for _ in range(staff.IP_THRESHOLD):
+    guessed = [unique("coba") for _ in range(limits.IP_THRESHOLD)]
+    for username in guessed:
         with pytest.raises(Unauthorized):
-            login(sessions, unique("coba"), "salah-salah-salah", ip=ip)
-    username = create(sessions, "verifier")
+            login(sessions, username, "salah-salah-salah", ip=ip)
     with pytest.raises(TooManyAttempts) as limited:
-        login(sessions, username, ip=ip)
-    assert limited.value.code == "LOGIN_RATE_LIMITED"
-    assert login(sessions, username, ip=random_ip())  # the account itself is not locked
+        login(sessions, guessed[0], "salah-salah-salah", ip=ip)
+    assert limited.value.code == "LOGIN_DELAYED"
+    colleague = create(sessions, "verifier")
+    assert login(sessions, colleague, ip=ip)
+
+
+def failures_to_the_ceiling(sessions: sessionmaker, username: str) -> None:
+    """The backstop: guesses spread over many addresses, none of them delayed."""
+    rows = [LoginAttempt(username=username, client_ip=random_ip(), outcome=limits.FAILED,
+                         at=datetime.now(UTC))
+            for _ in range(limits.CEILING)]
+    with sessions() as session, session.begin():
+        session.add_all(rows)
+
+
+def test_a_distributed_guessing_run_locks_an_account_without_an_authenticator(sessions) -> None:
+    username = create(sessions, "verifier")
+    failures_to_the_ceiling(sessions, username)
+    with pytest.raises(TooManyAttempts) as locked:
+        login(sessions, username)  # the right password, from a fresh address
+    assert locked.value.code == "LOGIN_LOCKED" and "admin" in locked.value.message
+    with sessions() as session:
+        listed = {a["username"]: a for a in staff.list_accounts(session)}
+    assert listed[username]["locked_until"] is not None
+    with sessions() as session, session.begin():
+        view = staff.update_account(session, CLI, username, active=True)  # an admin lifts it
+    assert view["locked_until"] is None
+    assert login(sessions, username)
+
+
+def test_the_right_password_and_totp_pass_the_lock(sessions) -> None:
+    """An attacker cannot lock out an account with an authenticator; a code is used once."""
+    username = create(sessions, "verifier")
+    principal = check(sessions, login(sessions, username))
+    with sessions() as session, session.begin():
+        started = totp.start_enrolment(session, principal, SECRET, "192.0.2.9")
+    secret = started["secret"]
+    assert started["otpauth_uri"].startswith("otpauth://totp/")
+    now = datetime.now(UTC)
+    step = int(now.timestamp()) // totp.STEP_SECONDS
+    with sessions() as session, session.begin():
+        totp.confirm_enrolment(session, principal, totp.code_at(secret, step - 1), SECRET, None)
+    with pytest.raises(Unauthorized) as asked:
+        login(sessions, username)
+    assert asked.value.code == "TOTP_REQUIRED"
+    with sessions() as session, pytest.raises(Unauthorized) as replayed:  # enrolment's code
+        staff.login(session, username, PASSWORD, SECRET, random_ip(),
+                    totp_code=totp.code_at(secret, step - 1))
+    assert replayed.value.code == "TOTP_INVALID"
+
+    failures_to_the_ceiling(sessions, username)
+    with sessions() as session, pytest.raises(TooManyAttempts):
+        staff.login(session, username, PASSWORD, SECRET, random_ip())
+    with sessions() as session:
+        token = staff.login(session, username, PASSWORD, SECRET, random_ip(),
+                            totp_code=totp.code_at(secret, step))
+    assert check(sessions, token).username == username
+    # The success ended the run of failures; the same code is still refused: once only.
+    with sessions() as session, pytest.raises(Unauthorized) as reused:
+        staff.login(session, username, PASSWORD, SECRET, random_ip(),
+                    totp_code=totp.code_at(secret, step))
+    assert reused.value.code == "TOTP_INVALID"
+    with sessions() as session, session.begin():
+        assert totp.reset(session, None, "cli:test", username, None)["totp_enabled"] is False
+    assert login(sessions, username)  # reset: the password alone again
 
 
 def test_a_disabled_account_cannot_log_in_and_its_tokens_stop_working(sessions) -> None:
@@ -251,19 +319,6 @@ def test_a_token_without_a_version_is_refused(sessions) -> None:
         check(sessions, old_style)
 
 
-def test_enabling_or_a_new_password_lifts_a_lock(sessions) -> None:
-    username = create(sessions, "verifier")
-    for _ in range(staff.LOCK_THRESHOLD):
-        with pytest.raises(Unauthorized):
-            login(sessions, username, "salah-salah-salah")
-    with pytest.raises(TooManyAttempts):
-        login(sessions, username)
-    with sessions() as session, session.begin():
-        view = staff.update_account(session, CLI, username, active=True)
-    assert view["locked_until"] is None
-    assert login(sessions, username)
-
-
 def test_admin_account_management_is_checked_and_logged(sessions) -> None:
     admin = create(sessions, "admin")
     principal = check(sessions, login(sessions, admin))
@@ -272,7 +327,7 @@ def test_admin_account_management_is_checked_and_logged(sessions) -> None:
     with sessions() as session, session.begin():
         created = staff.create_account(session, actor, newcomer, ["verifier"], PASSWORD)
     assert created == {"username": newcomer, "roles": ["verifier"], "active": True,
-                       "kecamatan_code": None, "locked_until": None,
+                       "kecamatan_code": None, "locked_until": None, "totp_enabled": False,
                        "created_at": created["created_at"]}
     for bad in ({"roles": ["raja"]}, {"password": "pendek"}):
         with sessions() as session, pytest.raises(ValidationFailed), session.begin():

@@ -12,7 +12,8 @@ from silasidakep.storage import ObjectStore
 
 
 def test_put_get_delete_round_trip(s3_endpoint: str) -> None:
-    settings = dataclasses.replace(load_settings({}), s3_endpoint=s3_endpoint)
+    development = load_settings({"SILASIDAKEP_ENV": "development"})
+    settings = dataclasses.replace(development, s3_endpoint=s3_endpoint)
     store = ObjectStore(settings)
     store.put("it-bucket", "a/b.pdf", b"%PDF-1.7 data", "application/pdf")
     store.put("it-bucket", "a/b.pdf", b"%PDF-1.7 newer", "application/pdf")

@@ -76,7 +76,7 @@ class Prometheus:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         targets = [
-            {"targets": [process.address], "labels": {"service": name}}
+            {"targets": [process.metrics_address or process.address], "labels": {"service": name}}
             for name, process in system.processes.items()
         ]
         (workdir / "test-short.rules.yml").write_text(yaml.safe_dump(short_backlog_rules()))

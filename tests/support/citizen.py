@@ -70,8 +70,8 @@ class CitizenClient:
         )
 
     def download(self, app_id: str, token: str, pin: str) -> requests.Response:
-        return self.session.get(
-            f"{self.base_url}/api/v1/applications/{app_id}/document", params={"pin": pin},
+        return self.session.post(
+            f"{self.base_url}/api/v1/applications/{app_id}/document", json={"pin": pin},
             headers={"Authorization": f"Bearer {token}"}, timeout=30,
         )
 

@@ -204,10 +204,15 @@ class ServiceProcess:
     address: str
     process: subprocess.Popen
     log_path: Path
+    metrics_address: str | None = None  # the gateway's internal metrics port
 
     @property
     def url(self) -> str:
         return f"http://{self.address}"
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://{self.metrics_address or self.address}/metrics"
 
     def healthy(self) -> bool:
         if self.process.poll() is not None:
@@ -235,13 +240,16 @@ def start_service(name: str, env: dict[str, str], log_dir: Path) -> ServiceProce
     config, target = SERVICES[name]
     address = f"127.0.0.1:{free_port()}"
     env = {**env, HTTP_ADDRESS_VARS[name]: address}
+    metrics_address = None
+    if name == "gateway":
+        metrics_address = env["GATEWAY_METRICS_ADDRESS"] = f"127.0.0.1:{free_port()}"
     log_path = log_dir / f"{name}.log"
     log = open(log_path, "ab")  # noqa: SIM115 (closed with the process)
     process = subprocess.Popen(
         [sys.executable, "-m", "silasidakep.nameko_cli", "run", "--config", config, target],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    return ServiceProcess(name, address, process, log_path)
+    return ServiceProcess(name, address, process, log_path, metrics_address)
 
 
 def run_cli(args: list[str], env: dict[str, str], stdin: str | None = None) -> str:

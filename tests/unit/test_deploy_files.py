@@ -347,7 +347,8 @@ def test_k8s_base_has_namespace_configmap_and_a_deployment_and_service_per_app()
         labels = deployment["spec"]["template"]["metadata"]["labels"]
         assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
         assert service["spec"]["selector"].items() <= labels.items()
-        assert [p["port"] for p in service["spec"]["ports"]] == [port]
+        # The HTTP port and the one Prometheus scrapes (the gateway's is internal).
+        assert [p["port"] for p in service["spec"]["ports"]] == [port, 9108]
 
 
 def test_every_deployment_has_probes_resources_and_runs_as_non_root() -> None:
@@ -371,4 +372,5 @@ def test_every_deployment_has_probes_resources_and_runs_as_non_root() -> None:
             _, _, address_variable, port = APP_SERVICES[name]
             env = {item["name"]: item.get("value") for item in container.get("env", [])}
             assert env[address_variable] == f"0.0.0.0:{port}", name
-            assert [p["containerPort"] for p in container["ports"]] == [port], name
+            metrics = [9108] if name == "gateway" else []  # the gateway's internal metrics port
+            assert [p["containerPort"] for p in container["ports"]] == [port, *metrics], name

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import logging
+import sys
 
+from silasidakep.errors import NotFound, ServiceUnavailable
 from silasidakep.logs import RedactSecrets, redact
 
 
@@ -26,3 +28,27 @@ def test_the_filter_rewrites_records_and_tracebacks() -> None:
     assert RedactSecrets().filter(record)
     assert "3211064107900001" not in record.getMessage()
     assert "3211064107900001" not in record.exc_text
+
+
+def _record_of(exc: BaseException, level: int = logging.ERROR) -> logging.LogRecord:
+    try:
+        raise exc
+    except BaseException:
+        return logging.LogRecord("nameko.containers", level, __file__, 1,
+                                 "error handling worker %s: %s", ("ctx", exc), sys.exc_info())
+
+
+def test_a_refused_request_is_a_warning_without_a_traceback() -> None:
+    record = _record_of(NotFound("Permohonan tidak ditemukan.", code="APPLICATION_NOT_FOUND"))
+    assert RedactSecrets().filter(record)
+    assert record.levelno == logging.WARNING and record.levelname == "WARNING"
+    assert record.exc_info is None and record.exc_text is None
+    assert record.getMessage().startswith("refused (404 APPLICATION_NOT_FOUND): error handling")
+
+
+def test_a_real_failure_keeps_its_level_and_traceback() -> None:
+    record = _record_of(RuntimeError("database went away"))
+    assert RedactSecrets().filter(record)
+    assert record.levelno == logging.ERROR and record.exc_text
+    unavailable = _record_of(ServiceUnavailable())
+    assert RedactSecrets().filter(unavailable) and unavailable.levelno == logging.ERROR

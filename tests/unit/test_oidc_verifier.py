@@ -286,7 +286,10 @@ def test_the_client_secret_is_a_secret_only_the_relying_party_reads():
     given = OidcSettings.from_env({**production, "OIDC_CLIENT_SECRET": "s3"},
                                   with_client_secret=True)
     assert given.client_secret == "s3"
-    assert OidcSettings.from_env(OIDC_ENV, with_client_secret=True).client_secret  # dev default
+    development = {**OIDC_ENV, "SILASIDAKEP_ENV": "development"}
+    assert OidcSettings.from_env(development, with_client_secret=True).client_secret  # dev default
+    with pytest.raises(MissingSetting):  # unset means production
+        OidcSettings.from_env(OIDC_ENV, with_client_secret=True)
 
 
 def test_the_redirect_uri_defaults_to_the_public_callback():

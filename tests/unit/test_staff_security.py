@@ -1,4 +1,4 @@
-"""Pieces of staff access control that need no database: client addresses, the lockout rule,
+"""Pieces of staff access control that need no database: client addresses, the login delay,
 the audit hash format."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from gateway.http import client_address
-from services.verification import audit, staff
+from services.verification import audit, login_limits, staff
 
 
 def request(remote: str = "192.0.2.1", forwarded: str | None = None) -> Request:
@@ -30,17 +30,13 @@ def test_the_forwarded_address_counts_only_behind_a_trusted_proxy() -> None:
     assert client_address(request("2001:db8::1", "2001:DB8::2"), trust_proxy=True) == "2001:db8::2"
 
 
-def test_the_lock_starts_at_the_fifth_failure_within_fifteen_minutes() -> None:
+def test_no_number_of_failures_locks_a_pair_for_longer_than_fifteen_minutes() -> None:
+    """The old hard lock (5 failures) is gone: failures only delay the (username, address)
+    pair; the rules are tested in test_login_limits.py."""
     now = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
-
-    def failures(*minutes_ago: int) -> list[tuple[str, datetime]]:
-        return [(staff.FAILED, now - timedelta(minutes=m)) for m in minutes_ago]
-
-    assert staff._lock_from(failures(0, 1, 2, 3, 14), 5) == now + timedelta(minutes=15)
-    assert staff._lock_from(failures(0, 1, 2, 3, 16), 5) is None  # spread over 16 minutes
-    assert staff._lock_from(failures(0, 1, 2, 3), 5) is None
-    mixed = failures(0, 1) + [(staff.SUCCESS, now - timedelta(minutes=2))] + failures(3, 4)
-    assert staff._lock_from(mixed, 5) is None  # a success in between starts over
+    many = [(staff.FAILED, now - timedelta(seconds=s)) for s in range(40)]
+    assert login_limits.pair_wait(many, now) == 15 * 60
+    assert login_limits.pair_wait(many[:5], now) == 4  # the fifth failure: 4 s, not a lock
 
 
 def test_the_entry_hash_is_canonical_json_sha256() -> None:

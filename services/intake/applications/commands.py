@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from services.intake import forms
 from services.intake.accounts import credentials
-from services.intake.applications import filing
+from services.intake.applications import contact_change, filing
 from services.intake.applications.record import (
     change_status,
     current_documents,
@@ -126,11 +126,14 @@ def create_application(session: Session, outbox: Outbox, payload: dict[str, Any]
 
 
 def update_application(
-    session: Session, application_id: str, token: str | None, changes: dict[str, Any]
+    session: Session, outbox: Outbox, application_id: str, token: str | None,
+    changes: dict[str, Any], client: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Replace the form and/or the contact details while the citizen may still edit."""
+    """Replace the form at once while the citizen may still edit; a new email or phone waits
+    for its one-time code (contact_change: the PIN must not be redirected silently)."""
     app = lock_for_citizen(session, application_id, token)
     require_editable(app.status)
+    contact_change.request(session, outbox, app, changes, client)
     if "form" in changes:
         form, form_warnings = validate_form(definition_of(app), changes["form"])
         applicant_warnings = [w for w in app.warnings if w["field"].startswith("applicant.")]
@@ -138,26 +141,30 @@ def update_application(
         person = {"nik": app.nik, "name": app.name, "kk_number": app.kk_number}
         subject = filing.subject_of(definition_of(app), person, form)
         app.subject_nik, app.subject_name = subject.nik, subject.name[:60]
-    for contact in ("email", "phone"):
-        if contact in changes:
-            setattr(app, contact, changes[contact])
-    filing.require_contact(app.email, app.phone)
     app.updated_at = now_utc()
     return view_of(app)
+
+
+def check_upload(
+    session: Session, application_id: str, token: str | None, doc_type: str
+) -> Application:
+    """The application if ``token`` may upload a ``doc_type`` scan to it now. The gateway asks
+    before it reads the file; attach_document asks again and is the authority."""
+    app = load_for_citizen(session, application_id, token)
+    require_editable(app.status)
+    if doc_type not in definition_of(app).document_types:
+        raise ValidationFailed(
+            fields={"doc_type": [f"Jenis dokumen {doc_type} tidak diminta untuk layanan ini."]},
+            code="UNKNOWN_DOCUMENT_TYPE",
+        )
+    return app
 
 
 def attach_document(
     session: Session, application_id: str, token: str | None, upload: dict[str, Any]
 ) -> dict:
-    app = load_for_citizen(session, application_id, token)
-    require_editable(app.status)
-    service = definition_of(app)
     doc_type = upload["doc_type"]
-    if doc_type not in service.document_types:
-        raise ValidationFailed(
-            fields={"doc_type": [f"Jenis dokumen {doc_type} tidak diminta untuk layanan ini."]},
-            code="UNKNOWN_DOCUMENT_TYPE",
-        )
+    app = check_upload(session, application_id, token, doc_type)
     if not upload["object_key"].startswith(f"applications/{app.id}/{doc_type}/"):
         raise Forbidden("Lokasi berkas tidak sesuai dengan permohonan.", code="INVALID_OBJECT_KEY")
     for earlier in app.documents:

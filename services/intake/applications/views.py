@@ -23,7 +23,7 @@ from services.intake.domain.status import (
     expected_path,
 )
 from services.intake.models import Application
-from silasidakep.masking import mask_nik
+from silasidakep.masking import mask_email, mask_nik, mask_phone
 
 BOOKING_CLOSED = frozenset({Status.DRAFT, Status.REJECTED, Status.CANCELLED})
 
@@ -103,6 +103,7 @@ def view_of(app: Application) -> dict[str, Any]:
         "reporter": reporter_view(app.reporter),
         "subject": {"name": app.subject_name or app.name,
                     "nik_masked": mask_nik(app.subject_nik) if app.subject_nik else None},
+        "pending_contact": pending_contact_view(app),
         "attached_to_account": app.account_id is not None,
         "form": app.form,
         "documents": [
@@ -137,6 +138,26 @@ def view_of(app: Application) -> dict[str, Any]:
         ),
         "service": service.public(),  # includes output_document and output_card
     }
+
+
+def masked_contact(field: str, value: str | None) -> str | None:
+    if not value:
+        return None
+    return mask_email(value) if field == "email" else mask_phone(value)
+
+
+def pending_contact_view(app: Application) -> dict[str, Any] | None:
+    """A change of email or phone waiting for its code (see contact_change): the new value
+    masked (None: the contact is removed) and where the code went."""
+    pending = app.pending_contact
+    if not pending:
+        return None
+    field, value = pending["field"], pending["value"]
+    other = "phone" if field == "email" else "email"
+    sent_to = masked_contact(field, value) if value else masked_contact(other,
+                                                                        getattr(app, other))
+    return {"field": field, "value_masked": masked_contact(field, value),
+            "code_sent_to": sent_to}
 
 
 def reporter_view(reporter: dict[str, str] | None) -> dict[str, Any] | None:

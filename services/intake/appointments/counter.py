@@ -24,6 +24,7 @@ from services.intake.appointments.rows import (
 )
 from services.intake.appointments.views import location_view, slot_view, staff_appointment_view
 from services.intake.models import Application, Appointment, Slot
+from silasidakep.auth import StaffPrincipal
 from silasidakep.clock import now_utc, today_wib
 from silasidakep.db import Outbox
 from silasidakep.errors import Conflict, NotFound
@@ -31,10 +32,16 @@ from silasidakep.errors import Conflict, NotFound
 log = logging.getLogger(__name__)
 
 
-def location_day(session: Session, location_code: str, day: Any = None) -> dict[str, Any]:
+# Dinas-wide counter staff serve every office; a kecamatan operator only its own kecamatan's.
+ANY_OFFICE = ("verifier", "supervisor")
+
+
+def location_day(session: Session, principal: StaffPrincipal, location_code: str,
+                 day: Any = None) -> dict[str, Any]:
     """A location's slots on one day (default today) with who is coming (cancelled bookings
     left out)."""
     place = location(session, location_code)
+    principal.require_office(place.kecamatan_code, ANY_OFFICE)
     on = parse_date(day, "date") if day else today_wib(now_utc())
     slots = session.scalars(
         select(Slot).where(Slot.location_code == place.code, Slot.date == on)
@@ -61,8 +68,8 @@ def location_day(session: Session, location_code: str, day: Any = None) -> dict[
 
 
 def mark_attendance(
-    session: Session, outbox: Outbox, appointment_id: Any, attended: bool, staff_username: str,
-    at: datetime | None = None,
+    session: Session, outbox: Outbox, appointment_id: Any, attended: bool,
+    principal: StaffPrincipal, at: datetime | None = None,
 ) -> dict[str, Any]:
     """Staff at the counter: the citizen came (the in-person step is recorded with the
     application, which may release issuance) or did not come. Marking the same result again
@@ -84,16 +91,17 @@ def mark_attendance(
             f"Janji temu berstatus {appointment.status} tidak dapat ditandai {target}.",
             code="APPOINTMENT_NOT_ACTIVE",
         )
-    slot, _ = slot_with_location(session, appointment.slot_id)
+    slot, place = slot_with_location(session, appointment.slot_id)
+    principal.require_office(place.kecamatan_code, ANY_OFFICE)
     if attended and today_wib(at) < slot.date:
         raise Conflict("Janji temu ini untuk hari lain.", code="APPOINTMENT_NOT_TODAY")
     if not attended and at < slot_start(slot):
         raise Conflict("Jadwal ini belum dimulai.", code="SLOT_NOT_STARTED")
     appointment.status = target
     appointment.updated_at = at
-    appointment.marked_by = staff_username
+    appointment.marked_by = principal.username
     if attended:
         record_presence(session, outbox, app.id, appointment.step, at)
     session.flush()
-    log.info("appointment %s marked %s by %s", appointment.id, target, staff_username)
+    log.info("appointment %s marked %s by %s", appointment.id, target, principal.username)
     return staff_appointment_view(appointment, app)

@@ -145,12 +145,7 @@ def desk_kecamatan(
     (``requested``, when given, must be it); an admin, where allowed, the one it names."""
     if admin_anywhere and "admin" in principal.roles:
         return required_kecamatan(requested)
-    if not principal.kecamatan_code:
-        raise Forbidden("Akun Anda belum ditetapkan ke kecamatan. Hubungi admin.",
-                        code="NO_KECAMATAN")
-    if (requested or "").strip() not in ("", principal.kecamatan_code):
-        raise Forbidden("Anda hanya dapat melayani kecamatan Anda sendiri.",
-                        code="WRONG_KECAMATAN")
+    principal.require_office((requested or "").strip() or principal.kecamatan_code)
     return principal.kecamatan_code
 
 

@@ -17,7 +17,7 @@ from services.printing.documents.numbering import document_number
 from services.printing.documents.render import render_document
 from services.printing.documents.templates import build_content, template_context
 from services.printing.kecamatan.print_jobs import job_for_desk, lock_job
-from services.printing.models import IssuedDocument, PrintJob
+from services.printing.models import IssuedDocument, PrintJob, new_check_code
 from services.printing.serials import REGENCY_CODE, next_serial
 from services.printing.states import DocumentStatus, JobState
 from silasidakep.clock import WIB, now_utc
@@ -38,11 +38,15 @@ def jobs_needing_suket(session: Session, limit: int = 20) -> list[uuid.UUID]:
     ))
 
 
-def suket_pdf(issuer: production.Issuer, number: str, snapshot: dict[str, Any]) -> bytes:
-    """The unsigned Suket of a card application, from ``templates/SUKET.yaml``."""
+def suket_pdf(
+    issuer: production.Issuer, number: str, snapshot: dict[str, Any],
+    check_code: str | None = None,
+) -> bytes:
+    """The unsigned Suket of a card application, from ``templates/SUKET.yaml``; its QR code
+    carries `check_code`."""
     template = production.TEMPLATES[SUKET]
     subject = snapshot.get("subject") or {}
-    issue = production.issue_data(issuer, number)
+    issue = production.issue_data(issuer, number, check_code=check_code)
     context = template_context(template, snapshot, issue, subject.get("name", ""),
                                subject.get("nik"))
     content = build_content(template, context, issue)
@@ -66,8 +70,9 @@ def issue_suket(
             local = now_utc().astimezone(WIB)
             serial = next_serial(session, SUKET, local.year)
             job.suket_number = document_number(SUKET, REGENCY_CODE, local, serial)
-        number, snapshot = job.suket_number, job.snapshot
-    signed = production.sign_pdf(issuer, run(suket_pdf, issuer, number, snapshot))
+            job.suket_check_code = new_check_code()
+        number, snapshot, check_code = job.suket_number, job.snapshot, job.suket_check_code
+    signed = production.sign_pdf(issuer, run(suket_pdf, issuer, number, snapshot, check_code))
     key, _ = production.store_attempt(issuer, number, signed)
     with sessions() as session, session.begin():
         job = lock_job(session, job_id)
@@ -88,7 +93,9 @@ def suket_ref(session: Session, job_id: str, kecamatan_code: str) -> dict[str, A
 
 
 def suket_verification(session: Session, number: str) -> dict[str, Any] | None:
-    """What the QR code of a Suket shows: active until the card is printed."""
+    """What the QR code of a Suket shows: active until the card is printed. Every detail;
+    ``public_lookup`` cuts it down unless the caller has the Suket's check code
+    (``check_code``, not part of the answer)."""
     job = session.scalars(select(PrintJob).where(PrintJob.suket_number == number)).first()
     if job is None or not job.suket_object_key:
         return None
@@ -106,4 +113,5 @@ def suket_verification(session: Session, number: str) -> dict[str, Any] | None:
         "signer": document.signer if document else None,
         "superseded_at": replaced.date().isoformat() if replaced else None,
         "revoked_at": None,
+        "check_code": job.suket_check_code,
     }

@@ -46,7 +46,8 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> SigningFiles:
 @pytest.fixture(scope="session")
 def make_issuer(s3_endpoint: str, pki: SigningFiles) -> Callable[..., production.Issuer]:
     """Printing's issuer with the development key, storing in ``bucket`` on the loopback S3."""
-    settings = dataclasses.replace(load_settings({}), s3_endpoint=s3_endpoint)
+    development = load_settings({"SILASIDAKEP_ENV": "development"})
+    settings = dataclasses.replace(development, s3_endpoint=s3_endpoint)
 
     def make(bucket: str, **options: Any) -> production.Issuer:
         return production.Issuer(

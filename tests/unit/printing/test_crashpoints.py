@@ -9,8 +9,11 @@ from services.printing.crashpoints import crash_point
 
 def test_the_crash_hook_is_refused_outside_development() -> None:
     assert crash_point({"SILASIDAKEP_ENV": "development"}) is None
-    assert crash_point({"PRINTING_CRASH_AFTER": "Stored"}) == "stored"
+    dev = {"SILASIDAKEP_ENV": "development"}
+    assert crash_point({**dev, "PRINTING_CRASH_AFTER": "Stored"}) == "stored"
     with pytest.raises(RuntimeError, match="refused outside development"):
         crash_point({"SILASIDAKEP_ENV": "production", "PRINTING_CRASH_AFTER": "stored"})
+    with pytest.raises(RuntimeError, match="refused outside development"):  # unset: production
+        crash_point({"PRINTING_CRASH_AFTER": "stored"})
     with pytest.raises(RuntimeError, match="rendered, stored"):
-        crash_point({"PRINTING_CRASH_AFTER": "signed"})
+        crash_point({**dev, "PRINTING_CRASH_AFTER": "signed"})

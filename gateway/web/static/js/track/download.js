@@ -49,11 +49,12 @@ export function downloadSection(ctx) {
     submit.disabled = true;
     result.append(el("p", { class: "loading", text: "Mengunduh…" }));
     try {
-      const response = await api(
-        "GET",
-        `/api/v1/applications/${ctx.id}/document?pin=${encodeURIComponent(pin)}`,
-        { token: ctx.token, raw: true },
-      );
+      // POST with the PIN in the body: a PIN never sits in a URL.
+      const response = await api("POST", `/api/v1/applications/${ctx.id}/document`, {
+        token: ctx.token,
+        body: { pin },
+        raw: true,
+      });
       const blob = await response.blob();
       const name = `${view.document.document_number}.pdf`;
       const link = el("a", { href: URL.createObjectURL(blob), download: name, class: "button secondary" }, `Simpan ${name}`);

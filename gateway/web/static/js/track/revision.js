@@ -2,9 +2,11 @@
 // flagged fields and documents marked, uploading replacements, and submitting again.
 
 import { api, el, formatDateTime } from "../lib.js";
-import { button, notice } from "../ui.js";
+import { button, buttonRow, notice } from "../ui.js";
+import { codeInput, plainField } from "../form/controls.js";
 import { buildDocumentInputs, documentRequired, uploadChosen } from "../form/documents.js";
-import { findField, summaryBox } from "../form/errors.js";
+import { clearErrors, findField, showErrors, summaryBox } from "../form/errors.js";
+import { fieldsOr } from "../account/code-form.js";
 import { buildFields } from "../form/fields.js";
 import { busyButton, handleSubmit, reportFailure } from "../form/submit.js";
 import { fileText, section } from "./page.js";
@@ -82,6 +84,45 @@ function revisionNotice(revision, flaggedFields) {
   );
 }
 
+const CONTACT_NAMES = { email: "Email", phone: "Nomor ponsel" };
+
+/** A new email or phone waits for the code sent to it (issue 13); the form confirms it. */
+function contactCodeForm(ctx, pending) {
+  const summary = summaryBox();
+  const code = codeInput("kode-kontak", { inputmode: "numeric", maxlength: "6", autocomplete: "one-time-code" });
+  const submit = button("Ganti kontak", { type: "submit" });
+  const what = CONTACT_NAMES[pending.field] || pending.field;
+  const change = pending.value_masked ? `menjadi ${pending.value_masked}` : "dihapus";
+  const form = el(
+    "form",
+    { novalidate: true, id: "form-kode-kontak" },
+    notice(
+      "info",
+      el("p", { text: `${what} akan ${change}. Kode dikirim ke ${pending.code_sent_to}. Masukkan kode untuk mengganti kontak.` }),
+    ),
+    summary,
+    plainField("Kode dari pesan", code, { path: "code", hint: "Kode 6 angka, berlaku 5 menit." }),
+    buttonRow(submit),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form, summary);
+    submit.disabled = true;
+    try {
+      await api("POST", `/api/v1/applications/${ctx.id}/contact/confirm`, {
+        token: ctx.token,
+        body: { code: code.value.trim() },
+      });
+      await ctx.reload({ message: "Kontak permohonan sudah diganti." });
+      return;
+    } catch (error) {
+      showErrors(form, summary, fieldsOr(error, "code"));
+    }
+    submit.disabled = false;
+  });
+  return form;
+}
+
 export function editSection(ctx) {
   const { view } = ctx;
   const schema = (view.service || {}).form_schema || {};
@@ -108,6 +149,7 @@ export function editSection(ctx) {
   const formNode = el(
     "form",
     { novalidate: true, id: "form-perbaikan" },
+    view.pending_contact ? contactCodeForm(ctx, view.pending_contact) : null,
     summary,
     revision
       ? revisionNotice(revision, flaggedFields)
@@ -128,13 +170,18 @@ export function editSection(ctx) {
     busy: busyButton(formNode, submit),
     async send() {
       progress.textContent = "Menyimpan perubahan…";
-      await api("PATCH", `/api/v1/applications/${ctx.id}`, {
+      const saved = await api("PATCH", `/api/v1/applications/${ctx.id}`, {
         token: ctx.token,
         body: { form: form.values(), ...contact.values() },
       });
       await uploadChosen(documents, ctx.id, ctx.token, (text) => {
         progress.textContent = text;
       });
+      if (saved && saved.pending_contact) {
+        // A new contact applies only with its code: ask for it before submitting.
+        await ctx.reload({ message: `Kode dikirim ke ${saved.pending_contact.code_sent_to}. Masukkan kode untuk mengganti kontak, lalu ajukan kembali.` });
+        return;
+      }
       progress.textContent = "Mengajukan permohonan…";
       await api("POST", `/api/v1/applications/${ctx.id}/submit`, { token: ctx.token });
       await ctx.reload({
