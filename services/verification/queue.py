@@ -110,24 +110,37 @@ def load_item(session: Session, application_id: str, lock: bool = False) -> Queu
     return item
 
 
-# Who may open an application and its scans. Need to know: a verifier only the one it holds
-# (claimed, lease running), the way a paper file sits on one desk; supervisors (who return and
-# reassign claims) and auditors (who check the access log against what was opened) any.
+# Who may open an application and its scans. Need to know: a verifier the one it holds (claimed,
+# lease running), the way a paper file sits on one desk, and those its held applications'
+# pre-checks name (a possible duplicate must be looked at to be judged); supervisors (who
+# return and reassign claims) and auditors (who check the access log against what was opened)
+# any.
 WIDE_READERS = ("supervisor", "auditor")
 
 
-def require_need_to_know(item: QueueItem, staff: StaffPrincipal,
+def _held(session: Session, staff: StaffPrincipal, now: datetime) -> list[QueueItem]:
+    return list(session.scalars(select(QueueItem).where(
+        QueueItem.state == CLAIMED, QueueItem.claimed_by == staff.staff_id,
+        QueueItem.lease_expires_at > now)))
+
+
+def require_need_to_know(session: Session, item: QueueItem, staff: StaffPrincipal,
                          now: datetime | None = None) -> None:
     if staff.roles & set(WIDE_READERS):
         return
     now = now or now_utc()
-    held = (item.state == CLAIMED and item.claimed_by == staff.staff_id
-            and item.lease_expires_at is not None and item.lease_expires_at > now)
-    if not held:
-        raise Forbidden(
-            "Anda hanya dapat membuka permohonan yang sedang Anda tangani. "
-            "Ambil permohonan dari antrean terlebih dahulu.", code="NOT_YOUR_CLAIM",
-        )
+    held = _held(session, staff, now)
+    if any(h.application_id == item.application_id for h in held):
+        return
+    target = str(item.application_id)
+    for mine in held:  # a verifier holds a handful at most: their pre-checks are cheap
+        findings = prechecks.run(session, mine, now)["findings"]
+        if any((f.get("related") or {}).get("application_id") == target for f in findings):
+            return
+    raise Forbidden(
+        "Anda hanya dapat membuka permohonan yang sedang Anda tangani. "
+        "Ambil permohonan dari antrean terlebih dahulu.", code="NOT_YOUR_CLAIM",
+    )
 
 
 def staff_view(
@@ -135,7 +148,7 @@ def staff_view(
 ) -> dict[str, Any]:
     staff.require("verifier", *WIDE_READERS)
     item = load_item(session, application_id)
-    require_need_to_know(item, staff)
+    require_need_to_know(session, item, staff)
     checks = prechecks.run(session, item)  # before the log entry, which takes the chain lock
     log_access(session, staff, "VIEW_APPLICATION", item.application_id, None, client_ip)
     return {**item_view(item), "prechecks": checks}
@@ -168,7 +181,7 @@ def document_ref(
 ) -> dict[str, Any]:
     staff.require("verifier", *WIDE_READERS)
     item = load_item(session, application_id)
-    require_need_to_know(item, staff)
+    require_need_to_know(session, item, staff)
     for document in item.documents:
         if document["doc_type"] == doc_type:
             log_access(session, staff, "VIEW_DOCUMENT", item.application_id, doc_type, client_ip)

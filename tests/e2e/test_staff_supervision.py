@@ -125,12 +125,13 @@ def test_backlog_board_is_for_supervisors(
     assert isinstance(body["pipeline"]["breaches"], list)
 
 
-def test_review_shows_duplicate_pre_checks(system: System, verifier: str) -> None:
+def test_review_shows_duplicate_pre_checks(system: System, supervisor: str) -> None:
     _, first, _ = apply(system, "KK_HILANG", seed=8302)
     _, second, _ = apply(system, "KK_HILANG", seed=8302)  # the same applicant again
 
     def reviewed() -> dict | None:
-        response = call(system, "GET", f"/applications/{second['id']}", verifier)
+        # A supervisor opens any application (a verifier only what it holds).
+        response = call(system, "GET", f"/applications/{second['id']}", supervisor)
         if response.status_code != 200:
             return None  # the submission is still on its way to verification
         codes = {f["code"] for f in response.json()["prechecks"]["findings"]}

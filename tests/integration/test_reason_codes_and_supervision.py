@@ -328,3 +328,19 @@ def test_a_verifier_opens_only_the_application_it_holds(sessions) -> None:
                         .values(lease_expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     with sessions() as session, session.begin(), pytest.raises(Forbidden):
         queue.staff_view(session, holder, str(app_id))
+
+
+def test_a_verifier_may_open_what_its_held_applications_pre_checks_name(sessions) -> None:
+    holder = account(sessions, "verifier")
+    nik = f"32110601019{uuid.uuid4().int % 100000:05d}"
+    first = enqueue(sessions, service="KK_PERUBAHAN", nik=nik)
+    second = enqueue(sessions, service="KK_PERUBAHAN", nik=nik)  # a possible duplicate
+    unrelated = enqueue(sessions, service="KK_PERUBAHAN")
+    with sessions() as session, session.begin():
+        session.execute(update(QueueItem).where(QueueItem.application_id == second)
+                        .values(state="CLAIMED", claimed_by=holder.staff_id,
+                                lease_expires_at=datetime.now(UTC) + timedelta(minutes=5)))
+    with sessions() as session, session.begin():
+        assert queue.staff_view(session, holder, str(first))["id"] == str(first)
+        with pytest.raises(Forbidden):
+            queue.staff_view(session, holder, str(unrelated))
