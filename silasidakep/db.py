@@ -11,8 +11,10 @@ for anything left behind (a crash between commit and publish, a broker outage).
 from __future__ import annotations
 
 import logging
+import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -86,7 +88,30 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, pool_size: int = 10) -> Engine:
+@dataclass(frozen=True)
+class PoolSize:
+    """Connections one process may open: ``size`` kept, ``overflow`` more under a burst.
+    Sizing: replicas x (size + overflow), summed over every process, plus the migration job
+    and the operator, must stay below PostgreSQL's ``max_connections`` (docs/deploy.md)."""
+
+    size: int = 10
+    overflow: int = 10
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> PoolSize:
+        env = os.environ if env is None else env
+        try:
+            size = int(env.get("DB_POOL_SIZE") or cls.size)
+            overflow = int(env.get("DB_MAX_OVERFLOW") or size)
+        except ValueError:
+            raise RuntimeError("DB_POOL_SIZE and DB_MAX_OVERFLOW must be whole numbers") from None
+        if size < 1 or overflow < 0:
+            raise RuntimeError("DB_POOL_SIZE must be at least 1, DB_MAX_OVERFLOW at least 0")
+        return cls(size, overflow)
+
+
+def make_engine(url: str, pool_size: int | PoolSize = 10) -> Engine:
+    pool = pool_size if isinstance(pool_size, PoolSize) else PoolSize(pool_size, pool_size)
     if eventlet.patcher.is_monkey_patched("socket"):
         # Without this psycopg2 blocks the whole eventlet hub on every query.
         from psycogreen.eventlet import patch_psycopg
@@ -94,7 +119,7 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
         patch_psycopg()
     # hide_parameters: SQL errors would otherwise quote row values (a NIK) into logs.
     return create_engine(
-        sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+        sqlalchemy_url(url), pool_size=pool.size, max_overflow=pool.overflow, pool_pre_ping=True,
         hide_parameters=True,
     )
 
@@ -232,7 +257,9 @@ class Store(DependencyProvider):
         settings = load_settings()
         url = config.get("DATABASE_URL") or settings.database_url
         schema = self.metadata.schema
-        self.engine = make_engine(url, self.pool_size)
+        # DB_POOL_SIZE / DB_MAX_OVERFLOW, else this service's default for both.
+        self.engine = make_engine(url, PoolSize.from_env({"DB_POOL_SIZE": str(self.pool_size),
+                                                          **os.environ}))
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.inbox = self.metadata.tables[f"{schema}.processed_events"]
         self.staff_access = self.metadata.tables.get(

@@ -14,6 +14,13 @@ from typing import Any, ClassVar
 from nameko.exceptions import get_module_path, registry
 
 
+class Deferred(Exception):  # noqa: N818 (not an error: a wait)
+    """Raised by an event handler that cannot act *yet* for a reason that passes by itself (a
+    throttle): the event comes back after a delay without spending one of its attempts
+    (silasidakep.messaging), so a throttle delays and never dead-letters. Not a DomainError:
+    nothing answers it to a client."""
+
+
 class DomainError(Exception):
     http_status: ClassVar[int] = 400
     default_code: ClassVar[str] = "BAD_REQUEST"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 
-from silasidakep.errors import DomainError
+from silasidakep.errors import Deferred, DomainError
 from silasidakep.masking import mask_nik
 
 # ``code``: an OpenID authorization code in the callback's access-log line (``\b`` keeps
@@ -39,6 +39,12 @@ class RedactSecrets(logging.Filter):
     not the operator's incident."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        waiting = record.exc_info[1] if isinstance(record.exc_info, tuple) else None
+        if isinstance(waiting, Deferred) and record.levelno >= logging.WARNING:
+            # A throttle holding an event back is routine: one line, no traceback.
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.msg = f"deferred ({waiting}): {record.getMessage()}"
+            record.args, record.exc_info, record.exc_text = None, None, None
         refusal = refused(record.exc_info)
         if refusal is not None and record.levelno >= logging.WARNING:
             record.levelno, record.levelname = logging.WARNING, "WARNING"

@@ -22,11 +22,22 @@ from nameko.standalone.events import get_event_exchange
 
 from silasidakep import metrics
 from silasidakep.contracts import EVENTS, ContractViolation, find_subscription, subscriptions_for
+from silasidakep.errors import Deferred
 
 log = logging.getLogger(__name__)
 
 ATTEMPT_HEADER = "x-silasidakep-attempt"
 DEFAULT_RETRY_DELAYS_MS = (1_000, 5_000, 30_000, 120_000)
+
+
+# A deferred event comes back after the longest backoff delay up to this (30 s by default).
+DEFER_MAX_MS = 30_000
+
+
+def defer_level(delays_ms: tuple[int, ...]) -> int:
+    """The retry queue a deferred event waits in: the longest delay not above DEFER_MAX_MS."""
+    fitting = [i for i, delay in enumerate(delays_ms) if delay <= DEFER_MAX_MS]
+    return fitting[-1] if fitting else 0
 
 
 def retry_delays_ms() -> tuple[int, ...]:
@@ -152,7 +163,14 @@ class ReliableEventHandler(EventHandler):
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
         exc = exc_info[1]
         permanent = isinstance(exc, ContractViolation)
-        if permanent or attempt > len(self.delays_ms):
+        deferred = isinstance(exc, Deferred) and bool(self.delays_ms)
+        if deferred:
+            level = defer_level(self.delays_ms)
+            target = retry_queue_name(self.queue.name, level)
+            metrics.EVENTS_HANDLED.labels(**labels, outcome="deferred").inc()
+            log.info("event deferred %s ms (attempt %s not spent): %s (%s)",
+                     self.delays_ms[level], attempt, self.queue.name, exc)
+        elif permanent or attempt > len(self.delays_ms):
             target = dead_queue_name(self.queue.name)
             metrics.EVENTS_HANDLED.labels(**labels, outcome="dead_lettered").inc()
             log.error(
@@ -167,7 +185,7 @@ class ReliableEventHandler(EventHandler):
                 attempt, self.delays_ms[attempt - 1], self.queue.name, type(exc).__name__,
             )
         headers = dict(message.headers or {})
-        headers[ATTEMPT_HEADER] = attempt + 1
+        headers[ATTEMPT_HEADER] = attempt if deferred else attempt + 1  # a wait spends none
         headers["x-silasidakep-last-error"] = f"{type(exc).__name__}: {exc}"[:500]
         self._failure_publisher.publish(
             message.payload,

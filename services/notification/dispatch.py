@@ -42,6 +42,7 @@ from silasidakep import metrics
 from silasidakep.clock import now_utc
 from silasidakep.config import secret
 from silasidakep.contracts import DEFAULT_NOTIFY_CHANNELS
+from silasidakep.errors import Deferred
 from silasidakep.logs import redact
 from silasidakep.masking import mask_email, mask_phone
 from silasidakep.messaging import retry_delays_ms
@@ -60,11 +61,17 @@ class RetryLater(Exception):
     """Some messages of the event are not final yet: the event handler retries with backoff."""
 
 
+class Throttled(Deferred):
+    """Every message still open is held back by the per-recipient limit only: the event comes
+    back later without spending an attempt (a throttle delays, it never drops)."""
+
+
 @dataclass(frozen=True)
 class Policy:
     max_attempts: int
     sending_timeout: timedelta
-    throttle_per_minute: int
+    throttle_per_minute: int  # messages per recipient and channel within throttle_window
+    throttle_window: timedelta
     duplicate_window: timedelta
     hash_key: str
     alert_failures: int
@@ -79,6 +86,9 @@ class Policy:
                 seconds=float(env.get("NOTIFY_SENDING_TIMEOUT_SECONDS", "60"))
             ),
             throttle_per_minute=int(env.get("NOTIFY_THROTTLE_PER_MINUTE", "10")),
+            throttle_window=timedelta(
+                seconds=float(env.get("NOTIFY_THROTTLE_WINDOW_SECONDS", "60"))
+            ),
             duplicate_window=timedelta(
                 seconds=float(env.get("NOTIFY_DUPLICATE_WINDOW_SECONDS", "600"))
             ),
@@ -239,7 +249,7 @@ def _throttled(session: Session, policy: Policy, message: Message, started: Any)
             Message.recipient_hash == message.recipient_hash,
             Message.channel == message.channel,
             Message.id != message.id,
-            Message.sending_at > started - timedelta(minutes=1),
+            Message.sending_at > started - policy.throttle_window,
         )
     )
     return recent >= policy.throttle_per_minute
@@ -321,6 +331,8 @@ def deliver_event(
         states[item.channel] = attempt(sessions, policy, senders[item.channel], item.message_id,
                                        item.outgoing, after_send)
     pending = {c: s for c, s in states.items() if s not in FINAL}
+    if pending and set(pending.values()) == {"throttled"}:
+        raise Throttled(f"held back by the per-recipient limit: {sorted(pending)}")
     if pending:
         raise RetryLater(f"messages not final yet: {pending}")
     return states

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from silasidakep.contracts import SUBSCRIPTIONS
+from silasidakep.db import PoolSize
 from silasidakep.queue_metrics import known_queues
 from tests.deploy import k8s
 from tests.deploy.k8s import OVERLAYS, ROOT, Doc, of_kind, render, rendered
@@ -34,7 +35,6 @@ DEV_VALUES = (
     "development-only", "silasidakep-dev", "silasidakep-dev-secret", "guest:guest",
     "SILASIDAKEP_ENV: development",
 )
-POOL_CONNECTIONS_PER_PROCESS = 20  # silasidakep/db.py: pool_size 10 + max_overflow 10
 
 
 def workloads(docs: list[Doc] | tuple[Doc, ...]) -> Iterator[Doc]:
@@ -336,7 +336,9 @@ def test_production_runs_at_least_two_of_everything_and_postgres_can_take_the_co
     most = sum(so["spec"]["maxReplicaCount"] for so in scaled.values()) + 1  # + migration Job
     cluster = of_kind(docs, "Cluster")["postgres"]
     max_connections = int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
-    assert most * POOL_CONNECTIONS_PER_PROCESS < max_connections
+    # The sizing rule of docs/deploy.md, with the pool the rendered ConfigMap sets.
+    pool = PoolSize.from_env(of_kind(docs, "ConfigMap")["silasidakep-config"]["data"])
+    assert most * (pool.size + pool.overflow) + 20 <= max_connections  # 20: the operator
 
 
 # --- exposure, disruption, network -------------------------------------------------------------

@@ -68,8 +68,11 @@ def local_run(tmp_path_factory) -> Iterator[tuple[Path, str, dict[str, str]]]:
                                stderr=subprocess.STDOUT, start_new_session=True)
     gateway = f"http://{ports['GATEWAY_ADDRESS']}"
     try:
-        infra.wait_until(lambda: _healthy(gateway, process, copy), timeout=180,
-                         what="bin/run-local's gateway")
+        # Every process answers /health (the services start side by side under honcho).
+        for name, address in ports.items():
+            if name != "GATEWAY_METRICS_ADDRESS":
+                infra.wait_until(lambda a=address: _healthy(f"http://{a}", process, copy),
+                                 timeout=180, what=f"bin/run-local's {name}")
         yield copy, gateway, env
     finally:
         _stop(process)
@@ -92,12 +95,12 @@ def _stop(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def _healthy(gateway: str, process: subprocess.Popen, copy: Path) -> bool:
+def _healthy(url: str, process: subprocess.Popen, copy: Path) -> bool:
     if process.poll() is not None:
         tail = (copy / "run-local.log").read_text(errors="replace")[-3000:]
         raise RuntimeError(f"bin/run-local exited with {process.returncode}:\n{tail}")
     try:
-        return requests.get(f"{gateway}/health", timeout=5).status_code == 200
+        return requests.get(f"{url}/health", timeout=5).status_code == 200
     except requests.RequestException:
         return False
 

@@ -374,3 +374,14 @@ def test_every_deployment_has_probes_resources_and_runs_as_non_root() -> None:
             assert env[address_variable] == f"0.0.0.0:{port}", name
             metrics = [9108] if name == "gateway" else []  # the gateway's internal metrics port
             assert [p["containerPort"] for p in container["ports"]] == [port, *metrics], name
+
+
+def test_the_connection_pool_is_a_setting() -> None:
+    from silasidakep.db import PoolSize
+
+    assert PoolSize.from_env({}) == PoolSize(10, 10)
+    assert PoolSize.from_env({"DB_POOL_SIZE": "4"}) == PoolSize(4, 4)
+    assert PoolSize.from_env({"DB_POOL_SIZE": "4", "DB_MAX_OVERFLOW": "0"}) == PoolSize(4, 0)
+    for bad in ({"DB_POOL_SIZE": "0"}, {"DB_POOL_SIZE": "many"}):
+        with pytest.raises(RuntimeError):
+            PoolSize.from_env(bad)

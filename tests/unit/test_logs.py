@@ -3,8 +3,9 @@ from __future__ import annotations
 import logging
 import sys
 
-from silasidakep.errors import NotFound, ServiceUnavailable
+from silasidakep.errors import Deferred, NotFound, ServiceUnavailable
 from silasidakep.logs import RedactSecrets, redact
+from silasidakep.messaging import defer_level
 
 
 def test_pins_tokens_and_identity_numbers_are_redacted() -> None:
@@ -52,3 +53,16 @@ def test_a_real_failure_keeps_its_level_and_traceback() -> None:
     assert record.levelno == logging.ERROR and record.exc_text
     unavailable = _record_of(ServiceUnavailable())
     assert RedactSecrets().filter(unavailable) and unavailable.levelno == logging.ERROR
+
+
+def test_a_deferred_event_is_one_info_line() -> None:
+    record = _record_of(Deferred("held back by the per-recipient limit: ['EMAIL']"))
+    assert RedactSecrets().filter(record)
+    assert record.levelno == logging.INFO and record.exc_info is None
+    assert record.getMessage().startswith("deferred (held back")
+
+
+def test_a_deferred_event_waits_at_the_longest_short_delay() -> None:
+    assert defer_level((1_000, 5_000, 30_000, 120_000)) == 2
+    assert defer_level((200, 500, 1_000)) == 2
+    assert defer_level((60_000,)) == 0
