@@ -33,23 +33,26 @@ def refused(exc_info: object) -> DomainError | None:
     return exc if isinstance(exc, DomainError) and exc.http_status < 500 else None
 
 
+def _one_line(record: logging.LogRecord, level: int, prefix: str) -> None:
+    """Rewrite the record as a single line at ``level``, without its traceback."""
+    record.msg = f"{prefix}: {record.getMessage()}"
+    record.levelno, record.levelname = level, logging.getLevelName(level)
+    record.args, record.exc_info, record.exc_text = None, None, None
+
+
 class RedactSecrets(logging.Filter):
-    """Also: a request refused with a 4xx (nameko logs every exception an entrypoint raises as
-    an error with its traceback) is a one-line warning naming the code; a client's mistake is
-    not the operator's incident."""
+    """Also quiets what is not an incident: nameko logs every exception an entrypoint raises as
+    an error with its traceback, but a request refused with a 4xx is a client's mistake (one
+    warning line naming the code) and a deferred event is a throttle at work (one info line)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        waiting = record.exc_info[1] if isinstance(record.exc_info, tuple) else None
-        if isinstance(waiting, Deferred) and record.levelno >= logging.WARNING:
-            # A throttle holding an event back is routine: one line, no traceback.
-            record.levelno, record.levelname = logging.INFO, "INFO"
-            record.msg = f"deferred ({waiting}): {record.getMessage()}"
-            record.args, record.exc_info, record.exc_text = None, None, None
+        exc = record.exc_info[1] if isinstance(record.exc_info, tuple) else None
         refusal = refused(record.exc_info)
-        if refusal is not None and record.levelno >= logging.WARNING:
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
-            record.msg = f"refused ({refusal.http_status} {refusal.code}): {record.getMessage()}"
-            record.args, record.exc_info, record.exc_text = None, None, None
+        if record.levelno >= logging.WARNING and isinstance(exc, Deferred):
+            _one_line(record, logging.INFO, f"deferred ({exc})")
+        elif record.levelno >= logging.WARNING and refusal is not None:
+            _one_line(record, logging.WARNING,
+                      f"refused ({refusal.http_status} {refusal.code})")
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
