@@ -14,7 +14,7 @@ from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from gateway.web_server import GatewayWebServer
+from gateway.web_server import GatewayWebServer, error_body
 from silasidakep.errors import (
     DomainError,
     PayloadTooLarge,
@@ -56,10 +56,8 @@ class ApiEntrypoint(HttpRequestHandler):
         if isinstance(exc, DomainError):
             return domain_error_response(exc)
         if isinstance(exc, HTTPException):
-            return json_response(
-                {"error": {"code": exc.name.upper().replace(" ", "_"), "message": exc.description}},
-                status=exc.code or 400,
-            )
+            return Response(error_body(exc), status=exc.code or 400, mimetype="application/json",
+                            headers={"Cache-Control": "no-store"})
         if isinstance(exc, RemoteError):
             log.error("remote error: %s", exc.exc_type)
         else:
@@ -70,15 +68,21 @@ class ApiEntrypoint(HttpRequestHandler):
 api = ApiEntrypoint.decorator
 
 
-def domain_error_response(exc: DomainError) -> Response:
-    """The error's body and status; a limit's ``retry_after`` (seconds, carried in ``fields``
-    across the RPC, where nameko turns it into a string) becomes the Retry-After header."""
+def take_retry_after(exc: DomainError) -> int | None:
+    """A limit's ``retry_after`` (seconds, carried in ``fields`` across the RPC, where nameko
+    turns it into a string), taken out of the fields; None when there is none."""
     wait = str(exc.fields.pop("retry_after", "")) if isinstance(exc.fields, dict) else ""
+    return int(wait) if wait.isdigit() and exc.http_status in (429, 503) else None
+
+
+def domain_error_response(exc: DomainError) -> Response:
+    """The error's body and status; a limit's wait becomes the Retry-After header."""
+    wait = take_retry_after(exc)
     body = exc.to_body()
     headers = None
-    if wait.isdigit() and exc.http_status in (429, 503):
-        headers = {"Retry-After": wait}
-        body["error"]["retry_after"] = int(wait)
+    if wait is not None:
+        headers = {"Retry-After": str(wait)}
+        body["error"]["retry_after"] = wait
     return json_response(body, status=exc.http_status, headers=headers)
 
 

@@ -31,11 +31,13 @@ BASELINE_CSP = {
 DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 
+MESSAGES = {404: "Alamat tidak ditemukan.", 405: "Metode ini tidak didukung untuk alamat ini."}
+
+
 def error_body(exc: HTTPException) -> bytes:
+    """werkzeug's HTTP errors in the JSON error shape (NOT_FOUND, METHOD_NOT_ALLOWED, …)."""
     code = (exc.name or "error").upper().replace(" ", "_")
-    message = "Alamat tidak ditemukan." if exc.code == 404 else (exc.description or code)
-    if exc.code == 405:
-        message = "Metode ini tidak didukung untuk alamat ini."
+    message = MESSAGES.get(exc.code or 0, exc.description or code)
     return json.dumps({"error": {"code": code, "message": message}}).encode()
 
 

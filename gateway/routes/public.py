@@ -9,7 +9,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.wrappers import Request, Response
 
 from gateway import public_status
-from gateway.http import api, json_response
+from gateway.http import api, json_response, take_retry_after
 from gateway.routes.base import GatewayBase
 from silasidakep import regions
 from silasidakep.errors import NotFound, TooManyAttempts
@@ -100,12 +100,12 @@ class PublicRoutes(GatewayBase):
         except TooManyAttempts as exc:
             if as_json or exc.code != "TOO_MANY_LOOKUPS":
                 raise
-            wait = str(exc.fields.get("retry_after", "")) if isinstance(exc.fields, dict) else ""
+            wait = take_retry_after(exc)
             html = templates.get_template("verify.html").render(
                 result={"document_number": number[:40]}, labels=VERIFY_LABELS,
                 limited=exc.message,
             )
-            headers = {**no_store, **({"Retry-After": wait} if wait.isdigit() else {})}
+            headers = {**no_store, **({"Retry-After": str(wait)} if wait is not None else {})}
             return Response(html, status=429, mimetype="text/html", headers=headers)
         if as_json:
             return json_response(result)

@@ -13,6 +13,7 @@ printing's database, so the limit holds across gateway replicas."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -61,6 +62,17 @@ def lookups_per_minute(env: Mapping[str, str] | None = None) -> int:
         raise RuntimeError("VERIFY_LOOKUPS_PER_MINUTE must be a whole number") from None
 
 
+@functools.cache
+def configured_limit() -> int:
+    """``lookups_per_minute()`` of this process's environment, read once."""
+    return lookups_per_minute()
+
+
+@functools.cache
+def _hash_key() -> bytes:
+    return load_settings().code_hmac_key.encode()  # read once, not on every public lookup
+
+
 def client_hash(ip: str | None) -> str:
     """A keyed digest of the caller's address; an IPv6 address counts by its /64 (one
     subscriber's prefix), so rotating addresses within it does not reset the limit."""
@@ -71,8 +83,7 @@ def client_hash(ip: str | None) -> str:
             subject = str(ipaddress.ip_network(f"{address}/64", strict=False))
     except ValueError:
         pass
-    key = load_settings().code_hmac_key.encode()
-    return hmac.new(key, f"verify-lookup\x1f{subject}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_hash_key(), f"verify-lookup\x1f{subject}".encode(), hashlib.sha256).hexdigest()
 
 
 def count_lookup(session: Session, ip: str | None, limit: int, at: datetime | None = None) -> None:

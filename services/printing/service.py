@@ -138,7 +138,7 @@ class PrintingService(ServiceOps):
             if client is not None:
                 with session.begin():
                     public_lookup.count_lookup(
-                        session, client.get("ip"), public_lookup.lookups_per_minute()
+                        session, client.get("ip"), public_lookup.configured_limit()
                     )
             code = check_code[:64] if isinstance(check_code, str) else None
             return public_lookup.verification_view(session, document_number[:40], code)

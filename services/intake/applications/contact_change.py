@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from services.intake.accounts import codes
 from services.intake.applications import filing
 from services.intake.applications.record import lock_for_citizen
-from services.intake.applications.views import masked_contact, view_of
+from services.intake.applications.views import code_target, masked_contact, view_of
 from services.intake.domain.status import require_editable
 from services.intake.models import Application
 from silasidakep.clock import now_utc
@@ -30,15 +30,6 @@ FIELDS = ("email", "phone")
 
 def _phone_channel(app: Application) -> str:
     return "SMS" if "SMS" in (app.notify_channels or ()) else "WHATSAPP"
-
-
-def _code_target(app: Application, field: str, value: str | None) -> tuple[str, str]:
-    """(field, address) the code goes to: the new value, or the remaining contact (the
-    tracking page shows the same, see views.pending_contact_view)."""
-    if value:
-        return field, value
-    other = "phone" if field == "email" else "email"
-    return other, getattr(app, other)
 
 
 def _recipient(app: Application, field: str, address: str) -> dict[str, Any]:
@@ -71,7 +62,7 @@ def request(session: Session, outbox: Outbox, app: Application, changes: dict[st
     ((field, value),) = wanted.items()
     after = {"email": app.email, "phone": app.phone, field: value}
     filing.require_contact(after["email"], after["phone"])
-    code_field, code_to = _code_target(app, field, value)
+    code_field, code_to = code_target(app, field, value)
     codes.issue(session, outbox, purpose=PURPOSE, identifier_key=_key(app, field, value),
                 recipient=_recipient(app, code_field, code_to),
                 client_ip=(client or {}).get("ip"), tracking_code=app.tracking_code)

@@ -146,6 +146,15 @@ def masked_contact(field: str, value: str | None) -> str | None:
     return mask_email(value) if field == "email" else mask_phone(value)
 
 
+def code_target(app: Application, field: str, value: str | None) -> tuple[str, str]:
+    """(field, address) the code of a contact change goes to (contact_change): the new value,
+    or for a removal the contact that remains."""
+    if value:
+        return field, value
+    other = "phone" if field == "email" else "email"
+    return other, getattr(app, other)
+
+
 def pending_contact_view(app: Application) -> dict[str, Any] | None:
     """A change of email or phone waiting for its code (see contact_change): the new value
     masked (None: the contact is removed) and where the code went."""
@@ -153,11 +162,8 @@ def pending_contact_view(app: Application) -> dict[str, Any] | None:
     if not pending:
         return None
     field, value = pending["field"], pending["value"]
-    other = "phone" if field == "email" else "email"
-    sent_to = masked_contact(field, value) if value else masked_contact(other,
-                                                                        getattr(app, other))
     return {"field": field, "value_masked": masked_contact(field, value),
-            "code_sent_to": sent_to}
+            "code_sent_to": masked_contact(*code_target(app, field, value))}
 
 
 def reporter_view(reporter: dict[str, str] | None) -> dict[str, Any] | None:
