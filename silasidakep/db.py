@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from silasidakep import metrics
+from silasidakep import idempotency, metrics
 from silasidakep import staff_access as staff_access_module
 from silasidakep.auth import StaffPrincipal, authorize
 from silasidakep.config import load_settings
@@ -48,10 +49,12 @@ log = logging.getLogger(__name__)
 
 RELAY_BATCH = 200
 RELAY_SWEEP_SECONDS = 1.0
+PRUNE_EVERY_SECONDS = 600.0  # how often kept RPC results past their day are deleted
 
 
 def service_metadata(schema: str, *, staff_access: bool = False) -> MetaData:
-    """Metadata for one service's schema, with the outbox and inbox tables every service has;
+    """Metadata for one service's schema, with the outbox, inbox and kept-RPC-result
+    (``silasidakep.idempotency``) tables every service has;
     with ``staff_access``, also the table by which a service that serves staff but does not own
     their accounts refuses ended tokens (``silasidakep.staff_access``)."""
     metadata = MetaData(schema=schema)
@@ -72,6 +75,7 @@ def service_metadata(schema: str, *, staff_access: bool = False) -> MetaData:
         Column("handler", String(200), primary_key=True),
         Column("processed_at", DateTime(timezone=True), nullable=False),
     )
+    idempotency.add_table(metadata)
     return metadata
 
 
@@ -210,8 +214,9 @@ def consume_once(
 class StoreHandle:
     """What a worker sees as ``self.store``."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, worker_ctx: Any = None) -> None:
         self._store = store
+        self._worker_ctx = worker_ctx
         self.outbox = store.outbox
 
     @property
@@ -223,6 +228,19 @@ class StoreHandle:
 
     def ping(self) -> None:
         self._store.ping()
+
+    def write(
+        self, action: Callable[[Session], Any], *,
+        keep: Callable[[Any], Any] | None = None,
+        replay: Callable[[Session, Any], Any] | None = None,
+    ) -> Any:
+        """``action`` in one transaction, at most once per caller's request id: a repeated RPC
+        (a redelivery after a crash, a client's retry) answers the first run's result
+        (``silasidakep.idempotency``; ``keep``/``replay`` for a result holding a secret)."""
+        call = idempotency.Call.of(self._worker_ctx)
+        with self.session() as session, session.begin():
+            return idempotency.run_once(session, self._store.rpc_results, call, action,
+                                        keep=keep, replay=replay)
 
     def consume_once(
         self, event_id: uuid.UUID, handler: str, apply: Callable[[Session], None]
@@ -262,6 +280,7 @@ class Store(DependencyProvider):
                                                           **os.environ}))
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.inbox = self.metadata.tables[f"{schema}.processed_events"]
+        self.rpc_results = self.metadata.tables[f"{schema}.{idempotency.TABLE_NAME}"]
         self.staff_access = self.metadata.tables.get(
             f"{schema}.{staff_access_module.TABLE_NAME}"
         )
@@ -292,11 +311,15 @@ class Store(DependencyProvider):
 
     def _relay_forever(self) -> None:
         service = self.container.service_name
+        pruned_at = 0.0
         while self._running:
             with eventlet.Timeout(RELAY_SWEEP_SECONDS, False):
                 self._wake.wait()
             self._wake = Event()
             try:
+                if time.monotonic() - pruned_at > PRUNE_EVERY_SECONDS:
+                    self._prune_rpc_results()
+                    pruned_at = time.monotonic()
                 metrics.OUTBOX_PUBLISHED.labels(service=service).inc(self.relay.flush())
                 count, age = self.relay.backlog()
                 metrics.OUTBOX_BACKLOG.labels(service=service).set(count)
@@ -305,6 +328,10 @@ class Store(DependencyProvider):
                 metrics.OUTBOX_RELAY_ERRORS.labels(service=service).inc()
                 log.exception("outbox relay failed; retrying on the next sweep")
                 eventlet.sleep(RELAY_SWEEP_SECONDS)
+
+    def _prune_rpc_results(self) -> None:
+        with self.sessions() as session, session.begin():
+            idempotency.prune(session, self.rpc_results)
 
     def stop(self) -> None:
         self._running = False
@@ -315,7 +342,7 @@ class Store(DependencyProvider):
         self.stop()
 
     def get_dependency(self, worker_ctx: Any) -> StoreHandle:
-        return StoreHandle(self)
+        return StoreHandle(self, worker_ctx)
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

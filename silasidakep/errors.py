@@ -89,6 +89,14 @@ class Conflict(DomainError):
     default_message = "Tindakan ini tidak dapat dilakukan pada status permohonan saat ini."
 
 
+class UnprocessableContent(DomainError):
+    http_status = 422
+    default_code = "UNPROCESSABLE"
+    default_message = (
+        "Kunci idempoten ini sudah dipakai untuk permintaan yang berbeda. Gunakan kunci baru."
+    )
+
+
 class PayloadTooLarge(DomainError):
     http_status = 413
     default_code = "FILE_TOO_LARGE"

@@ -76,6 +76,12 @@ EVENT_DELIVERY_LAG = Histogram(
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
 )
 
+RPC_REPLAYED = Counter(
+    "silasidakep_rpc_replayed_total",
+    "RPC requests answered from a kept result (a redelivery or a client's retry) without acting.",
+    ["method"],
+)
+
 # --- transactional outbox --------------------------------------------------------------------
 
 OUTBOX_PUBLISHED = Counter(
