@@ -1,7 +1,10 @@
-"""RPC proxies with a deadline: nameko 2.14 waits for a reply forever, a citizen should not."""
+"""RPC proxies with a deadline (nameko 2.14 waits for a reply forever, a citizen should not) and
+a request id on every call, so the owning service runs a repeated request once
+(``silasidakep.idempotency``)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +13,7 @@ from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy
 
 from silasidakep.errors import ServiceUnavailable
+from silasidakep.idempotency import CONTEXT_KEY
 
 DEFAULT_TIMEOUT_SECONDS = 15.0
 
@@ -24,18 +28,29 @@ class TimedRpcProxy(RpcProxy):
         self.timeout = float(self.container.config.get("RPC_TIMEOUT_SECONDS", self.timeout))
 
     def get_dependency(self, worker_ctx: Any) -> _TimedServiceProxy:
-        return _TimedServiceProxy(super().get_dependency(worker_ctx), self.timeout)
+        return _TimedServiceProxy(super().get_dependency(worker_ctx), self.timeout, worker_ctx)
 
 
 class _TimedServiceProxy:
-    def __init__(self, proxy: Any, timeout: float) -> None:
+    def __init__(self, proxy: Any, timeout: float, worker_ctx: Any,
+                 request_id: str | None = None) -> None:
         self._proxy = proxy
         self._timeout = timeout
+        self._worker_ctx = worker_ctx
+        self._request_id = request_id
+
+    def keyed(self, request_id: str | None) -> _TimedServiceProxy:
+        """This proxy with the next calls under ``request_id`` (from a client's
+        Idempotency-Key) instead of a fresh id per call; None keeps fresh ids."""
+        return _TimedServiceProxy(self._proxy, self._timeout, self._worker_ctx, request_id)
 
     def __getattr__(self, method: str) -> Callable[..., Any]:
         target = getattr(self._proxy, method)
 
         def call(*args: Any, **kwargs: Any) -> Any:
+            # nameko sends the worker's context data as message headers: the id travels with
+            # the request, and a redelivered request carries the same one.
+            self._worker_ctx.data[CONTEXT_KEY] = self._request_id or uuid.uuid4().hex
             try:
                 with eventlet.Timeout(self._timeout):
                     return target(*args, **kwargs)
@@ -43,5 +58,7 @@ class _TimedServiceProxy:
                 raise ServiceUnavailable(code="UPSTREAM_TIMEOUT") from None
             except UnknownService:
                 raise ServiceUnavailable(code="UPSTREAM_UNAVAILABLE") from None
+            finally:
+                self._worker_ctx.data.pop(CONTEXT_KEY, None)
 
         return call
