@@ -322,6 +322,35 @@ class StaffAccessChanged(EventSchema):
     changed_at = fields.DateTime(required=True)
 
 
+class AuditRecorded(EventSchema):
+    """One staff action or staff read of personal data (or a system action on personal data,
+    such as a retention deletion: no staff then) in the producing service, for verification's
+    hash chain and for the citizen's own access log (entries naming an application). One schema,
+    one event type per producer (``<producer>.audit_recorded``): each type has one producer."""
+
+    at = fields.DateTime(required=True)
+    action = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    staff_id = fields.UUID(load_default=None, allow_none=True)
+    username = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(max=60))
+    roles = fields.List(fields.String(), load_default=list)
+    # The office the staff member acted from (a kecamatan code), when the account has one.
+    office = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    application_id = fields.UUID(load_default=None, allow_none=True)
+    # Never personal data: a document number, a job id, a count.
+    detail = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=200))
+    client_ip = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(max=64))
+
+
+AUDIT_PRODUCERS = ("intake", "verification", "printing", "notification")
+
+
+def audit_event_type(producer: str) -> str:
+    return f"{producer}.audit_recorded"
+
+
 @dataclass(frozen=True)
 class EventContract:
     event_type: str
@@ -354,6 +383,7 @@ EVENTS: dict[str, EventContract] = {
             "document.awaiting_signature", "printing", 1, DocumentAwaitingSignature
         ),
         EventContract("print_job.changed", "printing", 1, PrintJobChanged),
+        *(EventContract(audit_event_type(p), p, 1, AuditRecorded) for p in AUDIT_PRODUCERS),
     )
 }
 
