@@ -20,12 +20,13 @@ from gateway.routes.public import PublicRoutes
 from gateway.routes.signing import SigningRoutes
 from gateway.routes.staff_admin import StaffAdminRoutes
 from gateway.routes.staff_review import StaffReviewRoutes
+from gateway.routes.subject_export import SubjectExportRoutes
 from gateway.routes.webhooks import WebhookRoutes
 
 
 class GatewayService(
     CitizenRoutes, AccountRoutes, OidcRoutes, PublicRoutes, PageRoutes, StaffReviewRoutes,
     StaffAdminRoutes, SigningRoutes, KecamatanDeskRoutes, AppointmentRoutes, ComplaintRoutes,
-    NotificationRoutes, WebhookRoutes,
+    NotificationRoutes, WebhookRoutes, SubjectExportRoutes,
 ):
     name = "gateway"

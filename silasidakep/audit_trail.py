@@ -10,6 +10,7 @@ for the citizen's own access log.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -44,3 +45,25 @@ def record(session: Session, outbox: Outbox, action: str,
     """Add the entry to ``outbox`` in the session's transaction; returns the event id."""
     return outbox.add(session, audit_event_type(outbox.producer),
                       entry(action, principal, **details))
+
+
+@dataclass(frozen=True)
+class Auditor:
+    """Who is acting and where their entries go: handed to a domain function so it records
+    the entry inside its own transaction (``None`` there means nothing to record)."""
+
+    outbox: Outbox
+    principal: StaffPrincipal | None
+    client_ip: str | None = None
+
+    def record(self, session: Session, action: str, *,
+               application_id: uuid.UUID | str | None = None,
+               detail: str | None = None) -> uuid.UUID:
+        return record(session, self.outbox, action, self.principal,
+                      application_id=application_id, detail=detail, client_ip=self.client_ip)
+
+
+def record_with(auditor: Auditor | None, session: Session, action: str, **details: Any) -> None:
+    """``auditor.record`` when there is one (callers without staff, e.g. tests, pass None)."""
+    if auditor is not None:
+        auditor.record(session, action, **details)

@@ -388,6 +388,24 @@ EVENTS: dict[str, EventContract] = {
 }
 
 
+# Where an event may carry a NIK or KK number in full (fnmatch patterns over dotted data paths,
+# list items as ``*``): only to the consumers that need it (verification checks it, printing
+# prints it). Everywhere else a NIK travels masked; tests/zz_privacy checks every published
+# event against this table.
+IDENTITY_PATHS: dict[str, tuple[str, ...]] = {
+    "application.submitted": (
+        "application.applicant.nik", "application.applicant.kk_number",
+        "application.reporter.nik", "application.reporter.kk_number",
+        "application.form.*", "application.subject.*",
+    ),
+    "application.issuance_requested": (
+        "application.applicant.nik", "application.applicant.kk_number",
+        "application.reporter.nik", "application.reporter.kk_number",
+        "application.form.*", "application.subject.nik", "application.subject.key",
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Subscription:
     event_type: str
@@ -432,6 +450,12 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("staff.access_changed", "intake", "on_staff_access_changed"),
     Subscription("staff.access_changed", "printing", "on_staff_access_changed"),
     Subscription("staff.access_changed", "notification", "on_staff_access_changed"),
+    # The audit chain (verification) takes every other service's entries; intake keeps the
+    # ones naming an application for the citizen's access log (its own it writes locally).
+    *(Subscription(audit_event_type(p), "verification", "on_audit_recorded")
+      for p in AUDIT_PRODUCERS if p != "verification"),
+    *(Subscription(audit_event_type(p), "intake", "on_audit_recorded")
+      for p in AUDIT_PRODUCERS if p != "intake"),
 )
 
 

@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from silasidakep import idempotency, metrics
 from silasidakep import staff_access as staff_access_module
 from silasidakep.auth import StaffPrincipal, authorize
-from silasidakep.config import load_settings
+from silasidakep.config import is_development, load_settings
 from silasidakep.contracts import build_envelope
 from silasidakep.messaging import EventPublisher
 
@@ -211,6 +211,21 @@ def consume_once(
     return True
 
 
+def crash_after_commit_setting() -> str | None:
+    """``CRASH_AFTER_COMMIT=<rpc method>``: a test hook (development only) that ends the process
+    after that method's transaction commits and before it replies, as a kill would."""
+    method = os.environ.get("CRASH_AFTER_COMMIT", "").strip()
+    if method and not is_development():
+        raise RuntimeError("CRASH_AFTER_COMMIT is a test hook, refused outside development")
+    return method or None
+
+
+def _die_after_commit(method: str) -> None:
+    log.warning("CRASH_AFTER_COMMIT: %s committed, exiting before the reply", method)
+    logging.shutdown()
+    os._exit(1)
+
+
 class StoreHandle:
     """What a worker sees as ``self.store``."""
 
@@ -232,15 +247,21 @@ class StoreHandle:
     def write(
         self, action: Callable[[Session], Any], *,
         keep: Callable[[Any], Any] | None = None,
-        replay: Callable[[Session, Any], Any] | None = None,
+        replay: Callable[[Session, Any], Any] | None = None, once: bool = True,
     ) -> Any:
         """``action`` in one transaction, at most once per caller's request id: a repeated RPC
         (a redelivery after a crash, a client's retry) answers the first run's result
-        (``silasidakep.idempotency``; ``keep``/``replay`` for a result holding a secret)."""
+        (``silasidakep.idempotency``; ``keep``/``replay`` for a result holding a secret).
+        ``once=False`` for a read that only touches bookkeeping (a last-seen time)."""
         call = idempotency.Call.of(self._worker_ctx)
+        if not once:
+            call = idempotency.Call(None, call.method, call.fingerprint)
         with self.session() as session, session.begin():
-            return idempotency.run_once(session, self._store.rpc_results, call, action,
-                                        keep=keep, replay=replay)
+            result = idempotency.run_once(session, self._store.rpc_results, call, action,
+                                          keep=keep, replay=replay)
+        if call.method == self._store.crash_after_commit:
+            _die_after_commit(call.method)
+        return result
 
     def consume_once(
         self, event_id: uuid.UUID, handler: str, apply: Callable[[Session], None]
@@ -281,6 +302,7 @@ class Store(DependencyProvider):
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.inbox = self.metadata.tables[f"{schema}.processed_events"]
         self.rpc_results = self.metadata.tables[f"{schema}.{idempotency.TABLE_NAME}"]
+        self.crash_after_commit = crash_after_commit_setting()
         self.staff_access = self.metadata.tables.get(
             f"{schema}.{staff_access_module.TABLE_NAME}"
         )

@@ -12,6 +12,8 @@ claim back with everything else, so a repeat after a failure simply runs.
 
 A result holding a secret (a new access token) is not kept as it is: the caller passes ``keep``
 to strip it and ``replay`` to rebuild the answer (minting a fresh secret) from what was kept.
+``keep`` may answer ``FORGET`` for a result not worth keeping (a refusal committed with its
+counter): the claim goes and a repeat runs again.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kombu.utils.json import dumps as kombu_dumps
+from kombu.utils.json import loads as kombu_loads
 from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Session
@@ -40,6 +43,7 @@ CONTEXT_KEY = "request_id"
 KEEP_FOR = timedelta(hours=24)
 # Printable ASCII without spaces: what a client may send as an Idempotency-Key.
 _KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
+FORGET = object()
 
 
 def add_table(metadata: MetaData) -> Table:
@@ -87,8 +91,12 @@ class Call:
 
 
 def _as_json(value: Any) -> Any:
-    """``value`` as the RPC reply carries it (kombu's JSON: datetimes as ISO text...)."""
+    """``value`` in kombu's JSON, the RPC reply's own serialisation (a datetime keeps its type)."""
     return json.loads(kombu_dumps(value))
+
+
+def _from_json(kept: Any) -> Any:
+    return kombu_loads(json.dumps(kept))
 
 
 def run_once(
@@ -112,12 +120,15 @@ def run_once(
         if (kept.method, kept.fingerprint) != (call.method, call.fingerprint):
             raise UnprocessableContent(code="IDEMPOTENCY_KEY_REUSED")
         metrics.RPC_REPLAYED.labels(method=call.method).inc()
-        return replay(session, kept.result) if replay else kept.result
+        result = _from_json(kept.result)
+        return replay(session, result) if replay else result
     result = action(session)
-    session.execute(
-        update(table).where(table.c.request_id == call.request_id)
-        .values(result=_as_json(keep(result) if keep else result))
-    )
+    kept = keep(result) if keep else result
+    mine = table.c.request_id == call.request_id
+    if kept is FORGET:
+        session.execute(delete(table).where(mine))
+    else:
+        session.execute(update(table).where(mine).values(result=_as_json(kept)))
     return result
 
 

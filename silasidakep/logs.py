@@ -9,20 +9,18 @@ import logging
 import re
 
 from silasidakep.errors import Deferred, DomainError
-from silasidakep.masking import mask_nik
+from silasidakep.masking import mask_identity_numbers
 
 # ``code``: an OpenID authorization code in the callback's access-log line (``\b`` keeps
 # service_code= and tracking_code= readable).
 _PIN_OR_TOKEN = re.compile(r"(?i)\b(pin|token|access_token|password|code)=([^&\s\"']+)")
 _BEARER = re.compile(r"(?i)\bBearer\s+[A-Za-z0-9._~+/=-]+")
-# 16 digits not inside a longer number: a NIK or a KK number.
-_IDENTITY_NUMBER = re.compile(r"(?<!\d)\d{16}(?!\d)")
 
 
 def redact(text: str) -> str:
     text = _PIN_OR_TOKEN.sub(lambda m: f"{m.group(1)}=[redacted]", text)
     text = _BEARER.sub("Bearer [redacted]", text)
-    return _IDENTITY_NUMBER.sub(lambda m: mask_nik(m.group(0)), text)
+    return mask_identity_numbers(text)
 
 
 def refused(exc_info: object) -> DomainError | None:

@@ -36,6 +36,14 @@ def mask_nik(value: str) -> str:
 # KK numbers have the same shape and the same masking convention.
 mask_kk_number = mask_nik
 
+# 16 digits not inside a longer number: a NIK or a KK number, even one staff typed into a note.
+_IDENTITY_NUMBER = re.compile(r"(?<!\d)\d{16}(?!\d)")
+
+
+def mask_identity_numbers(text: str) -> str:
+    """``text`` with every NIK- or KK-shaped number in it masked (free text: notes, logs)."""
+    return _IDENTITY_NUMBER.sub(lambda m: mask_nik(m.group(0)), text)
+
 
 def mask_email(value: str) -> str:
     """Mask the local part of an address: `budi.santoso@example.org` -> `bu***@example.org`.

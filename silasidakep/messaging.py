@@ -23,6 +23,7 @@ from nameko.standalone.events import get_event_exchange
 from silasidakep import metrics
 from silasidakep.contracts import EVENTS, ContractViolation, find_subscription, subscriptions_for
 from silasidakep.errors import Deferred
+from silasidakep.event_samples import Sampler
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ class EventPublisher:
     def __init__(self, amqp_uri: str) -> None:
         self.amqp_uri = amqp_uri
         self._publishers: dict[str, Publisher] = {}
+        self._sampler = Sampler.from_env()  # development only: identity-number paths
 
     def _publisher_for(self, event_type: str) -> Publisher:
         if event_type not in self._publishers:
@@ -120,6 +122,7 @@ class EventPublisher:
             # The broker reports the head message's timestamp: the age of the oldest message.
             timestamp=int(time.time()),
         )
+        self._sampler.record(envelope)
 
 
 class ReliableEventHandler(EventHandler):

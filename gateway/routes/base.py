@@ -10,15 +10,18 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
 from gateway.http import api, client_address, trust_proxy_headers
 from silasidakep.config import load_settings
 from silasidakep.errors import NotFound, ValidationFailed
+from silasidakep.idempotency import request_id_for_key
 from silasidakep.ops import InternalMetricsPort, OpsEndpoints, check_broker
 from silasidakep.queue_metrics import QueueMetrics
 from silasidakep.rpc import TimedRpcProxy
+from silasidakep.scan_crypto import ScanKeys
 from silasidakep.storage import Storage
 
 # \Z, not $: "$" also matches before a trailing newline, and "KK\n" must not reach S3.
@@ -44,6 +47,7 @@ class GatewayBase(OpsEndpoints):
     printing = TimedRpcProxy("printing")
     notification = TimedRpcProxy("notification")
     storage = Storage()
+    scan_keys = ScanKeys()  # SCAN_KEYS: scans are encrypted at rest (silasidakep.scan_crypto)
     queue_metrics = QueueMetrics()  # every pipeline queue's depth and oldest message (on scrape)
     # The public port serves the API and pages only; Prometheus scrapes METRICS_ADDRESS.
     metrics_port = InternalMetricsPort()
@@ -66,6 +70,11 @@ class GatewayBase(OpsEndpoints):
     def _client(self, request: Request) -> dict[str, str | None]:
         """Who calls, for verification's login limits and access log (TRUST_PROXY_HEADERS)."""
         return {"ip": client_address(request, self.trust_proxy)}
+
+    def _keyed(self, proxy: Any, request: Request, scope: str) -> Any:
+        """``proxy`` under the client's ``Idempotency-Key`` for ``scope`` (a create route): a
+        retry with the same key and body answers the first result instead of acting again."""
+        return proxy.keyed(request_id_for_key(scope, request.headers.get("Idempotency-Key")))
 
     def _device(self, request: Request) -> dict[str, str | None]:
         """The caller and its browser, for a citizen's list of signed-in devices."""

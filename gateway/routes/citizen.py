@@ -17,6 +17,7 @@ from gateway.schemas import (
 from gateway.sessions import citizen_credential
 from gateway.uploads import MAX_UPLOAD_BYTES, check_scan, read_body
 from silasidakep.errors import PayloadTooLarge
+from silasidakep.scan_crypto import put_scan
 
 PIN_HEADER = "X-Download-PIN"
 
@@ -33,7 +34,8 @@ class CitizenRoutes(GatewayBase):
         # Signed in (a session or the super-app's token), the account is recorded as the filer.
         credential = citizen_credential(request, required=False)
         payload = parse_json(request, CreateApplicationIn())
-        return json_response(self.intake.create_application(payload, credential), status=201)
+        intake = self._keyed(self.intake, request, "create_application")
+        return json_response(intake.create_application(payload, credential), status=201)
 
     @api("PUT", "/api/v1/applications/<application_id>/documents/<doc_type>")
     def upload_document(self, request: Request, application_id: str, doc_type: str) -> Response:
@@ -49,7 +51,7 @@ class CitizenRoutes(GatewayBase):
         # Decoding a whole image or PDF is CPU work: off the event loop, so other requests go on.
         scan = tpool.execute(check_scan, data, request.headers.get("Content-Type"))
         bucket = self.settings.scans_bucket
-        self.storage.put(bucket, key, scan.data, scan.content_type)
+        put_scan(self.storage, self.scan_keys, bucket, key, scan.data)  # encrypted at rest
         upload = {
             "doc_type": doc_type, "object_key": key, "content_type": scan.content_type,
             "size": len(scan.data), "sha256": scan.sha256,
@@ -91,6 +93,12 @@ class CitizenRoutes(GatewayBase):
     def get_application(self, request: Request, application_id: str) -> Response:
         credential = citizen_credential(request)
         return json_response(self.intake.get_application(application_id, credential))
+
+    @api("GET", "/api/v1/applications/<application_id>/access-log")
+    def access_log(self, request: Request, application_id: str) -> Response:
+        """Who opened or acted on the application ("Riwayat akses data Anda")."""
+        credential = citizen_credential(request)
+        return json_response(self.intake.access_log(application_id, credential))
 
     @api("POST", "/api/v1/applications/<application_id>/document")
     def download_document(self, request: Request, application_id: str) -> Response:

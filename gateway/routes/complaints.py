@@ -21,7 +21,8 @@ class ComplaintRoutes(GatewayBase):
     @api("POST", "/api/v1/complaints")
     def file_complaint(self, request: Request) -> Response:
         body = parse_json(request)
-        return json_response(self.intake.file_complaint(body), status=201)
+        intake = self._keyed(self.intake, request, "file_complaint")
+        return json_response(intake.file_complaint(body), status=201)
 
     @api("GET", "/api/v1/complaints/<tracking_code>")
     def get_complaint(self, request: Request, tracking_code: str) -> Response:

@@ -17,6 +17,7 @@ from gateway.schemas import (
     StaffLoginIn,
 )
 from silasidakep.errors import ServiceUnavailable
+from silasidakep.scan_crypto import get_scan
 
 TOTP_CODE = validate.Regexp(r"^[0-9 ]{6,8}$", error="Kode autentikator berupa 6 angka.")
 
@@ -60,7 +61,8 @@ class StaffReviewRoutes(GatewayBase):
         ref = self.verification.document_ref(
             bearer_token(request), application_id, doc_type, client=self._client(request)
         )
-        data = self.storage.get(self.settings.scans_bucket, ref["object_key"])
+        data = get_scan(self.storage, self.scan_keys, self.settings.scans_bucket,
+                        ref["object_key"])  # decrypted; purged: 404 SCAN_PURGED
         # A citizen's file, opened on a staff machine: never run as a page (sandbox: no script,
         # no same-origin access to the staff session), never sniffed into HTML, never cached.
         return Response(data, mimetype=ref["content_type"], headers={

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from services.intake import scan_admin
 from services.intake.appointments import locations as location_admin
 from services.intake.appointments.parsing import parse_date
 from silasidakep.admin import reporting_errors, transaction
@@ -149,3 +150,4 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     )
     seed.add_argument("--days", type=int, default=14)
     seed.set_defaults(run=_seed)
+    scan_admin.add_commands(commands)  # retention run, scans rotate-key / new-key

@@ -18,10 +18,12 @@ from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.intake import inputs
+from services.intake import access_log, inputs
 from services.intake.applications.record import TRACKING_ALPHABET, hash_token
 from services.intake.inputs import Text
 from services.intake.models import Application, Complaint
+from silasidakep.audit_trail import Auditor
+from silasidakep.auth import StaffPrincipal
 from silasidakep.clock import now_utc
 from silasidakep.db import Outbox
 from silasidakep.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -171,7 +173,8 @@ def view(session: Session, tracking_code: str, token: str | None) -> dict[str, A
 
 
 def list_for_staff(
-    session: Session, status: str | None = None, limit: int = STAFF_PAGE, offset: int = 0
+    session: Session, status: str | None = None, limit: int = STAFF_PAGE, offset: int = 0,
+    auditor: Auditor | None = None,
 ) -> dict[str, Any]:
     """Open ones oldest first (the backlog); otherwise newest first."""
     query = select(Complaint)
@@ -185,12 +188,15 @@ def list_for_staff(
     )
     limit = max(1, min(int(limit), STAFF_PAGE))
     rows = session.scalars(query.limit(limit).offset(max(0, int(offset)))).all()
+    # Complaints carry names and contacts: reading the list is audited.
+    access_log.record(session, auditor, "VIEW_COMPLAINTS",
+                      detail=f"status={status or 'all'} n={len(rows)}")
     return {"complaints": [staff_view(c) for c in rows], "limit": limit, "offset": offset}
 
 
 def answer(
     session: Session, outbox: Outbox, tracking_code: str, text: str, staff_username: str,
-    now: datetime | None = None,
+    now: datetime | None = None, principal: StaffPrincipal | None = None,
 ) -> dict[str, Any]:
     text = text.strip() if isinstance(text, str) else ""
     if not text or len(text) > MAX_ANSWER or not storable(text):
@@ -205,4 +211,16 @@ def answer(
     complaint.answered_at = now
     session.flush()
     outbox.add(session, "complaint.answered", _event(complaint, now))
+    if principal is not None:
+        access_log.record(session, Auditor(outbox, principal), "ANSWER_COMPLAINT",
+                          application_id=_application_of(session, complaint),
+                          detail=f"complaint={complaint.tracking_code}")
     return staff_view(complaint)
+
+
+def _application_of(session: Session, complaint: Complaint) -> uuid.UUID | None:
+    """The application a complaint is about, if it names one (it shows in that file's log)."""
+    if not complaint.application_tracking_code:
+        return None
+    return session.scalar(select(Application.id).where(
+        Application.tracking_code == complaint.application_tracking_code))

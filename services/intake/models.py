@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     Time,
@@ -104,6 +105,9 @@ class Document(Base):
     """Every upload is kept for audit; only the latest of each type (``current``) counts."""
 
     __tablename__ = "documents"
+    # Retention looks only at documents still stored.
+    __table_args__ = (Index("ix_documents_unpurged", "application_id",
+                            postgresql_where=text("purged_at IS NULL")),)
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
@@ -114,6 +118,8 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     current: Mapped[bool] = mapped_column(default=True)
+    # Retention deleted the object (applications/retention.py); the metadata row stays.
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     application: Mapped[Application] = relationship(back_populates="documents")
 
@@ -334,3 +340,26 @@ class Complaint(Base):
     answered_by: Mapped[str | None] = mapped_column(String(60))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ApplicationAccess(Base):
+    """Who opened or acted on an application (the citizen's "Riwayat akses data Anda"), one
+    row per audit event: intake's own, written with the action, and verification's, printing's
+    and notification's, taken from their ``audit_recorded`` events. The chain itself is
+    verification's; this is the citizen's copy, without details or addresses."""
+
+    __tablename__ = "application_access"
+    __table_args__ = (
+        PrimaryKeyConstraint("event_id", name="pk_application_access"),
+        Index("ix_application_access_application", "application_id", "at"),
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(40))
+    office: Mapped[str | None] = mapped_column(String(20))
+    roles: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    username: Mapped[str | None] = mapped_column(String(60))

@@ -10,11 +10,20 @@ State machine of a message::
     INBOX messages are stored as DELIVERED at once.
 
 Crash safety: SENDING (with the attempt counted) is committed *before* the provider is called,
-and the outcome in a second transaction after it. A worker that dies in between leaves the row in
-SENDING without acking the event; the broker redelivers it, and once the row has been SENDING for
-longer than ``sending_timeout`` it is sent again with the same message id as idempotency key, so a
-provider that deduplicates (the webhook contract requires it) delivers once. A redelivery that
-finds a *fresh* SENDING row (another worker is sending right now) does not send; it retries later.
+and the outcome in a second transaction after it. SENDING is a lease of ``sending_timeout``.
+
+* The provider accepted but the database refuses the record (restart, dropped or exhausted
+  connections): the process knows the message left, so it retries the record for
+  ``record_retry`` (``recording.retry_db``), keeps a sent marker in process memory
+  (``recording.SentLedger``) and, if the database is still away, lets the event come back
+  without spending an attempt (``RecordPending``); the redelivery, or the ledger sweep, records
+  SENT from the marker. Nothing is sent again while this process lives.
+* The process dies between the provider's answer and the commit: the marker dies with it. The
+  row stays SENDING; a redelivery that finds it within the lease waits (``InFlight``, no attempt
+  spent, so a lease can never run the retry schedule into a dead letter), and after the lease
+  sends again with the same message id, as idempotency key for HTTP providers and as the
+  Message-ID for SMTP (which cannot be asked; this is the one duplicate left).
+
 Retries are per message: an event is retried (broker retry queues, exponential backoff) only for
 its messages still in FAILED, throttled or in flight; sent channels are never sent again.
 """
@@ -38,6 +47,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.notification import rendering
 from services.notification.channels import Outgoing, PermanentError, Sender
 from services.notification.models import Attempt, Message
+from services.notification.recording import (
+    SentLedger,
+    SentMark,
+    StillUnavailable,
+    is_db_unavailable,
+    retry_db,
+)
 from silasidakep import metrics
 from silasidakep.clock import now_utc
 from silasidakep.config import secret
@@ -66,6 +82,22 @@ class Throttled(Deferred):
     back later without spending an attempt (a throttle delays, it never drops)."""
 
 
+class InFlight(RetryLater, Deferred):
+    """A message is SENDING under another attempt's lease (that attempt may be dead): the event
+    comes back without spending an attempt until the lease has expired, so however the lease and
+    the retry schedule are set, waiting for it never dead-letters the event."""
+
+
+class RecordPending(RetryLater, Deferred):
+    """A message was sent but the database refused the record for longer than
+    ``Policy.record_retry``: the event comes back without spending an attempt and this process's
+    sent marker records it then (no second send)."""
+
+
+# Sent markers of this process: per process, because nameko builds a service instance per worker.
+SENT = SentLedger()
+
+
 @dataclass(frozen=True)
 class Policy:
     max_attempts: int
@@ -75,15 +107,20 @@ class Policy:
     duplicate_window: timedelta
     hash_key: str
     alert_failures: int
+    # How long a process that saw the provider accept retries recording SENT before it lets the
+    # event come back; shorter than the lease, so a live sender's lease never runs out.
+    record_retry: timedelta = timedelta(seconds=30)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Policy:
         env = os.environ if env is None else env
-        return cls(
+        policy = cls(
             # By default the last broker retry of the event is the last attempt.
             max_attempts=int(env.get("NOTIFY_MAX_ATTEMPTS", len(retry_delays_ms()) + 1)),
+            # The lease of a SENDING row: how long after a dead attempt a message is sent again.
+            # A wait for it spends no attempt (InFlight), so no retry schedule can drop it.
             sending_timeout=timedelta(
-                seconds=float(env.get("NOTIFY_SENDING_TIMEOUT_SECONDS", "60"))
+                seconds=float(env.get("NOTIFY_SENDING_TIMEOUT_SECONDS", "45"))
             ),
             throttle_per_minute=int(env.get("NOTIFY_THROTTLE_PER_MINUTE", "10")),
             throttle_window=timedelta(
@@ -94,7 +131,14 @@ class Policy:
             ),
             hash_key=secret(env, "NOTIFY_HASH_KEY", "development-only-notify-hash-key"),
             alert_failures=int(env.get("NOTIFY_ALERT_AFTER_FAILURES", "5")),
+            record_retry=timedelta(
+                seconds=float(env.get("NOTIFY_RECORD_RETRY_SECONDS", "30"))
+            ),
         )
+        if policy.record_retry >= policy.sending_timeout:
+            raise ValueError("NOTIFY_RECORD_RETRY_SECONDS must be shorter than "
+                             "NOTIFY_SENDING_TIMEOUT_SECONDS (a live sender would lose its lease)")
+        return policy
 
 
 def address_for(channel: str, recipient: dict[str, Any]) -> str | None:
@@ -255,66 +299,157 @@ def _throttled(session: Session, policy: Policy, message: Message, started: Any)
     return recent >= policy.throttle_per_minute
 
 AfterSend = Callable[[Outgoing], None]
+Sleep = Callable[[float], None]
 
 
 def attempt(
     sessions: sessionmaker, policy: Policy, sender: Sender, message_id: uuid.UUID,
-    outgoing: Outgoing, after_send: AfterSend | None = None,
+    outgoing: Outgoing, after_send: AfterSend | None = None, ledger: SentLedger = SENT,
+    sleep: Sleep | None = None,
 ) -> str:
-    """Returns the message's state afterwards, or ``throttled`` / ``in_flight``."""
-    with sessions() as session, session.begin():
-        message = session.get(Message, message_id, with_for_update=True)
-        started = now_utc()
-        if message.state in FINAL:
-            return message.state
-        if message.state == "SENDING" and message.sending_at > started - policy.sending_timeout:
-            return "in_flight"
-        if _throttled(session, policy, message, started):
-            metrics.NOTIFICATIONS.labels(channel=message.channel, outcome="throttled").inc()
-            return "throttled"
-        message.state, message.sending_at, message.last_attempt_at = "SENDING", started, started
-        message.attempts += 1
-        message.provider = sender.provider
-    outcome, error, ref = "sent", None, None
-    try:
-        ref = sender.send(outgoing)
-    except PermanentError as exc:
-        outcome, error = "permanent", short_error(exc)
-    except Exception as exc:  # TransientError, or anything unexpected: try again later
-        outcome, error = "transient", short_error(exc)
+    """Returns the message's state afterwards, or ``throttled`` / ``in_flight``.
+
+    Raises RecordPending when the provider accepted but the database refused the record."""
+    claimed, event_id = _claim(sessions, policy, sender, message_id, ledger)
+    if claimed is not None:
+        return claimed
+    outcome, error, ref = _send(sender, outgoing)
     if after_send is not None and outcome == "sent":
-        after_send(outgoing)  # test hook: a crash between the provider's answer and the commit
-    with sessions() as session, session.begin():
-        message = session.get(Message, message_id, with_for_update=True)
-        session.add(Attempt(message_id=message_id, channel=message.channel, at=now_utc(),
-                            outcome=outcome, error=error))
-        if message.state != "SENDING":  # a receipt or a concurrent resend got there first
-            return message.state
-        if outcome == "sent":
-            message.state, message.sent_at, message.last_error = "SENT", now_utc(), None
-            message.provider_ref = ref
-        elif outcome == "permanent" or message.attempts >= policy.max_attempts:
-            message.state, message.last_error = "TECHNICAL_FAILURE", error
-        else:
-            message.state, message.last_error = "FAILED", error
-        state = message.state
+        after_send(outgoing)  # test hook: a process killed here loses its memory too
+    if outcome == "sent":
+        state = _record_sent(sessions, policy, ledger, event_id, outgoing.channel,
+                             SentMark(message_id, ref, now_utc()), sleep)
+    else:
+        state = _record(sessions, policy, message_id, outcome, error)
     metrics.NOTIFICATIONS.labels(channel=outgoing.channel, outcome=state.lower()).inc()
     if state != "SENT":
         log.warning("notification %s via %s: %s (%s)", message_id, outgoing.channel, state, error)
     return state
 
 
+def _claim(
+    sessions: sessionmaker, policy: Policy, sender: Sender, message_id: uuid.UUID,
+    ledger: SentLedger,
+) -> tuple[str | None, uuid.UUID]:
+    """Commit SENDING (returns None), or say why not: the state, ``in_flight``, ``throttled``."""
+    with sessions() as session, session.begin():
+        message = session.get(Message, message_id, with_for_update=True)
+        event_id, started = message.event_id, now_utc()
+        mark = ledger.get(event_id, message.channel)
+        if message.state in FINAL or mark is not None:
+            state = message.state if mark is None else _apply_mark(session, message, mark)
+        elif message.state == "SENDING" and message.sending_at > started - policy.sending_timeout:
+            return "in_flight", event_id
+        elif _throttled(session, policy, message, started):
+            metrics.NOTIFICATIONS.labels(channel=message.channel, outcome="throttled").inc()
+            return "throttled", event_id
+        else:
+            message.state, message.sending_at, message.last_attempt_at = "SENDING", started, started
+            message.attempts += 1
+            message.provider = sender.provider
+            return None, event_id
+    ledger.forget(event_id, message.channel)  # committed: the row now says it
+    return state, event_id
+
+
+def _send(sender: Sender, outgoing: Outgoing) -> tuple[str, str | None, str | None]:
+    try:
+        return "sent", None, sender.send(outgoing)
+    except PermanentError as exc:
+        return "permanent", short_error(exc), None
+    except Exception as exc:  # TransientError, or anything unexpected: try again later
+        return "transient", short_error(exc), None
+
+
+def _record(
+    sessions: sessionmaker, policy: Policy, message_id: uuid.UUID, outcome: str,
+    error: str | None, mark: SentMark | None = None,
+) -> str:
+    """One transaction: the attempt and the message's state after it."""
+    with sessions() as session, session.begin():
+        message = session.get(Message, message_id, with_for_update=True)
+        if mark is not None:
+            return _apply_mark(session, message, mark)
+        session.add(Attempt(message_id=message_id, channel=message.channel, at=now_utc(),
+                            outcome=outcome, error=error))
+        if message.state != "SENDING":  # a receipt or a concurrent resend got there first
+            return message.state
+        if outcome == "permanent" or message.attempts >= policy.max_attempts:
+            message.state, message.last_error = "TECHNICAL_FAILURE", error
+        else:
+            message.state, message.last_error = "FAILED", error
+        return message.state
+
+
+def _apply_mark(session: Session, message: Message, mark: SentMark) -> str:
+    """Record a send the provider accepted, unless the row already reached a final state (a
+    receipt, or an earlier commit whose answer was lost)."""
+    if message.state in FINAL:
+        return message.state
+    session.add(Attempt(message_id=message.id, channel=message.channel, at=mark.sent_at,
+                        outcome="sent", error=None))
+    message.state, message.sent_at, message.last_error = "SENT", mark.sent_at, None
+    message.provider_ref = mark.provider_ref
+    return message.state
+
+
+def _record_sent(
+    sessions: sessionmaker, policy: Policy, ledger: SentLedger, event_id: uuid.UUID,
+    channel: str, mark: SentMark, sleep: Sleep | None,
+) -> str:
+    """The provider accepted: remember it first, then retry the record for ``record_retry``
+    instead of failing the handler into a redelivery that would send again."""
+    ledger.remember(event_id, channel, mark)
+    what = f"notification {mark.message_id} via {channel} (sent, not yet recorded)"
+    try:
+        state = retry_db(lambda: _record(sessions, policy, mark.message_id, "sent", None, mark),
+                         policy.record_retry.total_seconds(), what, sleep)
+    except StillUnavailable as exc:
+        log.error("%s: database still unavailable after %.0f s; the event comes back and the "
+                  "sent marker records it (no second send)", what,
+                  policy.record_retry.total_seconds())
+        raise RecordPending(str(exc)) from exc
+    ledger.forget(event_id, channel)
+    return state
+
+
+def record_marks(sessions: sessionmaker, ledger: SentLedger = SENT,
+                 event_id: uuid.UUID | None = None) -> int:
+    """Record the sends this process remembers (one event's, or all); returns how many.
+
+    Raises RecordPending while the database still refuses: the event must wait, not spend an
+    attempt (its messages left already)."""
+    recorded = 0
+    for key, mark in ledger.marks(event_id):
+        try:
+            with sessions() as session, session.begin():
+                message = session.get(Message, mark.message_id, with_for_update=True)
+                state = _apply_mark(session, message, mark)
+        except Exception as exc:
+            if not is_db_unavailable(exc):
+                raise
+            raise RecordPending(f"sent marks not recorded yet: {type(exc).__name__}") from exc
+        ledger.forget(*key)
+        metrics.NOTIFICATIONS.labels(channel=key[1], outcome=state.lower()).inc()
+        recorded += 1
+    return recorded
+
+
 def deliver_event(
     sessions: sessionmaker, policy: Policy, senders: Mapping[str, Sender | None],
     event_id: uuid.UUID, event_type: str, event: dict[str, Any], public_base_url: str,
-    after_send: AfterSend | None = None,
+    after_send: AfterSend | None = None, ledger: SentLedger = SENT,
 ) -> dict[str, str]:
     """Record and send every channel's message for one event. Returns channel -> state.
 
-    Raises RetryLater while any message is FAILED (transient), throttled or in flight."""
+    Raises RetryLater while any message is FAILED (transient), throttled or in flight; the
+    Deferred kinds (Throttled, InFlight, RecordPending) when waiting is all that is left."""
     template = rendering.template_for(event_type, event)
     if template is None:
         return {}
+    # Sent before but not recorded: record it first, and while the database still refuses,
+    # wait without spending an attempt (planning would fail on the same database).
+    record_marks(sessions, ledger, event_id)
     subject_id = event.get("application_id") or event.get("complaint_id")
     with sessions() as session, session.begin():
         planned = plan(session, policy, senders, event_id, template, event, subject_id,
@@ -329,8 +464,10 @@ def deliver_event(
                 states[item.channel] = session.get(Message, item.message_id).state
             continue
         states[item.channel] = attempt(sessions, policy, senders[item.channel], item.message_id,
-                                       item.outgoing, after_send)
+                                       item.outgoing, after_send, ledger)
     pending = {c: s for c, s in states.items() if s not in FINAL}
+    if "in_flight" in pending.values():
+        raise InFlight(f"sending under another attempt's lease: {sorted(pending)}")
     if pending and set(pending.values()) == {"throttled"}:
         raise Throttled(f"held back by the per-recipient limit: {sorted(pending)}")
     if pending:

@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from jinja2.exceptions import TemplateNotFound
 
 from silasidakep.clock import WIB
-from silasidakep.masking import mask_nik
+from silasidakep.masking import mask_identity_numbers
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 CHANNELS = ("EMAIL", "SMS", "WHATSAPP", "INBOX")
@@ -176,14 +176,6 @@ def to_sms(text: str) -> str:
     if len(text) > SMS_LIMIT:
         text = text[: SMS_LIMIT - 2] + ".."
     return text
-
-
-# 16 digits not inside a longer number: a NIK or KK number, even one staff typed into a note.
-_IDENTITY_NUMBER = re.compile(r"(?<!\d)\d{16}(?!\d)")
-
-
-def mask_identity_numbers(text: str) -> str:
-    return _IDENTITY_NUMBER.sub(lambda m: mask_nik(m.group(0)), text)
 
 
 def render(channel: str, template: str, context: dict[str, Any]) -> Rendered:

@@ -6,6 +6,7 @@ read on the tracking page through the gateway). See docs/notifications.md.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from typing import Any
@@ -13,11 +14,19 @@ from typing import Any
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.notification import dispatch, rendering, staff_notices
+from services.notification import (
+    dispatch,
+    rendering,
+    staff_audit,
+    staff_notices,
+    subject_export,
+)
 from services.notification.channels.configured import configured_senders
 from services.notification.models import metadata
 from services.notification.receipts import parse_receipt
 from services.notification.webhooks import deliveries, subscribers
+from silasidakep import export_grant
+from silasidakep.audit_trail import Auditor
 from silasidakep.config import is_development, load_settings
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
@@ -26,9 +35,14 @@ from silasidakep.messaging import on_event
 from silasidakep.ops import ServiceOps, check_broker
 from silasidakep.rpc import TimedRpcProxy
 
+log = logging.getLogger(__name__)
+
 STAFF_ROLES = ("supervisor", "admin")
 # How often failed webhook deliveries whose backoff has passed are tried again.
 WEBHOOK_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_SWEEP_SECONDS", "5"))
+# How often sends this process saw accepted but could not record are written again, so they are
+# recorded soon after the database is back even if their event is redelivered elsewhere.
+RECORD_SWEEP_SECONDS = float(os.environ.get("NOTIFY_RECORD_SWEEP_SECONDS", "5"))
 
 
 class NotificationService(ServiceOps):
@@ -106,6 +120,17 @@ class NotificationService(ServiceOps):
     def on_complaint_answered(self, envelope: dict) -> None:
         self._deliver(envelope, "complaint.answered")
 
+    @timer(interval=RECORD_SWEEP_SECONDS)
+    def record_sent_marks(self) -> int:
+        """Record what this process sent but could not record (dispatch.SENT); no database
+        call while there is none."""
+        if not len(dispatch.SENT):
+            return 0
+        try:
+            return dispatch.record_marks(self.store.sessions)
+        except dispatch.RecordPending:
+            return 0  # still unavailable: the next sweep or the redelivered event tries again
+
     # --- webhooks to integrators (the super-app) ------------------------------------------------
 
     @on_event("application.status_changed")
@@ -129,8 +154,9 @@ class NotificationService(ServiceOps):
     @rpc
     def staff_create_webhook(self, token: str, payload: dict[str, Any]) -> dict[str, Any]:
         principal = self.store.staff(token, "admin")
+        auditor = Auditor(self.store.outbox, principal)
         return self._write(lambda s: subscribers.create(
-            s, payload, principal.username, is_development()
+            s, payload, principal.username, is_development(), auditor
         ))
 
     @rpc
@@ -141,20 +167,23 @@ class NotificationService(ServiceOps):
 
     @rpc
     def staff_disable_webhook(self, token: str, subscriber_id: str) -> dict[str, Any]:
-        self.store.staff(token, "admin")
-        return self._write(lambda s: subscribers.disable(s, subscriber_id))
+        auditor = Auditor(self.store.outbox, self.store.staff(token, "admin"))
+        return self._write(lambda s: subscribers.disable(s, subscriber_id, auditor))
 
     @rpc
     def staff_webhook_deliveries(self, token: str, state: str | None = None,
                                  subscriber_id: str | None = None) -> dict[str, Any]:
-        self.store.staff(token, *STAFF_ROLES)
+        principal = self.store.staff(token, *STAFF_ROLES)
         with self.store.session() as session:
-            return {"deliveries": deliveries.listing(session, state, subscriber_id)}
+            found = deliveries.listing(session, state, subscriber_id)
+        staff_audit.record_read(self.store.sessions, Auditor(self.store.outbox, principal),
+                                "VIEW_WEBHOOK_DELIVERIES", detail=f"n={len(found)}")
+        return {"deliveries": found}
 
     @rpc
     def staff_replay_webhook(self, token: str, delivery_id: str) -> dict[str, Any]:
-        self.store.staff(token, "admin")
-        return self._write(lambda s: deliveries.replay(s, delivery_id))
+        auditor = Auditor(self.store.outbox, self.store.staff(token, "admin"))
+        return self._write(lambda s: deliveries.replay(s, delivery_id, auditor))
 
     def _write(self, action: Callable[[Any], Any]) -> Any:
         with self.store.session() as session, session.begin():
@@ -182,12 +211,16 @@ class NotificationService(ServiceOps):
     @rpc
     def staff_messages(self, token: str, state: str | None = None,
                        application_id: str | None = None) -> dict[str, Any]:
-        self.store.staff(token, *STAFF_ROLES)
+        principal = self.store.staff(token, *STAFF_ROLES)
         if state and state not in dispatch.STATES:
             raise ValidationFailed(fields={"state": ["Status pesan tidak dikenal."]})
         if application_id and not dispatch.is_uuid(application_id):
             raise ValidationFailed(fields={"application_id": ["ID permohonan tidak valid."]})
-        return {"messages": dispatch.list_messages(self.store.sessions, state, application_id)}
+        messages = dispatch.list_messages(self.store.sessions, state, application_id)
+        staff_audit.record_read(self.store.sessions, Auditor(self.store.outbox, principal),
+                                "VIEW_MESSAGES", application_id=application_id or None,
+                                detail=f"state={state or 'all'} n={len(messages)}")
+        return {"messages": messages}
 
     @rpc
     def staff_templates(self, token: str) -> dict[str, Any]:
@@ -196,18 +229,38 @@ class NotificationService(ServiceOps):
 
     @rpc
     def staff_preview(self, token: str, template: str, channel: str) -> dict[str, Any]:
-        self.store.staff(token, *STAFF_ROLES)
+        principal = self.store.staff(token, *STAFF_ROLES)
         if not rendering.has_template(channel, template):
             raise NotFound("Templat tidak ditemukan.", code="TEMPLATE_NOT_FOUND")
-        return rendering.preview_view(template, channel, self.public_base_url)
+        preview = rendering.preview_view(template, channel, self.public_base_url)
+        staff_audit.record_read(self.store.sessions, Auditor(self.store.outbox, principal),
+                                "PREVIEW_TEMPLATE", detail=f"{channel}/{template}"[:200])
+        return preview
+
+    @rpc
+    def subject_data(self, token: str, application_ids: list[str],
+                     complaint_ids: list[str] | None = None) -> dict[str, Any]:
+        """Data-subject export (issue 14): messages about these applications and complaints,
+        never their bodies; for an auditor or a citizen's export grant covering them."""
+        _, apps, complaints = export_grant.authorize(
+            token, application_ids, lambda t: self.store.staff(t, *export_grant.EXPORT_ROLES),
+            complaint_ids,
+        )
+        with self.store.session() as session:
+            return subject_export.subject_data(session, apps + complaints)
 
     # --- staff notices ----------------------------------------------------------------------------
 
     def _alert_if_failing(self) -> None:
-        staff_notices.alert_failing_channels(
-            self.store.sessions, self.policy, self.senders.get("EMAIL"),
-            staff_notices.supervisor_emails(),
-        )
+        """Best effort, after every delivery: it must not replace the delivery's own outcome
+        (a RecordPending that waits would become a failure that spends an attempt)."""
+        try:
+            staff_notices.alert_failing_channels(
+                self.store.sessions, self.policy, self.senders.get("EMAIL"),
+                staff_notices.supervisor_emails(),
+            )
+        except Exception as exc:
+            log.warning("channel-failure check skipped: %s", type(exc).__name__)
 
     @timer(interval=staff_notices.DIGEST_INTERVAL_SECONDS)
     def send_breach_digest(self) -> str | None:

@@ -14,14 +14,15 @@ from eventlet import tpool
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
-from services.printing import issuance, production, public_lookup, signers_desk
+from services.printing import issuance, production, public_lookup, signers_desk, subject_export
 from services.printing.crashpoints import CrashHook
 from services.printing.documents.devca import SigningFiles, ensure_dev_pki
 from services.printing.documents.pades import SIGNING_BACKENDS, PdfSigner, Pkcs11Config
 from services.printing.kecamatan import blanko, print_jobs, suket
 from services.printing.models import PrintJob, metadata
 from services.printing.states import DeskResult, MovementKind, SigningResult
-from silasidakep import metrics
+from silasidakep import export_grant, metrics
+from silasidakep.audit_trail import Auditor
 from silasidakep.config import is_development, load_settings
 from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
@@ -147,16 +148,17 @@ class PrintingService(ServiceOps):
 
     @rpc
     def signing_queue(self, token: str) -> dict[str, Any]:
-        self.store.staff(token, *SIGNERS)
-        with self.store.session() as session:
-            return signers_desk.queue(session)
+        auditor = Auditor(self.store.outbox, self.store.staff(token, *SIGNERS))
+        with self.store.session() as session, session.begin():  # the reading is audited
+            return signers_desk.queue(session, auditor=auditor)
 
     @rpc
     def signing_draft(self, token: str, document_number: str) -> dict[str, Any]:
         """Where the unsigned draft is stored; the gateway streams it to the signer."""
         principal = self.store.staff(token, *SIGNERS)
-        with self.store.session() as session:
-            ref = signers_desk.draft_ref(session, document_number)
+        with self.store.session() as session, session.begin():  # the opening is audited
+            ref = signers_desk.draft_ref(session, document_number,
+                                         Auditor(self.store.outbox, principal))
         log.info("draft %s opened by %s", ref["document_number"], principal.username)
         return ref
 
@@ -166,7 +168,8 @@ class PrintingService(ServiceOps):
         with self.store.session() as session:
             number = signers_desk.number_for_application(session, application_id)
         result = signers_desk.sign_one(
-            self.store.sessions, self.store.outbox, self.issuer, number, principal.username
+            self.store.sessions, self.store.outbox, self.issuer, number, principal.username,
+            principal,
         )
         if result["result"] == SigningResult.SIGNED:
             metrics.DOCUMENTS_ISSUED.labels(document_type=result["document_type"]).inc()
@@ -178,7 +181,7 @@ class PrintingService(ServiceOps):
         principal = self.store.staff(token, *SIGNERS)
         result = signers_desk.sign_batch(
             self.store.sessions, self.store.outbox, self.issuer, document_numbers,
-            principal.username,
+            principal.username, principal,
         )
         for item in result["results"]:
             if item["result"] == SigningResult.SIGNED:
@@ -189,8 +192,10 @@ class PrintingService(ServiceOps):
     @rpc
     def revoke_document(self, token: str, document_number: str, reason: str) -> dict[str, Any]:
         principal = self.store.staff(token, *REVOKERS)
-        with self.store.session() as session, session.begin():
-            return signers_desk.revoke(session, document_number, reason, principal.username)
+        return self.store.write(lambda session: signers_desk.revoke(
+            session, document_number, reason, principal.username,
+            Auditor(self.store.outbox, principal),
+        ))
 
     @on_event("staff.access_changed")
     def on_staff_access_changed(self, envelope: dict) -> None:
@@ -212,15 +217,16 @@ class PrintingService(ServiceOps):
         issuance.issue_waiting_sukets(self.store.sessions, self.issuer, tpool.execute)
 
     def _desk(self, action: Callable[..., Any], *args: Any) -> Any:
-        with self.store.session() as session, session.begin():
-            return action(session, self.store.outbox, *args)
+        """A desk action in one transaction, once per request id (a redelivered request
+        answers the first result: a job printed once is not refused as already printed)."""
+        return self.store.write(lambda session: action(session, self.store.outbox, *args))
 
     @rpc
     def print_queue(self, token: str, kecamatan_code: str | None = None) -> dict[str, Any]:
         principal = self.store.staff(token, *KECAMATAN_DESK)
         code = print_jobs.desk_kecamatan(principal, kecamatan_code)
-        with self.store.session() as session:
-            return print_jobs.print_queue(session, code)
+        with self.store.session() as session, session.begin():  # the reading is audited
+            return print_jobs.print_queue(session, code, Auditor(self.store.outbox, principal))
 
     @rpc
     def mark_printed(
@@ -228,7 +234,8 @@ class PrintingService(ServiceOps):
     ) -> dict[str, Any]:
         principal = self.store.staff(token, *KECAMATAN_DESK)
         code = print_jobs.desk_kecamatan(principal, kecamatan_code)
-        result = self._desk(print_jobs.mark_printed, job_id, code, principal.username)
+        result = self._desk(print_jobs.mark_printed, job_id, code, principal.username,
+                            principal)
         if result["result"] == DeskResult.BLANKO_EMPTY:
             self._issue_sukets()
             with self.store.session() as session:
@@ -242,7 +249,8 @@ class PrintingService(ServiceOps):
     ) -> dict[str, Any]:
         principal = self.store.staff(token, *KECAMATAN_DESK)
         code = print_jobs.desk_kecamatan(principal, kecamatan_code)
-        return self._desk(print_jobs.mark_collected, job_id, code, principal.username)
+        return self._desk(print_jobs.mark_collected, job_id, code, principal.username,
+                          principal)
 
     @rpc
     def suket_ref(
@@ -251,8 +259,8 @@ class PrintingService(ServiceOps):
         """Where the job's temporary certificate is stored (issued now if it is missing)."""
         principal = self.store.staff(token, *KECAMATAN_DESK)
         code = print_jobs.desk_kecamatan(principal, kecamatan_code)
-        with self.store.session() as session:
-            ref = suket.suket_ref(session, job_id, code)
+        with self.store.session() as session, session.begin():  # the opening is audited
+            ref = suket.suket_ref(session, job_id, code, Auditor(self.store.outbox, principal))
         if ref["object_key"] is None:
             ref["object_key"] = suket.issue_suket(
                 self.store.sessions, self.issuer, uuid.UUID(ref["job_id"]), tpool.execute
@@ -267,6 +275,7 @@ class PrintingService(ServiceOps):
         return self._desk(
             blanko.add_stock, code, payload.get("card_type"), payload.get("quantity"),
             principal.username, payload.get("kind") or MovementKind.RECEIVED, payload.get("note"),
+            principal,
         )
 
     @rpc
@@ -275,3 +284,13 @@ class PrintingService(ServiceOps):
         code = print_jobs.desk_kecamatan(principal, kecamatan_code, admin_anywhere=True)
         with self.store.session() as session:
             return blanko.blanko_view(session, code)
+
+    @rpc
+    def subject_data(self, token: str, application_ids: list[str]) -> dict[str, Any]:
+        """Data-subject export (issue 14): documents and print jobs of these applications, for
+        an auditor or a citizen's export grant covering them."""
+        _, ids, _ = export_grant.authorize(
+            token, application_ids, lambda t: self.store.staff(t, *export_grant.EXPORT_ROLES)
+        )
+        with self.store.session() as session:
+            return subject_export.subject_data(session, ids)

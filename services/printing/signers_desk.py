@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.printing import production, register
 from services.printing.models import IssuedDocument
 from services.printing.states import DocumentState, DocumentStatus, SigningResult
+from silasidakep.audit_trail import Auditor, record_with
+from silasidakep.auth import StaffPrincipal
 from silasidakep.clock import now_utc
 from silasidakep.db import Outbox
 from silasidakep.errors import Conflict, NotFound, ValidationFailed
@@ -38,14 +40,16 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def queue(session: Session, limit: int = QUEUE_LIMIT) -> dict[str, Any]:
-    """Drafts waiting for the signer, oldest first."""
+def queue(session: Session, limit: int = QUEUE_LIMIT,
+          auditor: Auditor | None = None) -> dict[str, Any]:
+    """Drafts waiting for the signer, oldest first (names and masked NIKs: audited)."""
     documents = session.scalars(
         select(IssuedDocument)
         .where(IssuedDocument.state == DocumentState.AWAITING_SIGNATURE)
         .order_by(IssuedDocument.drafted_at, IssuedDocument.document_number)
         .limit(limit)
     ).all()
+    record_with(auditor, session, "VIEW_SIGNING_QUEUE", detail=f"n={len(documents)}")
     return {
         "documents": [
             {
@@ -62,7 +66,7 @@ def queue(session: Session, limit: int = QUEUE_LIMIT) -> dict[str, Any]:
     }
 
 
-def draft_ref(session: Session, number: str) -> dict[str, Any]:
+def draft_ref(session: Session, number: str, auditor: Auditor | None = None) -> dict[str, Any]:
     """Where the unsigned draft of a waiting document is stored (for review)."""
     document = session.get(IssuedDocument, number[:NUMBER_LENGTH])
     if document is None:
@@ -71,6 +75,8 @@ def draft_ref(session: Session, number: str) -> dict[str, Any]:
         raise Conflict(
             "Dokumen ini tidak sedang menunggu tanda tangan.", code="NOT_AWAITING_SIGNATURE"
         )
+    record_with(auditor, session, "VIEW_DRAFT", application_id=document.application_id,
+                detail=f"document={document.document_number}")
     return {"document_number": document.document_number, "object_key": document.draft_object_key}
 
 
@@ -98,6 +104,7 @@ def sign_one(
     issuer: production.Issuer,
     number: str,
     staff_username: str,
+    principal: StaffPrincipal | None = None,
 ) -> dict[str, Any]:
     """Sign one waiting document; a no-op reporting its state when it is not waiting."""
     signed_key: str | None = None
@@ -122,6 +129,10 @@ def sign_one(
             )
             document.signed_by = staff_username[:60]
             document.draft_object_key = None
+            if principal is not None:
+                Auditor(outbox, principal).record(
+                    session, "SIGN_DOCUMENT", application_id=document.application_id,
+                    detail=f"document={number}")
             outcome = _outcome(number, SigningResult.SIGNED, document)
     except Exception:
         if signed_key is not None:  # not committed: leave no orphan signed copy behind
@@ -167,12 +178,14 @@ def sign_batch(
     issuer: production.Issuer,
     numbers: Iterable[Any],
     staff_username: str,
+    principal: StaffPrincipal | None = None,
 ) -> dict[str, Any]:
     """Sign each document on its own; one failure does not stop the others."""
     results = []
     for number in requested_numbers(numbers):
         try:
-            results.append(sign_one(sessions, outbox, issuer, number, staff_username))
+            results.append(sign_one(sessions, outbox, issuer, number, staff_username,
+                                    principal))
         except Exception:
             log.exception("signing %s failed", number)
             results.append(_outcome(number, SigningResult.FAILED, None))
@@ -199,7 +212,8 @@ def number_for_application(session: Session, application_id: str) -> str:
 
 
 def revoke(
-    session: Session, number: str, reason: str, staff_username: str
+    session: Session, number: str, reason: str, staff_username: str,
+    auditor: Auditor | None = None,
 ) -> dict[str, Any]:
     """Mark an issued document REVOKED (public verification shows it); idempotent."""
     reason = (reason or "").strip()
@@ -217,6 +231,9 @@ def revoke(
         document.revoked_at = now_utc()
         document.revoked_by = staff_username[:60]
         document.revocation_reason = reason[:1000]
+        # The reason is free text (it may name the holder): not in the audit detail.
+        record_with(auditor, session, "REVOKE_DOCUMENT", application_id=document.application_id,
+                    detail=f"document={document.document_number}")
         log.info("document %s revoked by %s", number, staff_username)
     return {
         "document_number": document.document_number,

@@ -31,9 +31,11 @@ from typing import Any
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.orm import Session
 
-from services.verification.models import AccessLog, AuditHead
+from services.verification.models import AccessLog, AuditHead, metadata
 from silasidakep.auth import StaffPrincipal
 from silasidakep.clock import WIB, now_utc
+from silasidakep.contracts import audit_event_type
+from silasidakep.db import Outbox
 from silasidakep.errors import ValidationFailed
 
 GENESIS = "0" * 64
@@ -43,6 +45,9 @@ FIELDS = ("seq", "at", "staff_id", "username", "action", "application_id", "deta
           "client_ip", "prev_hash", "hash")
 MAX_PAGE = 10_000
 VERIFY_BATCH = 5_000
+# The service's own outbox table (what Store.outbox wraps), so every caller of ``append``
+# announces without passing it; the relay wakes on the session's commit all the same.
+OUTBOX = Outbox(metadata.tables["verification.outbox"], producer="verification")
 
 
 def _at_text(at: datetime) -> str:
@@ -77,8 +82,14 @@ def append(
     session: Session, action: str, *, staff_id: uuid.UUID | None = None,
     username: str | None = None, application_id: uuid.UUID | str | None = None,
     detail: str | None = None, client_ip: str | None = None,
+    roles: Iterable[str] | None = None, office: str | None = None, announce: bool = True,
 ) -> int:
     """Add an entry in the session's transaction and return its ``seq``.
+
+    An entry of verification's own that names an application is also announced as
+    ``verification.audit_recorded`` (same transaction), so intake can show the citizen who
+    opened their file; ``roles`` and ``office`` travel only in that event. ``announce=False``
+    for entries taken from other services' events (intake has those already).
 
     Holds the head row lock until the transaction ends: call it after the transaction's other
     row locks (lock order: business rows, then the audit head)."""
@@ -99,6 +110,12 @@ def append(
         prev_hash=prev_hash, hash=digest,
     ))
     session.execute(update(HEAD).where(HEAD.c.id == 1).values(seq=seq, hash=digest))
+    if announce and application_id is not None:
+        OUTBOX.add(session, audit_event_type("verification"), {
+            "at": at, "action": action, "staff_id": staff_id, "username": username,
+            "roles": sorted(roles or ()), "office": _clip(office, 20),
+            "application_id": application_id, "detail": detail, "client_ip": client_ip,
+        })
     return seq
 
 
@@ -326,7 +343,7 @@ def read_log(
     append(session, "AUDIT_EXPORT" if as_csv else "AUDIT_VIEW",
            staff_id=principal.staff_id, username=principal.username,
            application_id=filters.application_id, detail=filters.describe(),
-           client_ip=client_ip)
+           client_ip=client_ip, roles=principal.roles, office=principal.kecamatan_code)
     result: dict[str, Any] = {"chain": report.to_dict(), "next_after": next_after}
     if as_csv:
         result["csv"] = to_csv(entries)

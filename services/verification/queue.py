@@ -29,7 +29,8 @@ def log_access(
     audit.append(
         session, action, staff_id=staff.staff_id if staff else None,
         username=staff.username if staff else None, application_id=application_id,
-        detail=detail, client_ip=client_ip,
+        detail=detail, client_ip=client_ip, roles=staff.roles if staff else None,
+        office=staff.kecamatan_code if staff else None,
     )
 
 
@@ -64,21 +65,31 @@ def claim_next(
 ) -> QueueItem | None:
     """Lease the claimable item with the earliest service deadline (then the oldest), among
     those of one service and/or kecamatan when asked. Rows another claimer is taking are
-    skipped, not waited for, so parallel claimers never get the same item."""
+    skipped, not waited for, so parallel claimers never get the same item.
+
+    A verifier who already holds a live claim matching the filters gets that one back (its
+    earliest deadline first): a claim whose answer was lost, or a second click, must not
+    lease a second application that then sits unseen for the lease's 30 minutes."""
     staff.require("verifier")
     now = now_utc()
+    filters = _filter_conditions(service_code, kecamatan_code)
+    detail = " ".join(f"{k}={v}" for k, v in (("service_code", service_code),
+                                              ("kecamatan_code", kecamatan_code)) if v)
+    held = _held_claim(session, staff, now, filters)
+    if held is not None:
+        # The lease is not renewed: the repeated answer is the lost one (same lease end), and
+        # clicking again cannot keep an application out of the queue past its first lease
+        # (a supervisor's reassignment gives a fresh one). Logged: the answer shows the file.
+        log_access(session, staff, "CLAIM", held.application_id,
+                   " ".join(("held", detail)).strip(), client_ip)
+        return held
     claimable = or_(
         QueueItem.state == PENDING,
         and_(QueueItem.state == CLAIMED, QueueItem.lease_expires_at < now),
     )
-    conditions = [claimable]
-    if service_code:
-        conditions.append(QueueItem.service_code == service_code)
-    if kecamatan_code:
-        conditions.append(QueueItem.kecamatan_code == kecamatan_code)
     item = session.scalars(
         select(QueueItem)
-        .where(*conditions)
+        .where(claimable, *filters)
         .order_by(QueueItem.deadline_at, QueueItem.submitted_at)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -87,15 +98,36 @@ def claim_next(
         return None
     item.state, item.claimed_by, item.claimed_at = CLAIMED, staff.staff_id, now
     item.lease_expires_at = now + lease
-    filters = " ".join(f"{k}={v}" for k, v in (("service_code", service_code),
-                                               ("kecamatan_code", kecamatan_code)) if v)
     outbox.add(
         session,
         "verification.claimed",
         {"application_id": item.application_id, "round": item.round, "claimed_at": now},
     )
-    log_access(session, staff, "CLAIM", item.application_id, filters or None, client_ip)
+    log_access(session, staff, "CLAIM", item.application_id, detail or None, client_ip)
     return item
+
+
+def _filter_conditions(service_code: str | None, kecamatan_code: str | None) -> list[Any]:
+    conditions = []
+    if service_code:
+        conditions.append(QueueItem.service_code == service_code)
+    if kecamatan_code:
+        conditions.append(QueueItem.kecamatan_code == kecamatan_code)
+    return conditions
+
+
+def _held_claim(session: Session, staff: StaffPrincipal, now: datetime,
+                filters: list[Any]) -> QueueItem | None:
+    """The caller's live claim matching ``filters``, row-locked (waiting, not skipping), so a
+    supervisor's concurrent return or reassignment is seen before it is answered."""
+    return session.scalars(
+        select(QueueItem)
+        .where(QueueItem.state == CLAIMED, QueueItem.claimed_by == staff.staff_id,
+               QueueItem.lease_expires_at > now, *filters)
+        .order_by(QueueItem.deadline_at, QueueItem.submitted_at)
+        .limit(1)
+        .with_for_update()
+    ).first()
 
 
 def load_item(session: Session, application_id: str, lock: bool = False) -> QueueItem:

@@ -16,6 +16,7 @@ from PIL import Image
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
+from silasidakep import scan_crypto
 from tests.support.citizen import CitizenClient, application_payload, new_person
 from tests.support.journeys import claim
 from tests.support.scans import pdf_scan
@@ -37,7 +38,10 @@ def stored(system: System, app_id: str) -> dict[str, bytes]:
         return {}
     names = [o.object_name for o in client.list_objects(
         BUCKET, prefix=f"applications/{app_id}/", recursive=True)]
-    return {name: client.get_object(BUCKET, name).read() for name in names}
+    # Scans are encrypted at rest (silasidakep.scan_crypto): compare what staff would read.
+    keyring = scan_crypto.load_keyring(system.env)
+    return {name: scan_crypto.decrypt(keyring, name, client.get_object(BUCKET, name).read())
+            for name in names}
 
 
 def in_chunks(data: bytes, size: int = 64 * 1024) -> Iterator[bytes]:

@@ -68,10 +68,10 @@ def test_parallel_claimers_never_share_an_application(sessions, outbox) -> None:
     lock = threading.Lock()
 
     def claimer() -> None:
-        staff = verifier()
         while True:
+            # A fresh verifier per claim: one holding a claim is answered that claim again.
             with sessions() as session, session.begin():
-                item = queue.claim_next(session, outbox, staff)
+                item = queue.claim_next(session, outbox, verifier())
                 if item is None:
                     return
                 with lock:
@@ -121,12 +121,14 @@ def test_claim_filters_by_service_and_kecamatan_keeping_deadline_order(sessions,
     (urgent,) = enqueue(sessions, 1, kecamatan_code="32.11.06", target=timedelta(hours=1))
     staff = verifier()
 
-    def claim(**filters) -> uuid.UUID | None:
+    def claim(who: StaffPrincipal | None = None, **filters) -> uuid.UUID | None:
+        # A fresh verifier by default: one holding a claim is answered that claim again.
         with sessions() as session, session.begin():
-            item = queue.claim_next(session, outbox, staff, client_ip="192.0.2.9", **filters)
+            item = queue.claim_next(session, outbox, who or verifier(), client_ip="192.0.2.9",
+                                    **filters)
             return item.application_id if item else None
 
-    assert claim(service_code="AKTA_KELAHIRAN") == akta
+    assert claim(staff, service_code="AKTA_KELAHIRAN") == akta
     assert claim(service_code="AKTA_KELAHIRAN") is None
     assert claim(service_code="KK_PERUBAHAN", kecamatan_code="32.11.06") == urgent
     assert claim(kecamatan_code="32.11.06") == kk_old

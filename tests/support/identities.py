@@ -54,6 +54,10 @@ def _serial(serial: int | None, rng: random.Random | None) -> str:
     return f"{serial:04d}"
 
 
+# Every NIK this test process made: tests/zz_privacy looks for each in every log line written.
+USED_NIKS: set[str] = set()
+
+
 def make_nik(
     *,
     birth_date: date,
@@ -67,7 +71,9 @@ def make_nik(
         raise ValueError(f"sex must be 'L' or 'P', got {sex!r}")
     day = birth_date.day + (FEMALE_DAY_OFFSET if sex == "P" else 0)
     dob = f"{day:02d}{birth_date.month:02d}{birth_date.year % 100:02d}"
-    return _region_digits(region) + dob + _serial(serial, rng)
+    nik = _region_digits(region) + dob + _serial(serial, rng)
+    USED_NIKS.add(nik)
+    return nik
 
 
 def make_kk_number(

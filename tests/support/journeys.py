@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -68,17 +71,77 @@ def apply(
 
 
 def claim(system: System, token: str, app_id: str) -> dict:
-    """Claim until this application comes up (other tests' applications may be ahead)."""
+    """Claim until this application comes up (other tests' applications may be ahead).
+
+    A claim answers first an application the verifier already holds (a repeated claim returns
+    the held one), so claiming alone cannot take a second one. When the answer is such a held
+    application and not this one, a supervisor assigns this one to the verifier while it waits
+    in the queue: the verifier then holds both, as tests holding several at once expect. One
+    claimed elsewhere is waited for, as before."""
 
     def claimed() -> dict | None:
+        held = _held(system, token)
+        if app_id in held:
+            return _staff_view(system, token, app_id)
         response = staff_post(system, token, "/queue/claim")
         if response.status_code == 204:
             return None
         assert response.status_code == 200, response.text
         item = response.json()
-        return item if item["id"] == app_id else None
+        if item["id"] == app_id:
+            return item
+        return _assign_waiting(system, token, app_id) if item["id"] in held else None
 
     return wait_until(claimed, timeout=30, interval=0.2, what="claim of the application")
+
+
+def _staff_get(system: System, token: str, path: str) -> Response:
+    return requests.get(f"{system.gateway}/api/v1/staff{path}", timeout=30,
+                        headers={"Authorization": f"Bearer {token}"})
+
+
+def _held(system: System, token: str) -> set[str]:
+    mine = _staff_get(system, token, "/queue/mine")
+    assert mine.status_code == 200, mine.text
+    return {c["id"] for c in mine.json()["claims"]}
+
+
+def _staff_view(system: System, token: str, app_id: str) -> dict:
+    view = _staff_get(system, token, f"/applications/{app_id}")
+    assert view.status_code == 200, view.text
+    return view.json()
+
+
+_SUPERVISORS: dict[str, str] = {}  # per system (its database): the helper's supervisor token
+
+
+def _supervisor(system: System) -> str:
+    if system.database not in _SUPERVISORS:
+        password = system.add_staff("journeys.supervisor", "supervisor")
+        _SUPERVISORS[system.database] = system.staff_token("journeys.supervisor", password)
+    return _SUPERVISORS[system.database]
+
+
+def _username(token: str) -> str:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["username"]
+
+
+def _assign_waiting(system: System, token: str, app_id: str) -> dict | None:
+    """Give ``app_id`` to the verifier when it waits in the queue (None when it is not there
+    yet or someone else holds it)."""
+    supervisor = _supervisor(system)
+    view = _staff_get(system, supervisor, f"/applications/{app_id}")
+    if view.status_code == 404:
+        return None
+    assert view.status_code == 200, view.text
+    lease = view.json()["lease_expires_at"]
+    live = lease is not None and datetime.fromisoformat(lease) > datetime.now(UTC)
+    if view.json()["state"] not in ("PENDING", "CLAIMED") or live:
+        return None
+    moved = staff_post(system, supervisor, f"/applications/{app_id}/reassign",
+                       {"username": _username(token)})
+    return _staff_view(system, token, app_id) if moved.status_code == 200 else None
 
 
 def decide(system: System, token: str, app_id: str, **decision: Any) -> Response:

@@ -271,6 +271,8 @@ def staff_token(*roles: str) -> str:
 def service() -> Any:
     store = MagicMock()
     store.staff.side_effect = lambda *args: StoreHandle.staff(store, *args)
+    # A write runs its action on the (mock) session, as Store.write does in its transaction.
+    store.write.side_effect = lambda action, **once: action(store.session())
     return worker_factory(IntakeService, store=store)
 
 

@@ -28,7 +28,7 @@ from silasidakep.config import load_settings
 from silasidakep.contracts import DEFAULT_NOTIFY_CHANNELS
 from silasidakep.db import Outbox
 from silasidakep.errors import Forbidden, NotFound
-from silasidakep.masking import mask_nik
+from silasidakep.masking import mask_identity_numbers, mask_nik
 
 # A verifier's approval (KTP-el applications go on to biometrics first).
 APPROVALS = frozenset({Status.APPROVED, Status.AWAITING_BIOMETRICS})
@@ -203,8 +203,9 @@ def change_status(
             "previous_status": previous,
             "changed_at": at,
             "reason_code": reason_code,
-            "reason_text": reason_text,
-            "note": note,
+            # Free text staff typed may quote a NIK; the event promises masked ones only.
+            "reason_text": mask_identity_numbers(reason_text) if reason_text else reason_text,
+            "note": mask_identity_numbers(note) if note else note,
             "fix_fields": fix_fields or [],
             "fix_documents": fix_documents or [],
             "fix_labels": fix_labels(service, fix_fields or [], fix_documents or []),

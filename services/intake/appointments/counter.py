@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.intake import access_log
 from services.intake.applications.presence import record_presence
 from services.intake.appointments.parsing import appointment_key, parse_date
 from services.intake.appointments.rows import (
@@ -24,6 +25,7 @@ from services.intake.appointments.rows import (
 )
 from services.intake.appointments.views import location_view, slot_view, staff_appointment_view
 from services.intake.models import Application, Appointment, Slot
+from silasidakep.audit_trail import Auditor
 from silasidakep.auth import StaffPrincipal
 from silasidakep.clock import now_utc, today_wib
 from silasidakep.db import Outbox
@@ -37,9 +39,9 @@ ANY_OFFICE = ("verifier", "supervisor")
 
 
 def location_day(session: Session, principal: StaffPrincipal, location_code: str,
-                 day: Any = None) -> dict[str, Any]:
+                 day: Any = None, outbox: Outbox | None = None) -> dict[str, Any]:
     """A location's slots on one day (default today) with who is coming (cancelled bookings
-    left out)."""
+    left out). With ``outbox`` the reading is audited (names and NIKs are on the list)."""
     place = location(session, location_code)
     principal.require_office(place.kecamatan_code, ANY_OFFICE)
     on = parse_date(day, "date") if day else today_wib(now_utc())
@@ -60,11 +62,15 @@ def location_day(session: Session, principal: StaffPrincipal, location_code: str
         by_slot.setdefault(appointment.slot_id, []).append(
             staff_appointment_view(appointment, app)
         )
-    return {
+    result = {
         "location": location_view(place),
         "date": on.isoformat(),
         "slots": [{**slot_view(s), "appointments": by_slot.get(s.id, [])} for s in slots],
     }
+    if outbox is not None:
+        access_log.record(session, Auditor(outbox, principal), "VIEW_APPOINTMENTS",
+                          detail=f"location={place.code} date={on.isoformat()} n={len(rows)}")
+    return result
 
 
 def mark_attendance(
@@ -103,5 +109,7 @@ def mark_attendance(
     if attended:
         record_presence(session, outbox, app.id, appointment.step, at)
     session.flush()
+    access_log.record(session, Auditor(outbox, principal), "MARK_ATTENDANCE",
+                      application_id=app.id, detail=f"step={appointment.step} {target}")
     log.info("appointment %s marked %s by %s", appointment.id, target, principal.username)
     return staff_appointment_view(appointment, app)

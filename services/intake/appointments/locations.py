@@ -19,6 +19,7 @@ from services.intake.appointments.views import location_view, slot_view
 from services.intake.catalogue import holidays
 from services.intake.inputs import Text
 from services.intake.models import Location, Slot
+from silasidakep.audit_trail import Auditor, record_with
 from silasidakep.clock import WIB, now_utc, today_wib
 from silasidakep.errors import Conflict, ValidationFailed
 
@@ -67,7 +68,8 @@ def _check_location(values: dict[str, Any]) -> None:
 
 
 def create_location(
-    session: Session, payload: Any, now: datetime | None = None
+    session: Session, payload: Any, now: datetime | None = None,
+    auditor: Auditor | None = None,
 ) -> dict[str, Any]:
     values = inputs.load(LocationIn(), payload)
     _check_location(values)
@@ -81,11 +83,13 @@ def create_location(
     ).scalar_one_or_none()
     if inserted is None:
         raise Conflict("Kode lokasi sudah dipakai.", code="LOCATION_EXISTS")
+    record_with(auditor, session, "LOCATION_CREATE", detail=f"location={values['code']}")
     return location_view(location(session, values["code"]))
 
 
 def update_location(
-    session: Session, code: str, changes: Any, now: datetime | None = None
+    session: Session, code: str, changes: Any, now: datetime | None = None,
+    auditor: Auditor | None = None,
 ) -> dict[str, Any]:
     """A partial update (PATCH semantics): only the keys given change; the code cannot."""
     place = location(session, code, lock=True)
@@ -96,6 +100,8 @@ def update_location(
         setattr(place, key, sorted(set(value)) if key == "steps" else value)
     place.updated_at = now or now_utc()
     session.flush()
+    record_with(auditor, session, "LOCATION_UPDATE",
+                detail=f"location={place.code} fields={','.join(sorted(values))}")
     return location_view(place)
 
 
@@ -136,7 +142,8 @@ def _windows(raw: Iterable[str]) -> list[tuple[time, time]]:
 
 
 def create_slots(
-    session: Session, location_code: str, payload: Any, now: datetime | None = None
+    session: Session, location_code: str, payload: Any, now: datetime | None = None,
+    auditor: Auditor | None = None,
 ) -> dict[str, Any]:
     """Every (day × window) in the range, skipping weekends and public holidays unless asked.
     Existing slots (same location, date and start) are left as they are, so this is safe to
@@ -174,10 +181,12 @@ def create_slots(
             .on_conflict_do_nothing(constraint="uq_slots_location_start")
             .returning(Slot.id)
         ).all())
+    record_with(auditor, session, "SLOTS_CREATE", detail=f"location={place.code} n={created}")
     return {"location_code": place.code, "created": created, "existing": len(rows) - created}
 
 
-def set_capacity(session: Session, slot_id: Any, capacity: Any) -> dict[str, Any]:
+def set_capacity(session: Session, slot_id: Any, capacity: Any,
+                 auditor: Auditor | None = None) -> dict[str, Any]:
     """Change a slot's places; never below what is already booked (0 closes an empty slot)."""
     if isinstance(capacity, bool) or not isinstance(capacity, int) or not (
         0 <= capacity <= MAX_CAPACITY
@@ -198,4 +207,5 @@ def set_capacity(session: Session, slot_id: Any, capacity: Any) -> dict[str, Any
             fields={"capacity": [f"Paling sedikit {slot.booked}."]},
             code="CAPACITY_BELOW_BOOKED",
         )
+    record_with(auditor, session, "SLOT_CAPACITY", detail=f"slot={slot.id} capacity={capacity}")
     return slot_view(slot)

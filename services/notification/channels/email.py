@@ -2,8 +2,10 @@
 
 The Message-ID is derived from the message id, so a resend after a crash carries the same
 Message-ID. SMTP has no idempotency key: a server that accepted the first copy will accept the
-second too, so for email the guarantee is at-least-once with a stable Message-ID (mail clients
-and most mailbox stores fold copies with one Message-ID into one).
+second too. A database that refuses the record afterwards does not cause a resend (dispatch keeps
+retrying it and remembers the send); only a process dying between the server's answer and that
+record does, and then with the same Message-ID (mail clients and most mailbox stores fold copies
+with one Message-ID into one).
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from standardwebhooks import Webhook
 
 from services.notification.models import WebhookAttempt, WebhookDelivery, WebhookSubscriber
 from services.notification.webhooks.guard import check_url
+from silasidakep.audit_trail import Auditor, record_with
 from silasidakep.clock import now_utc
 from silasidakep.errors import DomainError, NotFound, ValidationFailed
 from silasidakep.logs import redact
@@ -185,13 +186,14 @@ def attempt(sessions: sessionmaker, key: uuid.UUID, development: bool,
     return state
 
 
-def replay(session: Session, key: str) -> dict[str, Any]:
+def replay(session: Session, key: str, auditor: Auditor | None = None) -> dict[str, Any]:
     """Send it again with the same ``webhook-id`` (a new timestamp and signature)."""
     row = _get(session, key)
     if row.state == "SENDING":
         raise ValidationFailed("Webhook sedang dikirim.", code="WEBHOOK_IN_FLIGHT")
     row.state, row.attempts, row.next_attempt_at = "PENDING", 0, now_utc()
     row.replays += 1
+    record_with(auditor, session, "WEBHOOK_REPLAY", detail=f"delivery={row.id}")
     return view(row)
 
 

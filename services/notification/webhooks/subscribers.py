@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from services.notification.models import WebhookSubscriber
 from services.notification.webhooks.guard import check_url
+from silasidakep.audit_trail import Auditor, record_with
 from silasidakep.clock import now_utc
 from silasidakep.errors import NotFound, ValidationFailed
 from silasidakep.text import storable
@@ -31,7 +32,7 @@ def view(row: WebhookSubscriber) -> dict[str, Any]:
 
 
 def create(session: Session, payload: dict[str, Any], actor: str,
-           development: bool) -> dict[str, Any]:
+           development: bool, auditor: Auditor | None = None) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     name, issuer = payload.get("name"), payload.get("issuer")
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 100 or not storable(name):
@@ -51,6 +52,7 @@ def create(session: Session, payload: dict[str, Any], actor: str,
         created_by=actor,
     )
     session.add(row)
+    record_with(auditor, session, "WEBHOOK_CREATE", detail=f"subscriber={row.id}")
     return {**view(row), "secret": row.secret}
 
 
@@ -70,7 +72,9 @@ def get(session: Session, subscriber_id: str) -> WebhookSubscriber:
     return row
 
 
-def disable(session: Session, subscriber_id: str) -> dict[str, Any]:
+def disable(session: Session, subscriber_id: str,
+            auditor: Auditor | None = None) -> dict[str, Any]:
     row = get(session, subscriber_id)
     row.active, row.disabled_at = False, now_utc()
+    record_with(auditor, session, "WEBHOOK_DISABLE", detail=f"subscriber={row.id}")
     return view(row)

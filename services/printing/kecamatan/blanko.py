@@ -22,6 +22,8 @@ from services.printing.kecamatan.stock import (
 )
 from services.printing.models import BlankoMovement, PrintJob
 from services.printing.states import JobState, MovementKind
+from silasidakep.audit_trail import Auditor
+from silasidakep.auth import StaffPrincipal
 from silasidakep.clock import now_utc
 from silasidakep.db import Outbox
 from silasidakep.errors import Conflict, ValidationFailed
@@ -47,6 +49,7 @@ def _card_type(card_type: str | None) -> str:
 def add_stock(
     session: Session, outbox: Outbox, kecamatan_code: str, card_type: str, quantity: int,
     username: str, kind: str = MovementKind.RECEIVED, note: str | None = None,
+    principal: StaffPrincipal | None = None,
 ) -> dict[str, Any]:
     """Record blanko received (or a stock-taking adjustment, ±), then release the oldest
     waiting jobs, one reserved blanko each, while stock lasts."""
@@ -92,6 +95,10 @@ def add_stock(
                          job_id=job.id, note="dicadangkan untuk antrean menunggu blanko")
             released.append(str(job.id))
     session.flush()
+    if principal is not None:
+        Auditor(outbox, principal).record(
+            session, "ADD_BLANKO",
+            detail=f"kecamatan={code} card={card_type} {kind}={quantity} released={len(released)}")
     log.info("%d %s blanko (%s) at %s by %s; %d job(s) released",
              quantity, card_type, kind, code, username, len(released))
     return {**blanko_view(session, code), "released_jobs": released}

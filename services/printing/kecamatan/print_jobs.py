@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from services.printing.kecamatan.stock import ledger_entry, lock_stock, stock_rows, take_one
 from services.printing.models import IssuedDocument, PrintJob
 from services.printing.states import DeskResult, DocumentState, JobState, MovementKind
+from silasidakep.audit_trail import Auditor, record_with
 from silasidakep.auth import StaffPrincipal
 from silasidakep.clock import now_utc
 from silasidakep.db import Outbox
@@ -187,7 +188,8 @@ def job_view(job: PrintJob) -> dict[str, Any]:
     }
 
 
-def print_queue(session: Session, kecamatan_code: str) -> dict[str, Any]:
+def print_queue(session: Session, kecamatan_code: str,
+                auditor: Auditor | None = None) -> dict[str, Any]:
     """The kecamatan's jobs still to hand over: waiting for blanko (oldest first), queued
     (oldest first), printed (waiting for the citizen); and the kecamatan's stock."""
     code = required_kecamatan(kecamatan_code)
@@ -207,6 +209,7 @@ def print_queue(session: Session, kecamatan_code: str) -> dict[str, Any]:
             job.printed_at if job.state == JobState.PRINTED else job.queued_at) or job.created_at
 
     jobs = sorted(jobs, key=lambda j: (order[j.state], since(j), str(j.id)))
+    record_with(auditor, session, "VIEW_PRINT_QUEUE", detail=f"kecamatan={code} n={len(jobs)}")
     return {
         "kecamatan_code": code,
         "jobs": [job_view(j) for j in jobs],
@@ -215,7 +218,8 @@ def print_queue(session: Session, kecamatan_code: str) -> dict[str, Any]:
 
 
 def mark_printed(
-    session: Session, outbox: Outbox, job_id: str, kecamatan_code: str, username: str
+    session: Session, outbox: Outbox, job_id: str, kecamatan_code: str, username: str,
+    principal: StaffPrincipal | None = None,
 ) -> dict[str, Any]:
     """Print the job's document. A card uses one blanko (its reserved one, or one from stock);
     with none, the job waits in AWAITING_BLANKO (``result`` BLANKO_EMPTY)."""
@@ -244,12 +248,14 @@ def mark_printed(
                          username, at, job_id=job.id, note="dicetak")
     job.state, job.printed_at, job.printed_by = JobState.PRINTED, at, username[:60]
     record_change(session, outbox, job, at)
+    _audit(session, outbox, principal, "MARK_PRINTED", job)
     log.info("print job %s printed by %s", job.id, username)
     return {"result": DeskResult.PRINTED, "job": job_view(job)}
 
 
 def mark_collected(
-    session: Session, outbox: Outbox, job_id: str, kecamatan_code: str, username: str
+    session: Session, outbox: Outbox, job_id: str, kecamatan_code: str, username: str,
+    principal: StaffPrincipal | None = None,
 ) -> dict[str, Any]:
     job = job_for_desk(session, job_id, kecamatan_code)
     job = lock_job(session, job.id)
@@ -261,5 +267,13 @@ def mark_collected(
     job.state, job.collected_at, job.collected_by = JobState.COLLECTED, at, username[:60]
     job.snapshot = None  # handed over: the Suket can no longer be needed
     record_change(session, outbox, job, at)
+    _audit(session, outbox, principal, "MARK_COLLECTED", job)
     log.info("print job %s collected, handed over by %s", job.id, username)
     return {"result": DeskResult.COLLECTED, "job": job_view(job)}
+
+
+def _audit(session: Session, outbox: Outbox, principal: StaffPrincipal | None, action: str,
+           job: PrintJob) -> None:
+    if principal is not None:
+        Auditor(outbox, principal).record(session, action, application_id=job.application_id,
+                                          detail=f"job={job.id} kecamatan={job.kecamatan_code}")

@@ -20,6 +20,7 @@ from services.printing.kecamatan.print_jobs import job_for_desk, lock_job
 from services.printing.models import IssuedDocument, PrintJob, new_check_code
 from services.printing.serials import REGENCY_CODE, next_serial
 from services.printing.states import DocumentStatus, JobState
+from silasidakep.audit_trail import Auditor, record_with
 from silasidakep.clock import WIB, now_utc
 from silasidakep.errors import Conflict
 
@@ -84,10 +85,13 @@ def issue_suket(
     return key
 
 
-def suket_ref(session: Session, job_id: str, kecamatan_code: str) -> dict[str, Any]:
+def suket_ref(session: Session, job_id: str, kecamatan_code: str,
+              auditor: Auditor | None = None) -> dict[str, Any]:
     job = job_for_desk(session, job_id, kecamatan_code)
     if not job.suket_number:
         raise Conflict("Pekerjaan cetak ini tidak memiliki surat keterangan.", code="NO_SUKET")
+    record_with(auditor, session, "VIEW_SUKET", application_id=job.application_id,
+                detail=f"suket={job.suket_number}")
     return {"job_id": str(job.id), "suket_number": job.suket_number,
             "object_key": job.suket_object_key}
 

@@ -14,18 +14,34 @@ const NETWORK_MESSAGE =
 export const GENERIC_MESSAGE = "Terjadi kesalahan. Silakan coba beberapa saat lagi.";
 
 export class ApiError extends Error {
-  constructor(status, code, message, fields) {
+  constructor(status, code, message, fields, retryAfter = null) {
     super(message || GENERIC_MESSAGE);
     this.status = status;
     this.code = code || "ERROR";
     this.fields = fields || {};
+    // Seconds to wait before trying again (Retry-After), or null.
+    this.retryAfter = retryAfter;
+  }
+
+  /** An outage (503): storage, the broker or a database is down for a while; try again later. */
+  get outage() {
+    return this.status === 503;
   }
 }
 
-/** The ApiError for a refused request from the API's error body ({error: {code, message, fields}}). */
-function errorOf(status, body) {
+/** Retry-After in seconds (the API sends whole seconds), or null. */
+function secondsOf(value) {
+  const seconds = Number.parseInt(value ?? "", 10);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
+}
+
+/**
+ * The ApiError for a refused request from the API's error body ({error: {code, message, fields,
+ * retry_after}}); `retryAfter` is the Retry-After header, used when the body has none.
+ */
+function errorOf(status, body, retryAfter = null) {
   const error = body && body.error ? body.error : {};
-  return new ApiError(status, error.code, error.message, error.fields);
+  return new ApiError(status, error.code, error.message, error.fields, secondsOf(error.retry_after) ?? retryAfter);
 }
 
 async function errorFrom(response) {
@@ -35,7 +51,13 @@ async function errorFrom(response) {
   } catch {
     body = null;
   }
-  return errorOf(response.status, body);
+  return errorOf(response.status, body, secondsOf(response.headers.get("Retry-After")));
+}
+
+export function sleep(ms) {
+  return new Promise((resolve) => {
+    window.setTimeout(resolve, ms);
+  });
 }
 
 // --- the signed-in citizen ------------------------------------------------------------------
@@ -67,24 +89,43 @@ function authHeaders(method, token) {
   return csrf && !SAFE_METHODS.has(method) ? { "X-CSRF-Token": csrf } : {};
 }
 
+// A read answered 503 with Retry-After (storage, the broker or a database restarting) is asked
+// again after the wait, a few times, before the page says so; a change is never repeated
+// behind the citizen's back (the page offers a retry button instead, see ui.js).
+export const AUTO_RETRIES = 3;
+const MAX_AUTO_WAIT_SECONDS = 15;
+
+/** Whether a read answered `response` should be asked again, and after how many seconds. */
+function autoRetryWait(method, response, attempt, retries) {
+  if (response.status !== 503 || !SAFE_METHODS.has(method) || attempt >= retries) return null;
+  const wait = secondsOf(response.headers.get("Retry-After"));
+  return wait === null ? null : Math.min(wait, MAX_AUTO_WAIT_SECONDS);
+}
+
 /**
  * Call the JSON API with the application's access token, or (without one) the signed-in
  * account's session cookie. Resolves with the parsed body (null for 204), rejects with ApiError.
+ * A GET during an outage is retried up to `retries` times (see AUTO_RETRIES).
  */
-export async function api(method, path, { body, token, raw = false } = {}) {
+export async function api(method, path, { body, token, raw = false, retries = AUTO_RETRIES } = {}) {
   const headers = { Accept: "application/json", ...authHeaders(method, token) };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
-      cache: "no-store",
-    });
-  } catch {
-    throw new ApiError(0, "NETWORK", NETWORK_MESSAGE);
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      response = await fetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+    } catch {
+      throw new ApiError(0, "NETWORK", NETWORK_MESSAGE);
+    }
+    const wait = autoRetryWait(method, response, attempt, retries);
+    if (wait === null) break;
+    await sleep(wait * 1000);
   }
   if (!response.ok) throw await errorFrom(response);
   if (raw) return response;
@@ -118,7 +159,7 @@ export function uploadDocument(appId, token, docType, file, onProgress) {
         if (onProgress) onProgress(1);
         resolve(body);
       } else {
-        reject(errorOf(xhr.status, body));
+        reject(errorOf(xhr.status, body, secondsOf(xhr.getResponseHeader("Retry-After"))));
       }
     };
     xhr.onerror = () => reject(new ApiError(0, "NETWORK", NETWORK_MESSAGE));

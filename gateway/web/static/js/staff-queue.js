@@ -1,26 +1,72 @@
 // My queue (/petugas/antrean): claim the next application (earliest service deadline first) and
-// reopen my live claims (from GET /api/v1/staff/queue/mine, which includes claims a supervisor
-// moved to me; this tab's memory when that call fails).
+// "Permohonan yang saya klaim", my live claims from GET /api/v1/staff/queue/mine (also claims a
+// supervisor moved to me, and one whose claim answer never arrived), each with a link to open
+// it; this tab's memory while that call fails. Claiming again while holding one answers the
+// one held, so a lost answer never leaves an application leased and unseen.
 
 import { announce, clear, el, formatDateTime } from "./lib.js";
 import { myClaims, rememberClaim } from "./staff-claims.js";
 import { setBusy, staffApi, startStaffPage } from "./staff-lib.js";
-import { busyWhile, button, buttonRow, errorBox, itemList, noticeBox } from "./ui.js";
+import { busyWhile, button, buttonRow, errorBox, loading, noticeBox } from "./ui.js";
 
 const root = document.getElementById("isi");
 
-function claimedList(list = myClaims()) {
-  return itemList(list, (item) => [
-    el("a", { href: `/petugas/permohonan/${item.id}` }, el("strong", { class: "code" }, item.tracking_code)),
-    ` — ${item.service_name}`,
+function claimRow(item) {
+  return el(
+    "li",
+    { dataset: { id: item.id, tracking: item.tracking_code } },
+    el("a", { href: `/petugas/permohonan/${item.id}` }, "Buka ", el("strong", { class: "code" }, item.tracking_code)),
+    ` — ${item.service_name || item.service_code}`,
     item.round > 1 ? ` (pengajuan ke-${item.round})` : "",
     el("br"),
-    el("span", { class: "hint" }, `Batas waktu klaim: ${formatDateTime(item.lease_expires_at)}`),
-  ], { empty: "Belum ada permohonan yang Anda ambil di sesi ini.", card: false, id: "klaim-saya" });
+    el("span", { class: "hint" }, `Klaim berlaku sampai ${formatDateTime(item.lease_expires_at)}`),
+  );
 }
 
-function render(message) {
-  const status = el("div", { id: "hasil-ambil", "aria-live": "polite" }, message || null);
+function claimedList(list) {
+  if (!list.length) {
+    return el("p", { class: "muted", id: "klaim-saya", text: "Tidak ada permohonan yang sedang Anda klaim." });
+  }
+  return el("ul", { class: "app-list", id: "klaim-saya" }, list.map(claimRow));
+}
+
+/** Fill the section from the API; on failure keep this tab's memory and say why. */
+async function refreshClaims(section) {
+  const holder = section.querySelector(".isi-klaim");
+  const status = section.querySelector(".status-klaim");
+  section.setAttribute("aria-busy", "true");
+  try {
+    const { claims } = await staffApi("GET", "/api/v1/staff/queue/mine");
+    for (const item of claims) rememberClaim({ ...item, requirements: { service_name: item.service_name } });
+    clear(holder, claimedList(claims));
+    clear(status);
+  } catch (error) {
+    clear(holder, claimedList(myClaims()));
+    clear(status, el("p", { class: "hint", text: "Daftar di atas dari sesi ini saja; daftar terbaru belum dapat dimuat." }), errorBox(error));
+  } finally {
+    section.removeAttribute("aria-busy");
+  }
+}
+
+function claimsSection() {
+  const section = el(
+    "section",
+    { class: "card", id: "sedang-ditangani", "aria-labelledby": "judul-klaim-saya" },
+    el("h2", { id: "judul-klaim-saya", text: "Permohonan yang saya klaim" }),
+    el("p", { class: "hint", text: "Permohonan yang sedang Anda tangani (termasuk yang dialihkan supervisor kepada Anda). Buka untuk melanjutkan pemeriksaan." }),
+    el("div", { class: "isi-klaim" }, loading("Memuat permohonan yang Anda klaim…")),
+    el("div", { class: "status-klaim", "aria-live": "polite" }),
+  );
+  const again = button("Muat ulang daftar", {
+    kind: "secondary",
+    onclick: () => busyWhile(again, () => refreshClaims(section), { reenable: true }),
+  });
+  section.append(buttonRow(again));
+  return section;
+}
+
+function render() {
+  const status = el("div", { id: "hasil-ambil", "aria-live": "polite" });
   const take = button("Ambil permohonan berikutnya", {
     id: "ambil-berikutnya",
     onclick: async () => {
@@ -38,21 +84,19 @@ function render(message) {
       setBusy(root, false);
     },
   });
+  const claims = claimsSection();
   clear(
     root,
     el("section", { class: "card" },
       el("h2", { text: "Ambil dari antrean" }),
-      el("p", { text: "Permohonan dikunci untuk Anda selama 30 menit. Setelah itu permohonan yang belum diputuskan kembali ke antrean." }),
+      el("p", { text: "Permohonan dikunci untuk Anda selama 30 menit. Setelah itu permohonan yang belum diputuskan kembali ke antrean. Selama Anda masih memegang klaim, tombol ini membuka kembali permohonan itu." }),
       buttonRow(take),
       status,
     ),
-    el("section", { class: "card", id: "sedang-ditangani" }, el("h2", { text: "Sedang saya tangani" }), claimedList()),
+    claims,
   );
   setBusy(root, false);
-  staffApi("GET", "/api/v1/staff/queue/mine").then(({ claims }) => {
-    const section = document.getElementById("sedang-ditangani");
-    if (section) section.lastChild.replaceWith(claimedList(claims));
-  }).catch(() => {});
+  refreshClaims(claims);
 }
 
 if (startStaffPage({ needs: ["verifier"] })) render();

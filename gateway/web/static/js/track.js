@@ -7,6 +7,7 @@
 import { api, clear, el, rememberApplication } from "./lib.js";
 import { FINAL_STATUSES } from "./statuses.js";
 import { notice } from "./ui.js";
+import { accessLogSection } from "./track/access-log.js";
 import { bookingSection } from "./track/booking.js";
 import { cancelSection } from "./track/cancel.js";
 import { downloadSection } from "./track/download.js";
@@ -56,7 +57,7 @@ async function showApplication(id, token, { focus = false, message = "" } = {}) 
   if (view.status === "REJECTED") parts.push(rejectedNotice(view));
   if (view.status === "ISSUED" && view.document) parts.push(downloadSection(ctx));
   if ((view.presence || []).length && !FINAL_STATUSES.has(view.status)) parts.push(bookingSection(ctx));
-  parts.push(timelineSection(view), documentsSection(view), historySection(view));
+  parts.push(timelineSection(view), documentsSection(view), historySection(view), accessLogSection(ctx));
   if (view.can_cancel) parts.push(cancelSection(ctx));
   clear(root, parts);
   root.removeAttribute("aria-busy");

@@ -26,6 +26,8 @@ export async function busyWhile(trigger, work, { onError, reenable = false } = {
     await work();
   } catch (error) {
     trigger.disabled = false;
+    // During an outage the notice offers to try again: the same button, pressed again.
+    if (error && error.outage && !error.retry) error.retry = () => trigger.click();
     if (!onError) throw error;
     onError(error);
     return false;
@@ -60,13 +62,52 @@ export function successNotice(message, attrs = {}) {
   return noticeBox("success", { role: "status", ...attrs }, el("p", { text: message }));
 }
 
-/** A failed request on a citizen page. */
+/** A failed request on a citizen page (an outage: see outageNotice). */
 export function errorNotice(error) {
+  if (error && error.outage) return outageNotice(error, error.retry);
   return notice("error", el("p", { text: error.message || GENERIC_MESSAGE }));
+}
+
+/**
+ * An outage (503 with Retry-After): "Layanan sedang gangguan, coba lagi dalam N detik", counting
+ * down, the server's message, and a button that runs `retry` (a form sent again as it is, so
+ * nothing typed is lost); without `retry` the button loads the page again.
+ */
+export function outageNotice(error, retry) {
+  let seconds = error.retryAfter ?? 10;
+  const wait = el("p", { class: "outage-wait", "aria-live": "off" });
+  const say = () => {
+    wait.textContent = seconds > 0
+      ? `Layanan sedang gangguan, coba lagi dalam ${seconds} detik.`
+      : "Layanan sedang gangguan. Silakan coba lagi sekarang.";
+  };
+  say();
+  const timer = window.setInterval(() => {
+    seconds -= 1;
+    say();
+    if (seconds <= 0) window.clearInterval(timer);
+  }, 1000);
+  const again = button("Coba lagi", {
+    kind: "secondary",
+    onclick: () => {
+      window.clearInterval(timer);
+      if (retry) retry();
+      else window.location.reload();
+    },
+  });
+  return noticeBox(
+    "warning",
+    { role: "alert", dataset: { code: error.code || "", outage: "true" } },
+    wait,
+    error.message ? el("p", { text: error.message }) : null,
+    retry ? el("p", { class: "hint", text: "Isian Anda tetap tersimpan di halaman ini." }) : null,
+    buttonRow(again),
+  );
 }
 
 /** A failed request in the staff console: a refusal (403) is a warning; carries the error code. */
 export function errorBox(error) {
+  if (error && error.outage) return outageNotice(error, error.retry);
   const kind = error.status === 403 ? "warning" : "error";
   return noticeBox(kind, { role: "alert", dataset: { code: error.code || "" } }, el("p", { text: error.message }));
 }

@@ -2,7 +2,8 @@
 // submission at a time), and a failure shown as errors next to the fields the server names, or
 // in the summary when it names none. Screen-reader users are told how many errors there are.
 
-import { announce, ApiError } from "../lib.js";
+import { announce, ApiError, clear } from "../lib.js";
+import { outageNotice } from "../ui.js";
 import { clearErrors, flattenErrors, showErrors } from "./errors.js";
 
 /**
@@ -29,8 +30,24 @@ export function failureErrors(failure) {
   return { fields, intro: Object.keys(error.fields || {}).length ? error.message : undefined };
 }
 
+/**
+ * An outage (503) while sending: the summary says when to try again, with a button that sends
+ * the form again as it is (everything typed, and files already uploaded, stay). Returns 1.
+ */
+function reportOutage(root, summary, error) {
+  const retry = root.tagName === "FORM" ? () => root.requestSubmit() : null;
+  for (const wrapper of root.querySelectorAll(".has-error")) wrapper.classList.remove("has-error");
+  clear(summary, outageNotice(error, retry));
+  summary.hidden = false;
+  summary.focus();
+  announce(error.message);
+  return 1;
+}
+
 /** Show a failed send in the form (see failureErrors); `intro: false` leaves the summary's intro out. */
 export function reportFailure(root, summary, failure, { intro = true, hint = false } = {}) {
+  const error = failure && failure.path ? failure.error : failure;
+  if (error instanceof ApiError && error.outage && summary) return reportOutage(root, summary, error);
   const errors = failureErrors(failure);
   return reportErrors(root, summary, errors.fields, { intro: intro ? errors.intro : undefined, hint });
 }
