@@ -36,6 +36,14 @@ class Base(DeclarativeBase):
 
 class Application(Base):
     __tablename__ = "applications"
+    __table_args__ = (
+        CheckConstraint(
+            "channel IN ('ONLINE', 'SUPER_APP', 'LOKET_MPP', 'KECAMATAN', 'DESA')",
+            name="ck_applications_channel",
+        ),
+        # Reports read a period by channel and kecamatan (issue 15).
+        Index("ix_applications_created_channel", "created_at", "channel"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -93,6 +101,13 @@ class Application(Base):
     # death, otherwise ``nik``. A subject's own account (its NIK verified) sees the application.
     subject_nik: Mapped[str | None] = mapped_column(String(16), index=True)
     subject_name: Mapped[str | None] = mapped_column(String(60))
+    # How it came in (domain/channels.py): ONLINE (the web pages), SUPER_APP (an API client
+    # with the super-app's token), or a counter: LOKET_MPP, KECAMATAN, DESA; for those also
+    # the service location it was filed at (the staff member is in the audit log).
+    channel: Mapped[str] = mapped_column(
+        String(20), default="ONLINE", server_default=text("'ONLINE'")
+    )
+    filed_at_location: Mapped[str | None] = mapped_column(String(40))
 
     documents: Mapped[list[Document]] = relationship(
         back_populates="application", order_by="Document.uploaded_at"
