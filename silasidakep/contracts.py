@@ -275,7 +275,9 @@ class VerificationDecided(EventSchema):
     fix_fields = fields.List(fields.String(), load_default=list)
     fix_documents = fields.List(fields.String(), load_default=list)
     decided_at = fields.DateTime(required=True)
-    # The approved data printing renders from; present only with APPROVE.
+    # No longer sent (issue 14): intake, which owns the application, gives printing its
+    # snapshot in application.issuance_requested, so full NIKs do not travel here too. Still
+    # accepted from an older producer.
     application = fields.Nested(ApplicationSnapshotSchema, load_default=None, allow_none=True)
 
 

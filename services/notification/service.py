@@ -157,7 +157,7 @@ class NotificationService(ServiceOps):
         auditor = Auditor(self.store.outbox, principal)
         return self._write(lambda s: subscribers.create(
             s, payload, principal.username, is_development(), auditor
-        ))
+        ), keep=subscribers.without_secret, replay=subscribers.with_secret)
 
     @rpc
     def staff_webhooks(self, token: str) -> dict[str, Any]:
@@ -185,9 +185,9 @@ class NotificationService(ServiceOps):
         auditor = Auditor(self.store.outbox, self.store.staff(token, "admin"))
         return self._write(lambda s: deliveries.replay(s, delivery_id, auditor))
 
-    def _write(self, action: Callable[[Any], Any]) -> Any:
-        with self.store.session() as session, session.begin():
-            return action(session)
+    def _write(self, action: Callable[[Any], Any], **once: Any) -> Any:
+        """One transaction, once per request id (``store.write``; ``once``: keep/replay)."""
+        return self.store.write(action, **once)
 
     # --- citizens: the in-app inbox (the gateway has checked the access token with intake) ---
 

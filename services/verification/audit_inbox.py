@@ -3,7 +3,7 @@
 Each event is appended once (the caller runs this inside ``Store.consume_once``). The chain's
 ``at`` is when verification appended the entry, which keeps the chain in time order; where
 and when it really happened goes first in ``detail``, so the hash covers it without changing
-the entry format (``from=printing at=2026-11-28T04:19:54.325236+00:00 office=32.11.06 | …``,
+the entry format (``source=printing at=2026-11-28T04:19:54.325236+00:00 office=32.11.06 | …``,
 then the producer's own detail; the whole is cut at 200 characters like every detail).
 """
 
@@ -23,7 +23,7 @@ SOURCES = tuple(p for p in AUDIT_PRODUCERS if p != "verification")
 
 def origin(source: str, at: datetime, office: str | None, detail: str | None) -> str:
     """The entry's ``detail``: its source and original time, then the producer's detail."""
-    head = f"from={source} at={at.astimezone(UTC).isoformat(timespec='microseconds')}"
+    head = f"source={source} at={at.astimezone(UTC).isoformat(timespec='microseconds')}"
     if office:
         head += f" office={office}"
     return f"{head} | {detail}"[:200] if detail else head[:200]

@@ -299,7 +299,6 @@ def decide(
             "application_id": item.application_id, "round": item.round, "decision": decision,
             "reason_code": reason_code, "reason_text": reason_text, "note": note,
             "fix_fields": fix_fields, "fix_documents": fix_documents, "decided_at": now,
-            "application": item.application if decision == "APPROVE" else None,
         },
     )
     log_access(session, staff, f"DECIDE_{decision}", item.application_id,

@@ -88,9 +88,9 @@ class VerificationService(ServiceOps):
     def confirm_totp_enrolment(
         self, token: str, code: str, client: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        with self._as_staff(token) as (session, principal):
-            return totp.confirm_enrolment(session, principal, code, self.jwt_secret,
-                                          client_ip(client))
+        return self._once_as_staff(token, lambda session, principal: totp.confirm_enrolment(
+            session, principal, code, self.jwt_secret, client_ip(client)
+        ))
 
     @rpc
     def reset_staff_totp(

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.citizen import CitizenClient, application_payload, new_person
+from tests.support.journeys import new_verifier
 from tests.support.system import System, running_system
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
@@ -21,6 +22,13 @@ def system() -> Iterator[System]:
 def verifier(system: System) -> str:
     password = system.add_staff("verifikator.satu", "verifier")
     return system.staff_token("verifikator.satu", password)
+
+
+@pytest.fixture
+def own_verifier(system: System) -> str:
+    """A verifier of this test's own: the shared one may still hold claims other tests left
+    (a repeated claim answers the held one first), and some tests look at the CLAIM entry."""
+    return new_verifier(system)
 
 
 @pytest.fixture(scope="session")

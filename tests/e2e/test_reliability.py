@@ -18,6 +18,7 @@ from silasidakep.contracts import build_envelope, find_subscription
 from silasidakep.messaging import dead_queue_name
 from tests.support.citizen import CitizenClient, application_payload, new_person
 from tests.support.infra import queue_depth, run_cli, wait_until
+from tests.support.journeys import claim
 from tests.support.scans import pdf_scan
 from tests.support.system import System
 
@@ -175,8 +176,7 @@ def test_events_wait_for_a_consumer_that_is_down(system: System) -> None:
 
 def test_a_duplicated_approval_issues_one_document(system: System, verifier: str) -> None:
     app, payload = submit_new(system)
-    item = wait_until(lambda: _claim_until(system, verifier, app["id"]), timeout=30,
-                      what="claim")
+    item = claim(system, verifier, app["id"])
     envelope = build_envelope(
         "verification.decided", "verification",
         {"application_id": uuid.UUID(app["id"]), "round": item["round"], "decision": "APPROVE",
@@ -202,14 +202,6 @@ def test_a_duplicated_approval_issues_one_document(system: System, verifier: str
     pins = [m for m in system.mailbox.to(payload["applicant"]["email"])
             if "PIN unduh" in m["Subject"]]
     assert len(pins) == 1
-
-
-def _claim_until(system: System, token: str, app_id: str) -> dict | None:
-    response = requests.post(f"{system.gateway}/api/v1/staff/queue/claim", timeout=10,
-                             headers={"Authorization": f"Bearer {token}"})
-    if response.status_code == 200 and response.json()["id"] == app_id:
-        return response.json()
-    return None
 
 
 def _query(system: System, sql: str, *params: object) -> object:

@@ -95,25 +95,27 @@ def test_without_a_key_each_create_is_a_new_application(system: System) -> None:
     assert _rows(system, payload["applicant"]["nik"]) == 2
 
 
-def _in_background(call) -> tuple[threading.Thread, list]:
+def _killed_after_commit(system: System, name: str, method: str, call) -> requests.Response:
+    """``call`` while ``name`` dies right after ``method`` commits; ``name`` is restarted
+    without the hook and the broker redelivers the request to it. Returns the answer."""
+    _restart_with(system, name, method)
     answers: list = []
     thread = threading.Thread(target=lambda: answers.append(call()))
-    thread.start()
-    return thread, answers
+    try:
+        thread.start()
+        system.processes[name].process.wait(timeout=20)  # it dies after committing
+        _restart_with(system, name, None)
+        thread.join(timeout=40)
+    finally:
+        if system.processes[name].process.poll() is not None:
+            _restart_with(system, name, None)
+    return answers[0]
 
 
 def test_intake_killed_after_the_commit_creates_one_application(system: System) -> None:
-    _restart_with(system, "intake", "create_application")
     payload = application_payload(new_person())
-    try:
-        thread, answers = _in_background(lambda: _create(system, payload))
-        system.processes["intake"].process.wait(timeout=20)  # it dies after committing
-        _restart_with(system, "intake", None)
-        thread.join(timeout=40)
-    finally:
-        if system.processes["intake"].process.poll() is not None:
-            _restart_with(system, "intake", None)
-    created = answers[0]
+    created = _killed_after_commit(system, "intake", "create_application",
+                                   lambda: _create(system, payload))
     assert created.status_code == 201, created.text
     assert _rows(system, payload["applicant"]["nik"]) == 1
     citizen = CitizenClient.connect(system.gateway)
@@ -130,16 +132,7 @@ def test_verification_killed_after_a_decision_answers_the_decision(system: Syste
         assert citizen.upload(app["id"], app["access_token"], doc_type, pdf_scan()).ok
     assert citizen.submit(app["id"], app["access_token"]).status_code == 202
     claim(system, token, app["id"])
-    _restart_with(system, "verification", "decide")
-    try:
-        thread, answers = _in_background(
-            lambda: decide(system, token, app["id"], decision="APPROVE"))
-        system.processes["verification"].process.wait(timeout=20)
-        _restart_with(system, "verification", None)
-        thread.join(timeout=40)
-    finally:
-        if system.processes["verification"].process.poll() is not None:
-            _restart_with(system, "verification", None)
-    decided = answers[0]
+    decided = _killed_after_commit(system, "verification", "decide",
+                                   lambda: decide(system, token, app["id"], decision="APPROVE"))
     assert decided.status_code == 200, decided.text  # not 409 ALREADY_DECIDED
     assert decided.json()["decision"] == "APPROVE"

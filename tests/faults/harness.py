@@ -94,6 +94,7 @@ class FaultRig:
         self.system.start()
         password = self.system.add_staff("verifikator.faults", "verifier")
         self.staff = ("verifikator.faults", password)
+        self.sending_at_kill: set[str] = set()  # Message-IDs in flight when notification died
 
     def close(self) -> None:
         for process in self.system.processes.values():
@@ -112,6 +113,9 @@ class FaultRig:
         process.send_signal(signal.SIGKILL)
         process.wait()
         self.system.processes.pop(name)
+        if name == "notification":
+            # Messages it was sending: SMTP may have taken one (its 250) before the record.
+            self.sending_at_kill |= books.sending_messages(self)
         return lambda: self.system.start(name)
 
     def kill_printing_mid_sign(self) -> Callable[[], None]:

@@ -48,7 +48,9 @@ def test_it_approves_every_waiting_application_once_across_concurrent_approvers(
         ).all()
     assert sum(approved) == 12 and sorted(decided) == sorted(states)
     assert set(ids) <= set(decided) and set(states.values()) == {queue.DECIDED}
-    assert [e.event_type for e in events] == ["verification.decided"] * 12
+    # Besides the decisions, each audit entry naming an application is announced (for the
+    # citizen's access log), and other tests may have left staff events in this outbox.
+    assert [e.event_type for e in events].count("verification.decided") == 12
     assert logged == [("DECIDE_APPROVE", dev_auto_approve.ACTOR)] * 12
 
 

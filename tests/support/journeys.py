@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,6 +69,12 @@ def apply(
     submitted = citizen.submit(app["id"], app["access_token"])
     assert submitted.status_code == 202, submitted.text
     return citizen, app, payload
+
+
+def new_verifier(system: System) -> str:
+    """The token of a verifier of the caller's own, holding no claim yet."""
+    username = f"verifikator.{uuid.uuid4().hex[:8]}"
+    return system.staff_token(username, system.add_staff(username, "verifier"))
 
 
 def claim(system: System, token: str, app_id: str) -> dict:

@@ -68,9 +68,9 @@ def envelope(producer: str, **data: Any) -> dict[str, Any]:
 def test_the_chain_entry_keeps_source_and_original_time_within_200_characters() -> None:
     at = datetime(2026, 11, 28, 4, 19, 54, 325236, tzinfo=UTC)
     assert audit_inbox.origin("printing", at, "32.11.06", "job=1") == (
-        "from=printing at=2026-11-28T04:19:54.325236+00:00 office=32.11.06 | job=1")
+        "source=printing at=2026-11-28T04:19:54.325236+00:00 office=32.11.06 | job=1")
     assert audit_inbox.origin("notification", at, None, None) == (
-        "from=notification at=2026-11-28T04:19:54.325236+00:00")
+        "source=notification at=2026-11-28T04:19:54.325236+00:00")
     assert len(audit_inbox.origin("intake", at, "32.11.06", "x" * 200)) == 200
 
 

@@ -16,6 +16,8 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+import eventlet
+
 from services.notification.channels import Outgoing, PermanentError, TransientError
 from silasidakep.config import load_settings
 
@@ -54,26 +56,9 @@ class EmailSender:
         self.settings = settings
 
     def send(self, message: Outgoing) -> str:
-        s = self.settings
-        mail = EmailMessage()
-        mail["From"] = s.mail_from
-        mail["To"] = message.to
-        mail["Subject"] = message.subject
-        mail["Message-ID"] = message_id_header(message.message_id)
-        mail.set_content(message.text, charset="utf-8")
+        mail = self._mail(message)
         try:
-            if s.tls:
-                client: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
-                )
-            else:
-                client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-            with client as smtp:
-                if s.starttls and not s.tls:
-                    smtp.starttls(context=ssl.create_default_context())
-                if s.username:
-                    smtp.login(s.username, s.password or "")
-                smtp.send_message(mail)
+            smtp = self._deliver(mail)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             if all(code >= 500 for code in codes):
@@ -85,4 +70,44 @@ class EmailSender:
             raise TransientError(f"SMTP {exc.smtp_code}") from None
         except (OSError, smtplib.SMTPException) as exc:
             raise TransientError(f"SMTP {type(exc).__name__}: {exc}") from None
+        # The server has the message (its 250 after DATA): answer now and say goodbye (QUIT)
+        # in a green thread, so recording the send is not held up by one more round trip: a
+        # process dying in between is the one window in which an email goes out twice.
+        eventlet.spawn_n(_quit_quietly, smtp)
         return mail["Message-ID"]
+
+    def _mail(self, message: Outgoing) -> EmailMessage:
+        mail = EmailMessage()
+        mail["From"] = self.settings.mail_from
+        mail["To"] = message.to
+        mail["Subject"] = message.subject
+        mail["Message-ID"] = message_id_header(message.message_id)
+        mail.set_content(message.text, charset="utf-8")
+        return mail
+
+    def _deliver(self, mail: EmailMessage) -> smtplib.SMTP:
+        """Connect, authenticate and hand the message over; the connection is left open."""
+        s = self.settings
+        if s.tls:
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+            )
+        else:
+            smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        try:
+            if s.starttls and not s.tls:
+                smtp.starttls(context=ssl.create_default_context())
+            if s.username:
+                smtp.login(s.username, s.password or "")
+            smtp.send_message(mail)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+
+def _quit_quietly(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()  # the message was accepted already; a lost goodbye changes nothing

@@ -56,6 +56,17 @@ def create(session: Session, payload: dict[str, Any], actor: str,
     return {**view(row), "secret": row.secret}
 
 
+def without_secret(created: dict[str, Any]) -> dict[str, Any]:
+    """What a kept RPC result holds of a creation: not the secret (it stays in its row)."""
+    return {k: v for k, v in created.items() if k != "secret"}
+
+
+def with_secret(session: Session, kept: dict[str, Any]) -> dict[str, Any]:
+    """A repeated creation's answer: the same subscriber, its secret read from its row."""
+    row = session.get(WebhookSubscriber, uuid.UUID(kept["subscriber_id"]))
+    return {**view(row), "secret": row.secret}
+
+
 def listing(session: Session) -> list[dict[str, Any]]:
     return [view(r) for r in session.scalars(
         select(WebhookSubscriber).order_by(WebhookSubscriber.created_at))]
