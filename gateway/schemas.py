@@ -74,6 +74,19 @@ class CreateApplicationIn(StrictSchema):
     # KTP-el and KIA cards are always collected at the kecamatan. Intake checks the value
     # (400 INVALID_DELIVERY).
     delivery = fields.String(load_default="DOWNLOAD")
+    # How the request came in: intake derives it (ONLINE, or SUPER_APP with the super-app's
+    # token) and refuses any other (403 CHANNEL_NOT_ALLOWED: counters file as staff).
+    channel = fields.String(validate=validate.Length(max=20))
+
+
+class FrontOfficeApplicationIn(CreateApplicationIn):
+    """A counter's filing: the online body (no channel: the desk's location decides it) and
+    the desk it is filed at, which must be the account's own (403 WRONG_LOCATION)."""
+
+    class Meta(StrictSchema.Meta):
+        exclude = ("channel",)
+
+    location_code = fields.String(validate=validate.Length(max=20))
 
 
 class StaffLoginIn(StrictSchema):
@@ -221,6 +234,8 @@ class StaffAccountUpdateIn(StrictSchema):
     password = fields.String(validate=validate.Length(max=200))
     # "" unbinds the account from its kecamatan (not allowed while it is a kecamatan_operator).
     kecamatan_code = fields.String(validate=validate.Length(max=13))
+    # "" unbinds the account from its service location (not while it is a front_office).
+    location_code = fields.String(validate=validate.Length(max=20))
 
 
 class StaffAccountIn(StrictSchema):
@@ -230,6 +245,9 @@ class StaffAccountIn(StrictSchema):
     # Required with the kecamatan_operator role: the kecamatan whose desk the account works.
     kecamatan_code = fields.String(load_default=None, allow_none=True,
                                    validate=validate.Length(max=13))
+    # Required with the front_office role: the service location whose counter it works.
+    location_code = fields.String(load_default=None, allow_none=True,
+                                  validate=validate.Length(max=20))
 
 
 class PrintJobStepIn(StrictSchema):

@@ -12,21 +12,25 @@ from gateway.routes.accounts import AccountRoutes
 from gateway.routes.appointments import AppointmentRoutes
 from gateway.routes.citizen import CitizenRoutes
 from gateway.routes.complaints import ComplaintRoutes
+from gateway.routes.front_office import FrontOfficeRoutes
 from gateway.routes.kecamatan_desk import KecamatanDeskRoutes
 from gateway.routes.notifications import NotificationRoutes
 from gateway.routes.oidc import OidcRoutes
 from gateway.routes.pages import PageRoutes
 from gateway.routes.public import PublicRoutes
+from gateway.routes.reports import ReportRoutes
 from gateway.routes.signing import SigningRoutes
 from gateway.routes.staff_admin import StaffAdminRoutes
 from gateway.routes.staff_review import StaffReviewRoutes
 from gateway.routes.subject_export import SubjectExportRoutes
+from gateway.routes.survey import SurveyRoutes
 from gateway.routes.webhooks import WebhookRoutes
 
 
 class GatewayService(
     CitizenRoutes, AccountRoutes, OidcRoutes, PublicRoutes, PageRoutes, StaffReviewRoutes,
     StaffAdminRoutes, SigningRoutes, KecamatanDeskRoutes, AppointmentRoutes, ComplaintRoutes,
-    NotificationRoutes, WebhookRoutes, SubjectExportRoutes,
+    NotificationRoutes, WebhookRoutes, SubjectExportRoutes, FrontOfficeRoutes,
+    ReportRoutes, SurveyRoutes,
 ):
     name = "gateway"

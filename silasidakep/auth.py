@@ -14,7 +14,8 @@ import jwt
 from silasidakep.config import load_settings
 from silasidakep.errors import Forbidden, Unauthorized
 
-ROLES = frozenset({"verifier", "supervisor", "signer", "kecamatan_operator", "admin", "auditor"})
+ROLES = frozenset({"verifier", "supervisor", "signer", "kecamatan_operator", "front_office",
+                   "admin", "auditor"})
 ISSUER = "silasidakep"
 
 
@@ -28,6 +29,9 @@ class StaffPrincipal:
     token_version: int | None = None
     # The kecamatan a kecamatan_operator's account is bound to ("kec"); its desk acts there only.
     kecamatan_code: str | None = None
+    # The service location a front_office account is bound to ("loc"): the one desk (MPP,
+    # kecamatan or desa office) it files applications at.
+    location_code: str | None = None
 
     def require(self, *roles: str) -> None:
         """Allow the action when the principal holds any one of ``roles``."""
@@ -50,6 +54,18 @@ class StaffPrincipal:
                             code="WRONG_KECAMATAN")
 
 
+    def require_location(self, location_code: str | None) -> str:
+        """The account's own location when ``location_code`` is it (or None: the account's);
+        a desk elsewhere answers WRONG_LOCATION, an account bound to none NO_LOCATION."""
+        if not self.location_code:
+            raise Forbidden("Akun Anda belum ditetapkan ke lokasi layanan. Hubungi admin.",
+                            code="NO_LOCATION")
+        if location_code is not None and location_code.upper() != self.location_code:
+            raise Forbidden("Anda hanya dapat melayani di lokasi layanan Anda sendiri.",
+                            code="WRONG_LOCATION")
+        return self.location_code
+
+
 def authenticate(token: str | None, secret: str) -> StaffPrincipal:
     if not token:
         raise Unauthorized(code="MISSING_TOKEN")
@@ -60,11 +76,12 @@ def authenticate(token: str | None, secret: str) -> StaffPrincipal:
         )
     except jwt.PyJWTError:
         raise Unauthorized(code="INVALID_TOKEN") from None
-    version, kecamatan = claims.get("ver"), claims.get("kec")
+    version, kecamatan, location = claims.get("ver"), claims.get("kec"), claims.get("loc")
     return StaffPrincipal(
         uuid.UUID(claims["sub"]), claims["username"], frozenset(claims["roles"]),
         version if isinstance(version, int) else None,
         kecamatan if isinstance(kecamatan, str) else None,
+        location if isinstance(location, str) else None,
     )
 
 

@@ -104,6 +104,10 @@ class ApplicationSnapshotSchema(EventSchema):
     # here, so printing never reads intake's files.
     output = fields.Nested(OutputSchema, load_default=None, allow_none=True)
     subject = fields.Nested(SubjectSchema, load_default=None, allow_none=True)
+    # How it came in (ONLINE, SUPER_APP, or a counter: LOKET_MPP, KECAMATAN, DESA) and the
+    # counter's location: the verifier sees that a desk scanned the documents.
+    channel = fields.String(load_default="ONLINE")
+    filed_at_location = fields.String(load_default=None, allow_none=True)
 
 
 class IssuanceSnapshotSchema(ApplicationSnapshotSchema):
@@ -255,6 +259,19 @@ class DownloadPinIssued(EventSchema):
     recipient = fields.Nested(RecipientSchema, required=True)
 
 
+class SurveyInvited(EventSchema):
+    """The application has ended: the citizen is invited, once, to the IKM survey. The token
+    opens that survey only (stored as a hash); like the PIN it travels to notification alone."""
+
+    application_id = fields.UUID(required=True)
+    tracking_code = fields.String(required=True)
+    service_code = fields.String(required=True)
+    service_name = fields.String(required=True)
+    survey_token = fields.String(required=True, validate=validate.Length(min=20, max=100))
+    invited_at = fields.DateTime(required=True)
+    recipient = fields.Nested(RecipientSchema, required=True)
+
+
 class VerificationClaimed(EventSchema):
     application_id = fields.UUID(required=True)
     round = fields.Integer(required=True)
@@ -377,6 +394,7 @@ EVENTS: dict[str, EventContract] = {
         EventContract("appointment.reminder_due", "intake", 1, AppointmentEvent),
         EventContract("complaint.filed", "intake", 1, ComplaintEvent),
         EventContract("complaint.answered", "intake", 1, ComplaintEvent),
+        EventContract("survey.invited", "intake", 1, SurveyInvited),
         EventContract("verification.claimed", "verification", 1, VerificationClaimed),
         EventContract("verification.decided", "verification", 1, VerificationDecided),
         EventContract("staff.access_changed", "verification", 1, StaffAccessChanged),
@@ -448,6 +466,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("appointment.reminder_due", "notification", "on_appointment_reminder_due"),
     Subscription("complaint.filed", "notification", "on_complaint_filed"),
     Subscription("complaint.answered", "notification", "on_complaint_answered"),
+    Subscription("survey.invited", "notification", "on_survey_invited"),
     # Services that serve staff without owning their accounts refuse ended tokens.
     Subscription("staff.access_changed", "intake", "on_staff_access_changed"),
     Subscription("staff.access_changed", "printing", "on_staff_access_changed"),

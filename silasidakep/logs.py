@@ -15,11 +15,14 @@ from silasidakep.masking import mask_identity_numbers
 # service_code= and tracking_code= readable).
 _PIN_OR_TOKEN = re.compile(r"(?i)\b(pin|token|access_token|password|code)=([^&\s\"']+)")
 _BEARER = re.compile(r"(?i)\bBearer\s+[A-Za-z0-9._~+/=-]+")
+# The IKM survey link carries its token in the path (/survei/<token>, /api/v1/survey/<token>).
+_SURVEY_PATH = re.compile(r"(/surve[iy]/)[A-Za-z0-9_-]{16,}")
 
 
 def redact(text: str) -> str:
     text = _PIN_OR_TOKEN.sub(lambda m: f"{m.group(1)}=[redacted]", text)
     text = _BEARER.sub("Bearer [redacted]", text)
+    text = _SURVEY_PATH.sub(r"\1[redacted]", text)
     return mask_identity_numbers(text)
 
 

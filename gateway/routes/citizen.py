@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from eventlet import tpool
 from werkzeug.wrappers import Request, Response
 
@@ -22,6 +25,33 @@ from silasidakep.scan_crypto import put_scan
 PIN_HEADER = "X-Download-PIN"
 
 
+def receive_scan(routes: GatewayBase, request: Request, application_id: str, doc_type: str,
+                 check: Callable[[], Any], attach: Callable[[dict], dict]) -> Response:
+    """Store an uploaded scan and have intake record it (the citizen's and the counter's path).
+    ``check`` asks intake whether the upload is allowed before the body is read, so a bad
+    token costs one cheap RPC; ``attach`` records it and checks it all again."""
+    key = scan_key(application_id, doc_type)
+    if (request.content_length or 0) > MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge(f"Ukuran berkas melebihi {MAX_UPLOAD_BYTES // 2**20} MB.")
+    check()
+    # One byte past the limit, so a chunked body (no Content-Length) is caught too.
+    data = read_body(request, MAX_UPLOAD_BYTES)
+    # Decoding a whole image or PDF is CPU work: off the event loop, so other requests go on.
+    scan = tpool.execute(check_scan, data, request.headers.get("Content-Type"))
+    bucket = routes.settings.scans_bucket
+    put_scan(routes.storage, routes.scan_keys, bucket, key, scan.data)  # encrypted at rest
+    upload = {
+        "doc_type": doc_type, "object_key": key, "content_type": scan.content_type,
+        "size": len(scan.data), "sha256": scan.sha256,
+    }
+    try:
+        result = attach(upload)
+    except Exception:
+        routes.storage.delete(bucket, key)  # refused or failed: leave no orphan behind
+        raise
+    return json_response(result, status=201)
+
+
 class CitizenRoutes(GatewayBase):
     # --- citizens ---------------------------------------------------------------------------
 
@@ -40,28 +70,11 @@ class CitizenRoutes(GatewayBase):
     @api("PUT", "/api/v1/applications/<application_id>/documents/<doc_type>")
     def upload_document(self, request: Request, application_id: str, doc_type: str) -> Response:
         token = citizen_credential(request)
-        key = scan_key(application_id, doc_type)
-        if (request.content_length or 0) > MAX_UPLOAD_BYTES:
-            raise PayloadTooLarge(f"Ukuran berkas melebihi {MAX_UPLOAD_BYTES // 2**20} MB.")
-        # Who may upload what is checked before the body is read or decoded, so a bad token
-        # costs one cheap RPC; attach_document below checks it all again.
-        self.intake.check_upload(application_id, token, doc_type)
-        # One byte past the limit, so a chunked body (no Content-Length) is caught too.
-        data = read_body(request, MAX_UPLOAD_BYTES)
-        # Decoding a whole image or PDF is CPU work: off the event loop, so other requests go on.
-        scan = tpool.execute(check_scan, data, request.headers.get("Content-Type"))
-        bucket = self.settings.scans_bucket
-        put_scan(self.storage, self.scan_keys, bucket, key, scan.data)  # encrypted at rest
-        upload = {
-            "doc_type": doc_type, "object_key": key, "content_type": scan.content_type,
-            "size": len(scan.data), "sha256": scan.sha256,
-        }
-        try:
-            result = self.intake.attach_document(application_id, token, upload)
-        except Exception:
-            self.storage.delete(bucket, key)  # refused or failed: leave no orphan behind
-            raise
-        return json_response(result, status=201)
+        return receive_scan(
+            self, request, application_id, doc_type,
+            check=lambda: self.intake.check_upload(application_id, token, doc_type),
+            attach=lambda upload: self.intake.attach_document(application_id, token, upload),
+        )
 
     @api("PATCH", "/api/v1/applications/<application_id>")
     def update_application(self, request: Request, application_id: str) -> Response:

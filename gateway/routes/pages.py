@@ -78,6 +78,10 @@ class PageRoutes(GatewayBase):
     def staff_print_page(self, request: Request) -> Response:
         return web.page(request, "staff_print")
 
+    @api("GET", "/petugas/loket")
+    def staff_front_office_page(self, request: Request) -> Response:
+        return web.page(request, "staff_front_office")
+
     @api("GET", "/petugas/pengaduan")
     def staff_complaints_page(self, request: Request) -> Response:
         return web.page(request, "staff_complaints")
@@ -93,6 +97,10 @@ class PageRoutes(GatewayBase):
     @api("GET", "/petugas/pantauan")
     def staff_backlog_page(self, request: Request) -> Response:
         return web.page(request, "staff_backlog")
+
+    @api("GET", "/petugas/laporan")
+    def staff_reports_page(self, request: Request) -> Response:
+        return web.page(request, "staff_reports")
 
     @api("GET", "/static/<path:path>")
     def static_file(self, request: Request, path: str) -> Response:

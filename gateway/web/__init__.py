@@ -37,6 +37,7 @@ PAGES = {
     "account_family": "akun-keluarga.html",
     "account_profile": "akun-profil.html",
     "recover": "pulihkan.html",
+    "survey": "survei.html",  # the IKM survey behind an invitation link (/survei/<token>)
     # The staff console (/petugas/...): same layout and API rules, staff token in sessionStorage.
     "staff_login": "petugas-masuk.html",
     "staff_queue": "petugas-antrean.html",
@@ -44,10 +45,12 @@ PAGES = {
     "staff_signing": "petugas-tanda-tangan.html",
     "staff_desk": "petugas-kecamatan.html",
     "staff_print": "petugas-cetak.html",
+    "staff_front_office": "petugas-loket.html",  # the counter: assisted intake (issue 15)
     "staff_complaints": "petugas-pengaduan.html",
     "staff_admin": "petugas-admin.html",
     "staff_reason_codes": "petugas-kode-alasan.html",
     "staff_backlog": "petugas-pantauan.html",
+    "staff_reports": "petugas-laporan.html",
 }
 STAFF_BASE = "petugas-base.html"
 SIMPLE_BASE = "_simple.html"  # pages drawn wholly by their script (the account pages)

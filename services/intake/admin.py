@@ -119,11 +119,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     add_location = location_commands.add_parser("add", help="add a location")
     add_location.add_argument("code", help="e.g. DINAS, MPP-SUMEDANG, KEC-321106")
     add_location.add_argument("--name", required=True)
-    add_location.add_argument("--kind", required=True, choices=("DINAS", "MPP", "KECAMATAN"))
+    add_location.add_argument("--kind", required=True, choices=location_admin.LOCATION_KINDS)
     add_location.add_argument("--kecamatan", help="Kemendagri code, e.g. 32.11.06")
     add_location.add_argument("--address", required=True)
-    add_location.add_argument("--step", action="append", required=True,
-                              help="presence step served here; repeat (BIOMETRICS, COLLECTION)")
+    add_location.add_argument("--step", action="append", default=[],
+                              help="presence step served here; repeat (BIOMETRICS, COLLECTION);"
+                              " a DESA counter may serve none")
     add_location.add_argument("--exists-ok", action="store_true",
                               help="succeed without changes when the code exists")
     add_location.set_defaults(run=_locations_add)

@@ -141,7 +141,12 @@ class Document(Base):
 
 class StatusChange(Base):
     __tablename__ = "status_history"
-    __table_args__ = (UniqueConstraint("application_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("application_id", "seq"),
+        # Reports read a period's events of a few kinds (services/intake/reporting/flows.py).
+        Index("ix_status_history_status_at", "status", "at",
+              postgresql_include=["application_id", "round", "reason_code"]),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
@@ -260,11 +265,13 @@ class OneTimeCode(Base):
 
 
 class Location(Base):
-    """A place where citizens do in-person steps: the Dinas office, the MPP, a kecamatan office."""
+    """A place where citizens do in-person steps or are served at a counter: the Dinas office,
+    the MPP, a kecamatan office, a desa/kelurahan office (front office only, issue 15)."""
 
     __tablename__ = "locations"
     __table_args__ = (
-        CheckConstraint("kind IN ('DINAS', 'MPP', 'KECAMATAN')", name="ck_locations_kind"),
+        CheckConstraint("kind IN ('DINAS', 'MPP', 'KECAMATAN', 'DESA')",
+                        name="ck_locations_kind"),
     )
 
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -378,3 +385,8 @@ class ApplicationAccess(Base):
     roles: Mapped[list[str]] = mapped_column(JSONB, default=list)
     staff_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     username: Mapped[str | None] = mapped_column(String(60))
+
+
+# The survey's tables live with the survey (issue 15); imported here so they are part of this
+# metadata wherever it is used (migrations, the store).
+from services.intake.survey import models as _survey_models  # noqa: E402, F401

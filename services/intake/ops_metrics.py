@@ -22,9 +22,12 @@ from services.intake.domain.status import DECIDED, IN_SERVICE_HANDS, Status
 from services.intake.models import Application
 from silasidakep import metrics
 
-# Every application in this system was made online; counter (walk-in) registrations live in
-# the Dinas' counter system and are not recorded here (see docs/runbook.md, "online share").
-ONLINE = "online"
+
+def channel_label(channel: str | None) -> str:
+    """The label ``channel`` of the submitted counter: the application's channel in lower case
+    (online, super_app, loket_mpp, kecamatan, desa; the CHECK on applications.channel bounds
+    it). The Dinas's online share is online + super_app over all (docs/runbook.md)."""
+    return (channel or "ONLINE").lower()
 
 # Stages (label ``stage`` of ``silasidakep_stage_duration_seconds``) intake measures, each where
 # its later timestamp becomes known; ``issued_to_notified`` is measured by the event handlers.
@@ -90,23 +93,29 @@ def collect(sessions: Any) -> Iterable[Any]:
         ):
             by_status.add_metric([code, str(status)], n)
         folded: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-        for code, kecamatan, n_submitted, n_late, n_in_time, n_overdue in session.execute(
+        by_channel: dict[tuple[str, ...], int] = defaultdict(int)
+        for code, kecamatan, channel, n_submitted, n_late, n_in_time, n_overdue in session.execute(
             select(
                 Application.service_code,
                 Application.kecamatan_code,
+                Application.channel,
                 func.count(Application.submitted_at),
                 func.count(case((late, 1))),
                 func.count(case((and_(Application.status == "ISSUED",
                                       Application.issued_at <= Application.deadline_at), 1))),
                 func.count(case((and_(Application.status == "ISSUED",
                                       Application.issued_at > Application.deadline_at), 1))),
-            ).group_by(Application.service_code, Application.kecamatan_code)
+            ).group_by(Application.service_code, Application.kecamatan_code, Application.channel)
         ):
+            by_channel[(code, metrics.kecamatan_label(kecamatan), channel_label(channel))] += (
+                n_submitted
+            )
             total = folded[(code, metrics.kecamatan_label(kecamatan))]
             for i, value in enumerate((n_submitted, n_late, n_in_time, n_overdue)):
                 total[i] += value
-    for (code, kecamatan), (n_submitted, n_late, n_in_time, n_overdue) in sorted(folded.items()):
-        submitted.add_metric([code, kecamatan, ONLINE], n_submitted)
+    for labels, n_submitted in sorted(by_channel.items()):
+        submitted.add_metric(list(labels), n_submitted)
+    for (code, kecamatan), (_, n_late, n_in_time, n_overdue) in sorted(folded.items()):
         breaches.add_metric([code, kecamatan], n_late)
         completed.add_metric([code, kecamatan, "true"], n_in_time)
         completed.add_metric([code, kecamatan, "false"], n_overdue)

@@ -21,13 +21,17 @@ from services.intake.applications import (
 from services.intake.entrypoints.accounts import AccountRpcs
 from services.intake.entrypoints.appointments import AppointmentRpcs
 from services.intake.entrypoints.complaints import ComplaintRpcs
+from services.intake.entrypoints.front_office import FrontOfficeRpcs
 from services.intake.entrypoints.personal_data import PersonalDataRpcs
+from services.intake.entrypoints.reports import ReportRpcs
+from services.intake.entrypoints.survey import SurveyRpcs
 from silasidakep.contracts import parse_envelope
 from silasidakep.errors import DomainError
 from silasidakep.messaging import on_event
 
 
-class IntakeService(AccountRpcs, AppointmentRpcs, ComplaintRpcs, PersonalDataRpcs):
+class IntakeService(AccountRpcs, AppointmentRpcs, ComplaintRpcs, PersonalDataRpcs,
+                    FrontOfficeRpcs, SurveyRpcs, ReportRpcs):
     name = "intake"
 
     @rpc
@@ -119,7 +123,8 @@ class IntakeService(AccountRpcs, AppointmentRpcs, ComplaintRpcs, PersonalDataRpc
         with self.store.session() as session:
             with session.begin():
                 try:
-                    return commands.open_document(session, application_id, token, pin)
+                    return commands.open_document(session, application_id, token, pin,
+                                                  outbox=self.store.outbox)
                 except DomainError as exc:
                     # Commit the failed-attempt counter, then fail the call.
                     refusal = exc

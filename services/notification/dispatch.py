@@ -251,6 +251,8 @@ def _stored_subject(template: str, rendered: rendering.Rendered) -> str:
     templates' rule, tested); without a subject line (SMS, WhatsApp) a fixed label stands in."""
     if template in rendering.SECRET_TEMPLATES:
         return (rendered.subject or rendering.SECRET_SUBJECTS[template])[:200]
+    if not rendered.subject and template in rendering.LINK_SUBJECTS:
+        return rendering.LINK_SUBJECTS[template]
     return (rendered.subject or rendered.text)[:200]
 
 

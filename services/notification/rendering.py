@@ -46,12 +46,16 @@ TEMPLATES: dict[tuple[str, str | None], str] = {
     ("complaint.answered", None): "complaint_answered",
     ("citizen.code_requested", None): "one_time_code",
     ("application.contact_changed", None): "contact_changed",
+    ("survey.invited", None): "survey_invitation",
 }
 # Messages that carry a secret: never stored (no body, no body digest, a subject without the
 # secret), so never shown in the inbox.
 SECRET_TEMPLATES = frozenset({"download_pin", "one_time_code"})
 # Secret-free stand-in for the stored subject of a secret message on a channel without subjects.
 SECRET_SUBJECTS = {"download_pin": "PIN unduh dokumen", "one_time_code": "Kode sekali pakai"}
+# Messages whose text holds a personal link (the survey's token): on a channel without subjects
+# the staff list shows this label instead of the text, so staff never see the link.
+LINK_SUBJECTS = {"survey_invitation": "Undangan survei kepuasan"}
 # What a one-time code is for, in the citizen's words (``{tracking}``: the application's code).
 CODE_PURPOSES = {
     "SIGN_IN": "kode masuk",
@@ -122,6 +126,8 @@ def context_for(template: str, event: dict[str, Any], public_base_url: str) -> d
     if template == "contact_changed":
         context["what"] = "Email" if event["field"] == "email" else "Nomor ponsel"
         context["complaint_url"] = f"{public_base_url}/pengaduan"
+    if template == "survey_invitation":
+        context["survey_url"] = f"{public_base_url}/survei/{event['survey_token']}"
     return context
 
 
@@ -242,6 +248,11 @@ def sample_event(template: str) -> dict[str, Any]:
                          "address": "Jl. Prabu Gajah Agung No. 1, Sumedang"},
             "slot_date": date(2026, 12, 7), "start_time": time(8, 0), "end_time": time(9, 0),
         }
+    if template == "survey_invitation":
+        return {**base, "application_id": "00000000-0000-4000-8000-000000000001",
+                "service_code": "KK_PERUBAHAN", "service_name": "Perubahan Kartu Keluarga",
+                "survey_token": "contoh-token-survei-0000000000000000000000",
+                "invited_at": datetime(2026, 12, 1, 2, 0).astimezone()}
     if template == "contact_changed":
         return {**base, "application_id": "00000000-0000-4000-8000-000000000001",
                 "field": "email", "value_masked": "ba***@example.org",

@@ -120,6 +120,11 @@ class NotificationService(ServiceOps):
     def on_complaint_answered(self, envelope: dict) -> None:
         self._deliver(envelope, "complaint.answered")
 
+    @on_event("survey.invited")
+    def on_survey_invited(self, envelope: dict) -> None:
+        """The invitation to the IKM survey after an application ended."""
+        self._deliver(envelope, "survey.invited")
+
     @timer(interval=RECORD_SWEEP_SECONDS)
     def record_sent_marks(self) -> int:
         """Record what this process sent but could not record (dispatch.SENT); no database

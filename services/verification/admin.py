@@ -43,7 +43,8 @@ def _staff_add(args: argparse.Namespace) -> int:
     password = sys.stdin.readline().rstrip("\n")
 
     def add(session: Session, actor: Actor) -> None:
-        staff = create_account(session, actor, args.username, args.role, password, args.kecamatan)
+        staff = create_account(session, actor, args.username, args.role, password, args.kecamatan,
+                               args.location)
         print(f"staff {staff['username']} created with roles {', '.join(staff['roles'])}")
 
     return _as_operator(args, add)
@@ -52,13 +53,15 @@ def _staff_add(args: argparse.Namespace) -> int:
 def _staff_update(args: argparse.Namespace) -> int:
     changes = {"disable": {"active": False}, "enable": {"active": True},
                "roles": {"roles": getattr(args, "role", None)},
-               "kecamatan": {"kecamatan_code": getattr(args, "code", None)}}[args.staff_command]
+               "kecamatan": {"kecamatan_code": getattr(args, "code", None)},
+               "location": {"location_code": getattr(args, "code", None)}}[args.staff_command]
 
     def update(session: Session, actor: Actor) -> None:
         staff = update_account(session, actor, args.username, **changes)
         state = "active" if staff["active"] else "disabled"
         print(f"staff {staff['username']}: {state}, roles {', '.join(staff['roles'])}"
-              + (f", kecamatan {staff['kecamatan_code']}" if staff["kecamatan_code"] else ""))
+              + (f", kecamatan {staff['kecamatan_code']}" if staff["kecamatan_code"] else "")
+              + (f", location {staff['location_code']}" if staff["location_code"] else ""))
 
     return _as_operator(args, update)
 
@@ -151,6 +154,8 @@ def _add_staff_commands(commands: argparse._SubParsersAction) -> None:
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     add.add_argument("--kecamatan", help="kecamatan code (e.g. 32.11.06); required for the"
                      " kecamatan_operator role")
+    add.add_argument("--location", help="service location code (e.g. MPP-SUMEDANG); required"
+                     " for the front_office role")
     add.set_defaults(run=_staff_add)
     disable = staff_commands.add_parser(
         "disable", help="disable an account (its tokens stop working at once)"
@@ -170,6 +175,13 @@ def _add_staff_commands(commands: argparse._SubParsersAction) -> None:
     kecamatan.add_argument("username")
     kecamatan.add_argument("code")
     kecamatan.set_defaults(run=_staff_update)
+    location = staff_commands.add_parser(
+        "location", help="bind an account to the service location whose counter it works"
+        " (\"\" unbinds)"
+    )
+    location.add_argument("username")
+    location.add_argument("code")
+    location.set_defaults(run=_staff_update)
     staff_list = staff_commands.add_parser(
         "list", help="accounts: username, active, locked until, roles"
     )

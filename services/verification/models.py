@@ -68,6 +68,9 @@ class Staff(Base):
     __table_args__ = (
         CheckConstraint("totp_confirmed_at IS NULL OR totp_secret IS NOT NULL",
                         name="ck_staff_totp_confirmed_has_secret"),
+        # A front-office account files at one desk: never without its location.
+        CheckConstraint("NOT (roles ? 'front_office') OR location_code IS NOT NULL",
+                        name="ck_staff_front_office_location"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
@@ -81,6 +84,9 @@ class Staff(Base):
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # Required for a kecamatan_operator: the one kecamatan whose print desk the account works.
     kecamatan_code: Mapped[str | None] = mapped_column(String(13))
+    # Required for front_office: the service location (intake's ``locations.code``) whose
+    # counter the account works; intake checks it exists when the account files there.
+    location_code: Mapped[str | None] = mapped_column(String(20))
     # Optional TOTP (services/verification/totp.py): the secret sealed with AES-GCM, never in
     # clear; pending until confirmed_at is set; the last accepted time step (no replays).
     totp_secret: Mapped[str | None] = mapped_column(Text)

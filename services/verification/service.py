@@ -235,7 +235,7 @@ class VerificationService(ServiceOps):
         return self._once_as_staff(token, lambda session, principal: staff.create_account(
             session, staff.Actor.of(principal, client_ip(client)),
             account["username"], list(account["roles"]), account["password"],
-            account.get("kecamatan_code"),
+            account.get("kecamatan_code"), account.get("location_code"),
         ), "admin")
 
     @rpc
@@ -247,6 +247,7 @@ class VerificationService(ServiceOps):
             session, staff.Actor.of(principal, client_ip(client)), username,
             roles=changes.get("roles"), active=changes.get("active"),
             password=changes.get("password"), kecamatan_code=changes.get("kecamatan_code"),
+            location_code=changes.get("location_code"),
         ), "admin")
 
     # --- the access log (roles auditor, supervisor) ------------------------------------------

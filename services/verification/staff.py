@@ -11,8 +11,8 @@ Concurrent attempts for one username or address queue on a transaction advisory 
 burst cannot squeeze in more guesses than the limits allow.
 
 Tokens carry the account's ``token_version`` ("ver"); disabling or enabling an account or
-changing its roles, kecamatan or password raises it, and ``authenticate`` (every staff RPC here)
-compares it with the account row, one primary-key lookup. Each raise is published as
+changing its roles, kecamatan, location or password raises it, and ``authenticate`` (every
+staff RPC here) compares it with the account row, one primary-key lookup. Each raise is published as
 ``staff.access_changed`` so intake, printing and notification refuse the old tokens too.
 """
 
@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from services.verification import audit, login_limits, totp
 from services.verification.models import LoginAttempt, Staff, metadata
 from services.verification.passwords import hash_password, needs_rehash, password_matches
+from services.verification.staff_binding import check_location
 from silasidakep import regions
 from silasidakep.auth import ISSUER, ROLES, StaffPrincipal
 from silasidakep.auth import authenticate as decode_token
@@ -103,7 +104,7 @@ def _check_kecamatan(roles: list[str], kecamatan_code: str | None) -> str | None
 
 def add_staff(
     session: Session, username: str, roles: list[str], password: str,
-    kecamatan_code: str | None = None,
+    kecamatan_code: str | None = None, location_code: str | None = None,
 ) -> Staff:
     if not USERNAME_PATTERN.match(username or ""):
         raise ValidationFailed(
@@ -113,13 +114,14 @@ def add_staff(
         )
     roles = _check_roles(roles)
     kecamatan_code = _check_kecamatan(roles, kecamatan_code)
+    location_code = check_location(roles, location_code)
     _check_password(password)
     if session.scalars(select(Staff).where(Staff.username == username)).first():
         raise Conflict("Nama pengguna sudah dipakai.", code="USERNAME_TAKEN")
     staff = Staff(
         id=uuid.uuid4(), username=username, password_hash=hash_password(password),
         roles=roles, active=True, created_at=now_utc(), token_version=0,
-        kecamatan_code=kecamatan_code,
+        kecamatan_code=kecamatan_code, location_code=location_code,
     )
     session.add(staff)
     session.flush()
@@ -152,12 +154,13 @@ def _log(session: Session, actor: Actor, action: str, detail: str) -> None:
 
 def create_account(
     session: Session, actor: Actor, username: str, roles: list[str], password: str,
-    kecamatan_code: str | None = None,
+    kecamatan_code: str | None = None, location_code: str | None = None,
 ) -> dict:
     _serialise_account_changes(session)
-    staff = add_staff(session, username, roles, password, kecamatan_code)
+    staff = add_staff(session, username, roles, password, kecamatan_code, location_code)
     _log(session, actor, "STAFF_CREATE", f"target={staff.username} roles={','.join(staff.roles)}"
-         + (f" kecamatan={staff.kecamatan_code}" if staff.kecamatan_code else ""))
+         + (f" kecamatan={staff.kecamatan_code}" if staff.kecamatan_code else "")
+         + (f" location={staff.location_code}" if staff.location_code else ""))
     return account_view(staff, None)
 
 
@@ -181,11 +184,13 @@ def _active_admins(session: Session) -> int:
 def update_account(
     session: Session, actor: Actor, username: str, *, roles: list[str] | None = None,
     active: bool | None = None, password: str | None = None, kecamatan_code: str | None = None,
+    location_code: str | None = None,
 ) -> dict:
-    """Change roles, kecamatan, active or password. Disabling, a role or kecamatan change or a
+    """Change roles, kecamatan, location, active or password. Disabling, a role, kecamatan or
+    location change or a
     new password ends the account's tokens; enabling or a new password also lifts a login
-    lock. The last active admin cannot be disabled or lose the role. ``kecamatan_code`` ""
-    unbinds the account."""
+    lock. The last active admin cannot be disabled or lose the role. ``kecamatan_code`` (or
+    ``location_code``) "" unbinds the account."""
     _serialise_account_changes(session)
     staff = _load_for_update(session, username)
     was_admin = staff.active and "admin" in staff.roles
@@ -201,6 +206,11 @@ def update_account(
     if kecamatan != staff.kecamatan_code:
         staff.kecamatan_code, end_tokens = kecamatan, True
         changes.append(f"kecamatan={kecamatan or '-'}")
+    place = check_location(staff.roles, staff.location_code if location_code is None
+                           else location_code)  # "" unbinds, like the kecamatan
+    if place != staff.location_code:
+        staff.location_code, end_tokens = place, True
+        changes.append(f"location={place or '-'}")
     if password is not None:
         _check_password(password)
         staff.password_hash = hash_password(password)
@@ -247,7 +257,7 @@ def list_accounts(session: Session, actor: Actor | None = None) -> list[dict]:
 def account_view(staff: Staff, locked: datetime | None) -> dict:
     return {
         "username": staff.username, "roles": list(staff.roles), "active": staff.active,
-        "kecamatan_code": staff.kecamatan_code,
+        "kecamatan_code": staff.kecamatan_code, "location_code": staff.location_code,
         "locked_until": locked.isoformat() if locked else None,
         "totp_enabled": totp.enrolled(staff),
         "created_at": staff.created_at.isoformat() if staff.created_at else None,
@@ -366,6 +376,7 @@ def issue_token(staff: Staff, secret: str, now: datetime | None = None) -> str:
     claims = {
         "sub": str(staff.id), "username": staff.username, "roles": list(staff.roles),
         "ver": staff.token_version, "kec": staff.kecamatan_code,
+        "loc": staff.location_code,
         "iss": ISSUER, "iat": now, "exp": now + TOKEN_LIFETIME,
     }
     return jwt.encode(claims, secret, algorithm="HS256")

@@ -113,7 +113,8 @@ def test_the_gateway_answers_with_the_catalogue_and_the_pages(local_run) -> None
         assert requests.get(f"{gateway}{page}", timeout=10).status_code == 200
 
 
-@pytest.mark.parametrize(("username", "file"), [("verifikator", "verifier"), ("admin", "admin")])
+@pytest.mark.parametrize(("username", "file"),
+                         [("verifikator", "verifier"), ("admin", "admin"), ("loket", "loket")])
 def test_every_documented_staff_account_logs_in(local_run, username: str, file: str) -> None:
     copy, gateway, _ = local_run
     password = (copy / "var" / f"dev-{file}-password").read_text().strip()
@@ -155,5 +156,5 @@ def test_the_documented_commands_work(local_run, command: list[str]) -> None:
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     if command == ["staff", "list"]:
-        assert {"verifikator", "admin"} <= {line.split()[0] for line in
+        assert {"verifikator", "admin", "loket"} <= {line.split()[0] for line in
                                             result.stdout.splitlines()[1:] if line.strip()}

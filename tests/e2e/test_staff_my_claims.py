@@ -5,15 +5,14 @@ services. Screenshots go to test-artifacts/staff-claims/.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.support.browser import chromium_page, screenshot
 from tests.support.infra import wait_until
 from tests.support.journeys import apply, staff_post
 from tests.support.system import System, running_system
@@ -27,9 +26,6 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "staff-claims-system"
 SHOTS = ROOT / "test-artifacts" / "staff-claims"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", shutil.which("chromium") or "/usr/bin/chromium")
-TIMEOUT_MS = 20_000
-expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")
@@ -40,24 +36,13 @@ def system() -> Iterator[System]:
 
 @pytest.fixture
 def page() -> Iterator[Page]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set CHROMIUM_PATH)")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID",
-                                      timezone_id="Asia/Jakarta")
-        context.set_default_timeout(TIMEOUT_MS)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+    with chromium_page(SHOTS) as page:
         yield page
-        browser.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
 
 
 def shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    screenshot(page, SHOTS, name)
+
 
 
 def lost_claim(system: System, token: str) -> str:

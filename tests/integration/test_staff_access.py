@@ -328,8 +328,8 @@ def test_admin_account_management_is_checked_and_logged(sessions) -> None:
     with sessions() as session, session.begin():
         created = staff.create_account(session, actor, newcomer, ["verifier"], PASSWORD)
     assert created == {"username": newcomer, "roles": ["verifier"], "active": True,
-                       "kecamatan_code": None, "locked_until": None, "totp_enabled": False,
-                       "created_at": created["created_at"]}
+                       "kecamatan_code": None, "location_code": None, "locked_until": None,
+                       "totp_enabled": False, "created_at": created["created_at"]}
     for bad in ({"roles": ["raja"]}, {"password": "pendek"}):
         with sessions() as session, pytest.raises(ValidationFailed), session.begin():
             staff.update_account(session, actor, newcomer, **bad)
@@ -405,3 +405,27 @@ def test_the_last_active_admin_stays(sessions) -> None:
 def test_the_shared_chain_is_intact_after_all_this(sessions) -> None:
     with sessions() as session:
         assert audit.verify_chain(session).intact
+
+
+def test_a_front_office_account_is_bound_to_one_location(sessions) -> None:
+    """The "loc" claim names the desk; a rebind ends the old tokens; none is refused."""
+    admin = create(sessions, "admin")
+    actor = staff.Actor.of(check(sessions, login(sessions, admin)), "192.0.2.45")
+    desk = unique("loket")
+    with sessions() as session, pytest.raises(ValidationFailed) as missing, session.begin():
+        staff.create_account(session, actor, desk, ["front_office"], PASSWORD)
+    assert missing.value.code == "LOCATION_REQUIRED"
+    with sessions() as session, session.begin():
+        created = staff.create_account(session, actor, desk, ["front_office"], PASSWORD,
+                                       location_code="mpp-sumedang")
+    assert created["location_code"] == "MPP-SUMEDANG"
+    first = login(sessions, desk)
+    assert check(sessions, first).location_code == "MPP-SUMEDANG"
+    with sessions() as session, session.begin():
+        staff.update_account(session, actor, desk, location_code="KEC-321106")
+    with pytest.raises(Unauthorized):
+        check(sessions, first)
+    assert check(sessions, login(sessions, desk)).location_code == "KEC-321106"
+    with sessions() as session, pytest.raises(ValidationFailed) as unbind, session.begin():
+        staff.update_account(session, actor, desk, location_code="")
+    assert unbind.value.code == "LOCATION_REQUIRED"

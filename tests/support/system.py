@@ -42,13 +42,16 @@ class System:
         for name in names or tuple(self.processes):
             self.processes.pop(name).stop()
 
-    def add_staff(self, username: str, *roles: str, kecamatan: str | None = None) -> str:
+    def add_staff(self, username: str, *roles: str, kecamatan: str | None = None,
+                  location: str | None = None) -> str:
         password = secrets.token_urlsafe(16)
         args = ["staff", "add", username, "--password-stdin"]
         for role in roles:
             args += ["--role", role]
         if kecamatan:
             args += ["--kecamatan", kecamatan]
+        if location:
+            args += ["--location", location]
         infra.run_cli(args, self.env, stdin=password + "\n")
         return password
 

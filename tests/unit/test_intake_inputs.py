@@ -110,7 +110,7 @@ def test_a_body_that_is_not_an_object_is_refused_everywhere(payload: Any) -> Non
         ({"name": "ab"}, "name", "Panjang isian 3–120 karakter."),
         ({"name": "Kantor\x00Uji"}, "name", "Isian berisi karakter yang tidak diizinkan."),
         ({"name": "Kantor \ud800 Uji"}, "name", "Isian berisi karakter yang tidak diizinkan."),
-        ({"kind": "PASAR"}, "kind", "Pilih salah satu: DINAS, MPP, KECAMATAN."),
+        ({"kind": "PASAR"}, "kind", "Pilih salah satu: DINAS, MPP, KECAMATAN, DESA."),
         ({"kind": {"a": 1}}, "kind", "Harus berupa teks."),
         ({"kecamatan_code": 32.1106}, "kecamatan_code", "Harus berupa teks."),
         ({"kecamatan_code": "32.11.06\n"}, "kecamatan_code",

@@ -30,9 +30,11 @@ from services.intake.applications.snapshot import submitted_event
 from services.intake.applications.views import view_of
 from services.intake.appointments.booking import cancel_for_application
 from services.intake.catalogue import ServiceDefinition, get_service, holidays
-from services.intake.domain import workdays
+from services.intake.domain import channels, workdays
 from services.intake.domain.status import CANCELLABLE, DOWNLOADABLE, Status, require_editable
 from services.intake.models import Application, Document, StatusChange
+from services.intake.survey import invitations
+from silasidakep import oidc
 from silasidakep.clock import now_utc, today_wib
 from silasidakep.db import Outbox
 from silasidakep.errors import (
@@ -85,9 +87,14 @@ def delivery_for(service: ServiceDefinition, requested: str | None) -> str:
 
 
 def create_application(session: Session, outbox: Outbox, payload: dict[str, Any],
-                       credential: str | None = None) -> dict:
+                       credential: str | None = None, *, counter: tuple[str, str] | None = None,
+                       ) -> dict:
     """A draft. With an account's ``credential`` the account is recorded as the filer (a guest
-    token sent along by an older client is no account: ignored)."""
+    token sent along by an older client is no account: ignored). ``counter``: (channel,
+    location code) of a front office filing for a walk-in (applications/assisted.py); without
+    it the channel is the citizen's own (domain/channels.py), checked before anything else."""
+    channel, location = counter or (
+        channels.for_citizen(oidc.looks_like_jwt(credential), payload.get("channel")), None)
     account = (credentials.principal(session, credential).account
                if credentials.is_account_credential(credential) else None)
     service = get_service(payload["service_code"])
@@ -112,6 +119,7 @@ def create_application(session: Session, outbox: Outbox, payload: dict[str, Any]
         presence_done={}, delivery=delivery, print_seq=0,
         account_id=account.id if account else None, reporter=reporter,
         subject_nik=subject.nik, subject_name=subject.name[:60],
+        channel=channel, filed_at_location=location,
     )
     session.add(app)
     session.add(
@@ -150,7 +158,11 @@ def check_upload(
 ) -> Application:
     """The application if ``token`` may upload a ``doc_type`` scan to it now. The gateway asks
     before it reads the file; attach_document asks again and is the authority."""
-    app = load_for_citizen(session, application_id, token)
+    return require_uploadable(load_for_citizen(session, application_id, token), doc_type)
+
+
+def require_uploadable(app: Application, doc_type: str) -> Application:
+    """``app`` if a ``doc_type`` scan may be attached to it now (whoever uploads it)."""
     require_editable(app.status)
     if doc_type not in definition_of(app).document_types:
         raise ValidationFailed(
@@ -163,8 +175,13 @@ def check_upload(
 def attach_document(
     session: Session, application_id: str, token: str | None, upload: dict[str, Any]
 ) -> dict:
+    return attach_to(session, load_for_citizen(session, application_id, token), upload)
+
+
+def attach_to(session: Session, app: Application, upload: dict[str, Any]) -> dict:
+    """Record ``upload`` (already stored by the gateway) as the current scan of its type."""
     doc_type = upload["doc_type"]
-    app = check_upload(session, application_id, token, doc_type)
+    require_uploadable(app, doc_type)
     if not upload["object_key"].startswith(f"applications/{app.id}/{doc_type}/"):
         raise Forbidden("Lokasi berkas tidak sesuai dengan permohonan.", code="INVALID_OBJECT_KEY")
     for earlier in app.documents:
@@ -207,7 +224,11 @@ def _check_documents_complete(app: Application, service: ServiceDefinition) -> N
 
 
 def submit(session: Session, outbox: Outbox, application_id: str, token: str | None) -> dict:
-    app = lock_for_citizen(session, application_id, token)
+    return submit_locked(session, outbox, lock_for_citizen(session, application_id, token))
+
+
+def submit_locked(session: Session, outbox: Outbox, app: Application) -> dict:
+    """Submit ``app`` (row-locked by the caller) for verification."""
     require_editable(app.status)
     service = definition_of(app)
     _check_documents_complete(app, service)
@@ -245,9 +266,12 @@ def cancel(
 # --- the issued document ------------------------------------------------------------------------
 
 
-def open_document(session: Session, application_id: str, token: str | None, pin: str) -> dict:
+def open_document(session: Session, application_id: str, token: str | None, pin: str,
+                  outbox: Outbox | None = None) -> dict:
     """Check the PIN and return where the signed PDF is. Failed attempts are counted and locked
-    out; the caller commits even when this raises TooManyAttempts or Forbidden."""
+    out; the caller commits even when this raises TooManyAttempts or Forbidden. With ``outbox``
+    the first download of a document to print at home ends the application: the citizen is
+    invited to the IKM survey (once)."""
     app = lock_for_citizen(session, application_id, token)
     if app.status not in DOWNLOADABLE or not app.pin_hash:
         raise Conflict("Dokumen belum terbit.", code="DOCUMENT_NOT_ISSUED")
@@ -261,4 +285,6 @@ def open_document(session: Session, application_id: str, token: str | None, pin:
             app.pin_locked_until = at + PIN_LOCKOUT
         raise Forbidden("PIN salah.", code="INVALID_PIN")
     app.pin_failures = 0
+    if outbox is not None:
+        invitations.invite(session, outbox, app, invitations.DOWNLOADED, at)
     return {"object_key": app.document_object_key, "document_number": app.document_number}

@@ -19,6 +19,7 @@ from services.intake.applications.record import (
 from services.intake.appointments.booking import cancel_for_application
 from services.intake.domain.status import DECISION_STATUS, DOWNLOADABLE, Status, can_transition
 from services.intake.models import Application
+from services.intake.survey import invitations
 from silasidakep.db import Outbox
 
 
@@ -103,3 +104,5 @@ def apply_print_job(session: Session, outbox: Outbox, data: dict[str, Any]) -> N
     app.print_seq = seq
     if can_transition(app.status, target):
         change_status(session, outbox, app, target, data["at"])
+        # Collected at the kecamatan: the application has ended; invite to the survey once.
+        invitations.invite(session, outbox, app, invitations.COLLECTED, data["at"])

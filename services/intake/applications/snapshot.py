@@ -28,6 +28,8 @@ def snapshot(app: Application) -> dict[str, Any]:
         "reporter": app.reporter,
         "form": app.form,
         "delivery": app.delivery or "DOWNLOAD",
+        "channel": app.channel or "ONLINE",
+        "filed_at_location": app.filed_at_location,
         "output": {"document": service.output_document, "card": service.output_card},
         "subject": document_subject(service.output_document, applicant, app.form)._asdict(),
     }

@@ -93,6 +93,8 @@ def view_of(app: Application) -> dict[str, Any]:
         "stage": {"label": label, "description": description},
         "round": app.round,
         "delivery": app.delivery or "DOWNLOAD",
+        "channel": app.channel or "ONLINE",  # how it came in (domain/channels.py)
+        "filed_at_location": app.filed_at_location,
         "created_at": app.created_at.isoformat(),
         "submitted_at": _iso(app.submitted_at),
         "expected_completion_at": _iso(app.deadline_at),

@@ -120,8 +120,16 @@ def book(
     session: Session, outbox: Outbox, application_id: str, token: str | None, step: str,
     slot_id: Any, now: datetime | None = None,
 ) -> dict[str, Any]:
-    now = now or now_utc()
     app = citizen_application(session, application_id, token)
+    return book_for(session, outbox, app, step, slot_id, now)
+
+
+def book_for(
+    session: Session, outbox: Outbox, app: Application, step: str, slot_id: Any,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Book ``step`` for ``app`` (row-locked by the caller): the citizen's or the counter's."""
+    now = now or now_utc()
     _require_bookable(app, step)
     existing = session.scalar(
         select(Appointment.id).where(

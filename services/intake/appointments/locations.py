@@ -23,7 +23,8 @@ from silasidakep.audit_trail import Auditor, record_with
 from silasidakep.clock import WIB, now_utc, today_wib
 from silasidakep.errors import Conflict, ValidationFailed
 
-LOCATION_KINDS = ("DINAS", "MPP", "KECAMATAN")
+# DESA: a desa/kelurahan office, a front-office counter (it may serve no in-person step).
+LOCATION_KINDS = ("DINAS", "MPP", "KECAMATAN", "DESA")
 MAX_STEPS = 10
 MAX_BULK_RANGE_DAYS = 366  # what staff may create at once
 MAX_WINDOWS = 24
@@ -51,7 +52,7 @@ class LocationIn(Schema):
     address = Text(required=True, validate=validate.Length(min=5, max=300))
     steps = fields.List(
         Text(), required=True,
-        validate=validate.Length(min=1, max=MAX_STEPS, error=f"Pilih 1–{MAX_STEPS} langkah."),
+        validate=validate.Length(max=MAX_STEPS, error=f"Pilih 1–{MAX_STEPS} langkah."),
     )
     active = fields.Boolean(load_default=True)
 
@@ -61,8 +62,11 @@ def _check_location(values: dict[str, Any]) -> None:
     unknown = sorted(set(values.get("steps") or ()) - set(known_steps()))
     if unknown:
         errors["steps"] = ["Langkah tidak dikenal: " + ", ".join(unknown) + "."]
-    if values.get("kind") == "KECAMATAN" and not values.get("kecamatan_code"):
-        errors["kecamatan_code"] = ["Wajib diisi untuk kantor kecamatan."]
+    if not values.get("steps") and values.get("kind") != "DESA":
+        errors["steps"] = [f"Pilih 1–{MAX_STEPS} langkah."]
+    if values.get("kind") in ("KECAMATAN", "DESA") and not values.get("kecamatan_code"):
+        office = "kecamatan" if values["kind"] == "KECAMATAN" else "desa/kelurahan"
+        errors["kecamatan_code"] = [f"Wajib diisi untuk kantor {office}."]
     if errors:
         raise ValidationFailed(fields=errors)
 
@@ -94,7 +98,8 @@ def update_location(
     """A partial update (PATCH semantics): only the keys given change; the code cannot."""
     place = location(session, code, lock=True)
     values = inputs.load(LocationIn(exclude=("code",)), changes, partial=True)
-    merged = {"kind": place.kind, "kecamatan_code": place.kecamatan_code, **values}
+    merged = {"kind": place.kind, "kecamatan_code": place.kecamatan_code,
+              "steps": place.steps, **values}
     _check_location(merged)
     for key, value in values.items():
         setattr(place, key, sorted(set(value)) if key == "steps" else value)

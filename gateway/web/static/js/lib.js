@@ -107,8 +107,8 @@ function autoRetryWait(method, response, attempt, retries) {
  * account's session cookie. Resolves with the parsed body (null for 204), rejects with ApiError.
  * A GET during an outage is retried up to `retries` times (see AUTO_RETRIES).
  */
-export async function api(method, path, { body, token, raw = false, retries = AUTO_RETRIES } = {}) {
-  const headers = { Accept: "application/json", ...authHeaders(method, token) };
+export async function api(method, path, { body, token, raw = false, retries = AUTO_RETRIES, headers: extra = {} } = {}) {
+  const headers = { Accept: "application/json", ...extra, ...authHeaders(method, token) };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   for (let attempt = 0; ; attempt += 1) {
@@ -134,13 +134,14 @@ export async function api(method, path, { body, token, raw = false, retries = AU
 }
 
 /**
- * Upload one file with progress: PUT /api/v1/applications/{id}/documents/{type}.
+ * Upload one file with progress: PUT {base}/{id}/documents/{type} (base: the citizen's
+ * /api/v1/applications, or the counter's /api/v1/staff/front-office/applications).
  * fetch() cannot report upload progress, XMLHttpRequest can.
  */
-export function uploadDocument(appId, token, docType, file, onProgress) {
+export function uploadDocument(appId, token, docType, file, onProgress, base = "/api/v1/applications") {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    const path = `/api/v1/applications/${encodeURIComponent(appId)}/documents/${encodeURIComponent(docType)}`;
+    const path = `${base}/${encodeURIComponent(appId)}/documents/${encodeURIComponent(docType)}`;
     xhr.open("PUT", path);
     for (const [name, value] of Object.entries(authHeaders("PUT", token))) xhr.setRequestHeader(name, value);
     xhr.setRequestHeader("Content-Type", file.type);

@@ -7,7 +7,7 @@ import { checkboxes, checkedValues, controlField, submitting } from "./staff-ui.
 import { button, dataTable, errorBox, successNotice } from "./ui.js";
 
 const root = document.getElementById("isi");
-const KINDS = [["KECAMATAN", "Kantor kecamatan"], ["MPP", "Mal Pelayanan Publik"], ["DINAS", "Kantor Dinas"]];
+const KINDS = [["KECAMATAN", "Kantor kecamatan"], ["MPP", "Mal Pelayanan Publik"], ["DINAS", "Kantor Dinas"], ["DESA", "Kantor desa/kelurahan"]];
 const STEPS = [["BIOMETRICS", "Perekaman biometrik KTP-el"], ["COLLECTION", "Pengambilan kartu"]];
 
 function input(label, attrs, hint) {
@@ -90,7 +90,7 @@ function accountRow(account, redraw) {
     },
   });
   return el("tr", {}, el("td", { text: account.username }), el("td", { text: (account.roles || []).map((r) => ROLE_LABELS[r] || r).join(", ") }),
-    el("td", { class: "code", text: account.kecamatan_code || "—" }),
+    el("td", { class: "code", text: [account.kecamatan_code, account.location_code].filter(Boolean).join(" · ") || "—" }),
     el("td", { text: account.active === false ? "Nonaktif" : account.locked_until ? "Terkunci sementara" : "Aktif" }), el("td", {}, toggle, status));
 }
 
@@ -113,19 +113,21 @@ async function accountsSection(kecamatan) {
     input("Kata sandi awal", { name: "password", type: "password", required: true, autocomplete: "new-password", minlength: 10 }, "Minimal 10 karakter; sampaikan langsung kepada petugas."),
     checkboxes("Peran", "roles", Object.entries(ROLE_LABELS)),
     input("Kecamatan (untuk operator kecamatan)", { tag: "select", name: "kecamatan_code", options: kecamatanOptions(kecamatan, "— tidak ada —") },
-      "Operator kecamatan hanya melayani antrean cetak kecamatan ini."));
+      "Operator kecamatan hanya melayani antrean cetak kecamatan ini."),
+    input("Kode lokasi layanan (untuk petugas loket)", { name: "location_code", autocomplete: "off", maxlength: 20 },
+      "Petugas loket hanya mengajukan permohonan di lokasi ini, misalnya MPP-SUMEDANG."));
   submitting(form, "Buat akun", async () => {
     const e = form.elements;
     const body = {
       username: e.username.value.trim(), password: e.password.value, roles: checkedValues(form, "roles"),
-      kecamatan_code: e.kecamatan_code.value || null,
+      kecamatan_code: e.kecamatan_code.value || null, location_code: e.location_code.value.trim() || null,
     };
     await staffApi("POST", "/api/v1/staff/accounts", { body });
     e.password.value = "";
     return `Akun ${body.username} dibuat.`;
   });
   section.append(
-    dataTable(["Nama pengguna", "Peran", "Kecamatan", "Status", ""], (result.accounts || []).map((a) => accountRow(a, redraw))),
+    dataTable(["Nama pengguna", "Peran", "Kecamatan / lokasi", "Status", ""], (result.accounts || []).map((a) => accountRow(a, redraw))),
     el("h3", { text: "Buat akun" }), form);
   return section;
 }

@@ -16,6 +16,7 @@ export const ROLE_LABELS = {
   supervisor: "supervisor",
   signer: "penandatangan (TTE)",
   kecamatan_operator: "operator kecamatan",
+  front_office: "petugas loket",
   admin: "admin",
   auditor: "auditor",
 };
@@ -25,6 +26,7 @@ const LANDING = [
   ["verifier", "/petugas/antrean"],
   ["signer", "/petugas/tanda-tangan"],
   ["kecamatan_operator", "/petugas/kecamatan"],
+  ["front_office", "/petugas/loket"],
   ["supervisor", "/petugas/pantauan"],
   ["admin", "/petugas/admin"],
 ];

@@ -85,6 +85,10 @@ function applicantSection(app, labels) {
     ["nik", a.nik], ["name", a.name], ["kk_number", a.kk_number], ["kecamatan_code", a.kecamatan_code],
     ["email", a.email], ["phone", a.phone],
   ].map(([key, value]) => [labels.fields.get(`applicant.${key}`) || humanize(key), show(value)]);
+  // Filed at a counter: the desk typed the data and scanned the documents (issue 15).
+  if (app.channel && app.channel !== "ONLINE") {
+    rows.push(["Saluran", show(app.filed_at_location ? `${humanize(app.channel)} (${app.filed_at_location})` : humanize(app.channel))]);
+  }
   return el("section", { class: "card", id: "data-pemohon" }, el("h2", { text: "Pemohon" }), facts(rows));
 }
 

@@ -14,16 +14,18 @@ export function documentRequired(doc, formValues) {
  * One file input per document type, each with a progress bar.
  * Returns {node, rows: Map(type -> {input, progress, status, wrapper, doc}), chosen()}.
  */
-export function buildDocumentInputs(documents, { required = () => false, note = () => "" } = {}) {
+export function buildDocumentInputs(documents, { required = () => false, note = () => "", camera = false } = {}) {
   const rows = new Map();
   const node = el("div", { class: "documents" });
-  const accept = Object.keys(UPLOAD_TYPES).join(",");
+  // At a counter (camera): the scanner's PDF or a photo taken with the device's rear camera.
+  const accept = camera ? "image/*,application/pdf" : Object.keys(UPLOAD_TYPES).join(",");
   for (const doc of documents) {
     const id = nextId("doc");
     const input = el("input", {
       type: "file",
       id,
       accept,
+      ...(camera ? { capture: "environment" } : {}),
       "aria-describedby": `${id}-hint ${id}-error ${id}-status`,
     });
     const progress = el("progress", { max: 100, value: 0, hidden: true, "aria-label": `Kemajuan unggah ${doc.label}` });
@@ -85,7 +87,7 @@ export function buildDocumentInputs(documents, { required = () => false, note = 
  * Upload the chosen files one after another, each with its progress bar.
  * Resolves with the number uploaded; rejects with {path, error} on the first failure.
  */
-export async function uploadChosen(documents, appId, token, onStep) {
+export async function uploadChosen(documents, appId, token, onStep, base = undefined) {
   let done = 0;
   for (const row of documents.chosen()) {
     const file = row.input.files[0];
@@ -97,7 +99,7 @@ export async function uploadChosen(documents, appId, token, onStep) {
     try {
       await uploadDocument(appId, token, row.doc.type, file, (fraction) => {
         row.progress.value = Math.round(fraction * 100);
-      });
+      }, base);
     } catch (error) {
       row.progress.hidden = true;
       row.status.textContent = "";

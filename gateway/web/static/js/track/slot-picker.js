@@ -121,7 +121,8 @@ export async function openPicker(ctx, area, presence, appointment, trigger, done
       submit,
       async () => {
         const slotId = Number(chosen.value);
-        const base = `/api/v1/applications/${ctx.id}/appointments`;
+        // ctx.base: the counter books through /api/v1/staff/front-office/applications.
+        const base = `${ctx.base || "/api/v1/applications"}/${ctx.id}/appointments`;
         const booked = appointment
           ? await api("PUT", `${base}/${appointment.id}`, { token: ctx.token, body: { slot_id: slotId } })
           : await api("POST", base, { token: ctx.token, body: { step: presence.step, slot_id: slotId } });
