@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -15,7 +16,32 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.support.infra import free_port, wait_until
+from tests.support.infra import wait_until
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def gate_port() -> int:
+    """A free port below the ephemeral range. While a gate is closed, clients keep connecting
+    to its port; with a port inside the range, one of them can be handed that very port as its
+    source and connect to itself (TCP simultaneous open), and the gate cannot reopen."""
+    low, _ = _ephemeral_range()
+    for _attempt in range(200):
+        port = random.randint(max(1024, low - 12000), low - 1)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port below the ephemeral range")
+
 
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), Path("/usr/bin"))
 
@@ -31,7 +57,7 @@ def _as_postgres(args: list[str], **kwargs) -> subprocess.CompletedProcess:
 @dataclass
 class OwnPostgres:
     directory: Path
-    port: int = field(default_factory=free_port)
+    port: int = field(default_factory=gate_port)
 
     @property
     def url(self) -> str:
@@ -74,8 +100,8 @@ class OwnPostgres:
 @dataclass
 class OwnRabbit:
     directory: Path
-    port: int = field(default_factory=free_port)
-    dist_port: int = field(default_factory=free_port)
+    port: int = field(default_factory=gate_port)
+    dist_port: int = field(default_factory=gate_port)
 
     def __post_init__(self) -> None:
         self.node = f"silasidakep-faults-{self.port}@localhost"
@@ -128,13 +154,21 @@ class OwnRabbit:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+def _bound(listener: socket.socket, port: int) -> bool:
+    try:
+        listener.bind(("127.0.0.1", port))
+    except OSError:
+        return False
+    return True
+
+
 class TcpGate:
     """Forwards a local port to ``target``; ``close()`` refuses connections and cuts live
     ones (an outage), ``open()`` lets them through again on the same port."""
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
-        self.port = free_port()
+        self.port = gate_port()
         self._open = threading.Event()
         self._live: set[socket.socket] = set()
         self._lock = threading.Lock()
@@ -150,7 +184,8 @@ class TcpGate:
     def open(self) -> TcpGate:
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
+        wait_until(lambda: _bound(listener, self.port), timeout=30,
+                   what=f"port {self.port} free to reopen the gate")
         listener.listen(128)
         self._listener = listener
         self._open.set()
