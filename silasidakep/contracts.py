@@ -117,6 +117,35 @@ class IssuanceSnapshotSchema(ApplicationSnapshotSchema):
     subject = fields.Nested(SubjectSchema, required=True)
 
 
+OUTPUT_KINDS = ("ORIGINAL", "CORRECTION", "REPRINT")
+# (document, form field) -> the document type of an earlier output whose number fills it when
+# the output's form leaves it empty: printing fills it within one issuance (the KIA of a
+# "3 in 1" birth prints the akta's number), intake when a correction or reprint of the KIA is
+# issued by another application.
+FIELDS_FROM_EARLIER_OUTPUT: dict[tuple[str, str], str] = {
+    ("KIA", "birth_certificate_number"): "AKTA_LAHIR",
+}
+
+
+class IssuanceOutputSchema(EventSchema):
+    """One document an approved application issues (issue 16: a birth gives the akta, the
+    updated KK and, on request, the KIA). Printing renders it from the application's snapshot
+    with ``document``/``card``/``subject`` in place of the snapshot's ``output``/``subject`` and
+    ``form``/``applicant`` in place of the snapshot's when given (the updated KK's family; a
+    correction's or reprint's content, which is the original document's)."""
+
+    # Unique within the application (the document type, unless a service issues two of one).
+    key = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    document = fields.String(required=True)  # KK, KTP_EL, AKTA_LAHIR, ...
+    card = fields.Boolean(required=True)
+    subject = fields.Nested(SubjectSchema, required=True)
+    kind = fields.String(load_default="ORIGINAL", validate=validate.OneOf(OUTPUT_KINDS))
+    # The document number a correction or reprint replaces (superseded when this one issues).
+    replaces = fields.String(load_default=None, allow_none=True)
+    form = fields.Dict(load_default=None, allow_none=True)
+    applicant = fields.Nested(ApplicantSchema, load_default=None, allow_none=True)
+
+
 class ApplicationSubmitted(EventSchema):
     application_id = fields.UUID(required=True)
     round = fields.Integer(required=True, validate=validate.Range(min=1))
@@ -127,6 +156,11 @@ class ApplicationSubmitted(EventSchema):
     warnings = fields.List(fields.Dict(), load_default=list)
     # What a verifier may ask to fix: the service's document types and form fields with labels.
     requirements = fields.Dict(load_default=None, allow_none=True)
+    # What approval will issue (issue 16), for the verifier: each output's key, document, label,
+    # card, kind, replaces, and for an updated KK ``family`` = {"current": [...members],
+    # "updated": [...members]} (old and new side by side); a correction's ``changes`` =
+    # [{"field", "label", "old", "new"}].
+    outputs = fields.List(fields.Dict(), load_default=list)
 
 
 class ApplicationStatusChanged(EventSchema):
@@ -212,6 +246,10 @@ class IssuanceRequested(EventSchema):
     round = fields.Integer(required=True)
     requested_at = fields.DateTime(required=True)
     application = fields.Nested(IssuanceSnapshotSchema, required=True)
+    # Since v3: every document to issue, in order (the first is the snapshot's own output). A
+    # v2 event has none: printing issues the snapshot's one output.
+    outputs = fields.List(fields.Nested(IssuanceOutputSchema), load_default=None,
+                          allow_none=True)
 
 
 class LocationSchema(EventSchema):
@@ -254,7 +292,9 @@ class DownloadPinIssued(EventSchema):
 
     application_id = fields.UUID(required=True)
     tracking_code = fields.String(required=True)
-    document_number = fields.String(required=True)
+    document_number = fields.String(required=True)  # the first document
+    # Every document the one PIN opens (issue 16), the first included.
+    document_numbers = fields.List(fields.String(), load_default=list)
     pin = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
     recipient = fields.Nested(RecipientSchema, required=True)
 
@@ -305,6 +345,12 @@ class DocumentIssued(EventSchema):
     object_key = fields.String(required=True)
     sha256 = fields.String(required=True)
     issued_at = fields.DateTime(required=True)
+    # Issue 16: which output of the application (None from an older producer: its only one),
+    # how it came about, and the earlier documents it superseded (their QR pages now say so).
+    output_key = fields.String(load_default=None, allow_none=True)
+    kind = fields.String(load_default="ORIGINAL", validate=validate.OneOf(OUTPUT_KINDS))
+    replaces = fields.String(load_default=None, allow_none=True)
+    superseded = fields.List(fields.String(), load_default=list)
 
 
 class DocumentAwaitingSignature(EventSchema):
@@ -314,9 +360,40 @@ class DocumentAwaitingSignature(EventSchema):
     document_number = fields.String(required=True)
     document_type = fields.String(required=True)
     drafted_at = fields.DateTime(required=True)
+    output_key = fields.String(load_default=None, allow_none=True)
 
 
-PRINT_JOB_STATES = ("QUEUED_AT_KECAMATAN", "AWAITING_BLANKO", "PRINTED", "COLLECTED")
+class DocumentRevoked(EventSchema):
+    """A signer or supervisor revoked an issued document (with a reason). Printing has already
+    cancelled its kecamatan print job, if any, in the same transaction."""
+
+    application_id = fields.UUID(required=True)
+    document_number = fields.String(required=True)
+    document_type = fields.String(required=True)
+    output_key = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    revoked_at = fields.DateTime(required=True)
+    revoked_by_role = fields.String(required=True)  # signer, supervisor (never a name)
+    print_job_cancelled = fields.Boolean(load_default=False)
+
+
+class ApplicationDocumentRevoked(EventSchema):
+    """Intake tells the citizen, on their channels, that a document of theirs was revoked."""
+
+    application_id = fields.UUID(required=True)
+    tracking_code = fields.String(required=True)
+    service_code = fields.String(required=True)
+    service_name = fields.String(required=True)
+    document_number = fields.String(required=True)
+    document_type = fields.String(required=True)
+    document_label = fields.String(required=True)
+    reason = fields.String(required=True)
+    revoked_at = fields.DateTime(required=True)
+    recipient = fields.Nested(RecipientSchema, required=True)
+
+
+PRINT_JOB_STATES = ("QUEUED_AT_KECAMATAN", "AWAITING_BLANKO", "PRINTED", "COLLECTED",
+                    "CANCELLED")
 
 
 class PrintJobChanged(EventSchema):
@@ -329,6 +406,9 @@ class PrintJobChanged(EventSchema):
     kecamatan_code = fields.String(required=True)
     document_type = fields.String(required=True)
     at = fields.DateTime(required=True)
+    # Issue 16: an application may have several jobs (one per output to print); None from an
+    # older producer (its only job).
+    document_number = fields.String(load_default=None, allow_none=True)
 
 
 class StaffAccessChanged(EventSchema):
@@ -387,7 +467,10 @@ EVENTS: dict[str, EventContract] = {
         EventContract("citizen.code_requested", "intake", 1, OneTimeCodeRequested),
         EventContract("application.cancelled", "intake", 1, ApplicationCancelled),
         EventContract("application.contact_changed", "intake", 1, ApplicationContactChanged),
-        EventContract("application.issuance_requested", "intake", 2, IssuanceRequested),
+        EventContract("application.issuance_requested", "intake", 3, IssuanceRequested),
+        EventContract(
+            "application.document_revoked", "intake", 1, ApplicationDocumentRevoked
+        ),
         EventContract("appointment.booked", "intake", 1, AppointmentEvent),
         EventContract("appointment.rescheduled", "intake", 1, AppointmentEvent),
         EventContract("appointment.cancelled", "intake", 1, AppointmentEvent),
@@ -403,6 +486,7 @@ EVENTS: dict[str, EventContract] = {
             "document.awaiting_signature", "printing", 1, DocumentAwaitingSignature
         ),
         EventContract("print_job.changed", "printing", 1, PrintJobChanged),
+        EventContract("document.revoked", "printing", 1, DocumentRevoked),
         *(EventContract(audit_event_type(p), p, 1, AuditRecorded) for p in AUDIT_PRODUCERS),
     )
 }
@@ -416,12 +500,14 @@ IDENTITY_PATHS: dict[str, tuple[str, ...]] = {
     "application.submitted": (
         "application.applicant.nik", "application.applicant.kk_number",
         "application.reporter.nik", "application.reporter.kk_number",
-        "application.form.*", "application.subject.*",
+        "application.form.*", "application.subject.*", "outputs.*",
     ),
     "application.issuance_requested": (
         "application.applicant.nik", "application.applicant.kk_number",
         "application.reporter.nik", "application.reporter.kk_number",
         "application.form.*", "application.subject.nik", "application.subject.key",
+        "outputs.*.form.*", "outputs.*.subject.nik", "outputs.*.subject.key",
+        "outputs.*.applicant.nik", "outputs.*.applicant.kk_number",
     ),
 }
 
@@ -453,6 +539,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
         "document.awaiting_signature", "intake", "on_document_awaiting_signature"
     ),
     Subscription("print_job.changed", "intake", "on_print_job_changed"),
+    Subscription("document.revoked", "intake", "on_document_revoked"),
+    Subscription("application.document_revoked", "notification", "on_document_revoked"),
     Subscription("application.status_changed", "notification", "on_status_changed"),
     Subscription("application.download_pin_issued", "notification", "on_download_pin_issued"),
     Subscription("citizen.code_requested", "notification", "on_code_requested"),

@@ -1,6 +1,7 @@
 """Citizen accounts: sign-in by one-time code, the session cookie or token, the account's
-applications, family, profile and devices, attaching a guest application, and recovering a
-lost guest link. Intake owns all of it; see docs/accounts.md."""
+applications, family (and a KK's family, to pre-fill a form), profile and devices, attaching
+a guest application, and recovering a lost guest link. Intake owns all of it; see
+docs/accounts.md."""
 
 from __future__ import annotations
 
@@ -112,6 +113,14 @@ class AccountRoutes(GatewayBase):
     @api("GET", "/api/v1/me/family")
     def my_family(self, request: Request) -> Response:
         return json_response(self.intake.my_family(citizen_credential(request)))
+
+    @api("GET", "/api/v1/account/families/<kk_number>")
+    def account_kk_family(self, request: Request, kk_number: str) -> Response:
+        """The family on a KK this system issued, to pre-fill a form: only for an account whose
+        verified NIK is on it (intake checks that and counts the lookups)."""
+        return json_response(self.intake.kk_family(
+            kk_number, citizen_token=citizen_credential(request)
+        ))
 
     # --- guest applications -------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The citizen API: applications, scans, the signed document."""
+"""The citizen API: applications, scans, the signed documents."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ class CitizenRoutes(GatewayBase):
 
     @api("GET", "/api/v1/services")
     def list_services(self, request: Request) -> Response:
-        return json_response({"services": self.intake.list_services()})
+        return json_response(self.intake.catalogue())
 
     @api("POST", "/api/v1/applications")
     def create_application(self, request: Request) -> Response:
@@ -132,7 +132,26 @@ class CitizenRoutes(GatewayBase):
                                     'rel="successor-version"')
         return response
 
-    def _document(self, request: Request, application_id: str, pin: str) -> Response:
+    @api("POST", "/api/v1/applications/<application_id>/issued-documents/<document_number>")
+    def download_issued_document(self, request: Request, application_id: str,
+                                 document_number: str) -> Response:
+        """One of the application's documents (a birth issues the akta, the KK, maybe the
+        KIA); the same PIN opens them all. Not ``documents/``: that path is the uploads'."""
+        pin = parse_json(request, DownloadIn())["pin"]
+        return self._document(request, application_id, pin, document_number)
+
+    @api("GET", "/api/v1/applications/<application_id>/issued-documents/<document_number>")
+    def download_issued_document_by_get(self, request: Request, application_id: str,
+                                        document_number: str) -> Response:
+        """The PIN in the ``X-Download-PIN`` header only: a new route has no ``?pin=`` form.
+        No header is a wrong PIN (403 INVALID_PIN), as on the old route."""
+        pin = request.headers.get(PIN_HEADER, "")
+        return self._document(request, application_id, pin, document_number)
+
+    def _document(self, request: Request, application_id: str, pin: str,
+                  document_number: str | None = None) -> Response:
+        """``document_number`` None: the principal document (the old single-document route)."""
         token = citizen_credential(request)
-        ref = self.intake.open_document(application_id, token, pin)
+        ref = self.intake.open_document(application_id, token, pin,
+                                        document_number=document_number)
         return self._stored_pdf(ref["object_key"], f"{ref['document_number']}.pdf", "attachment")

@@ -23,6 +23,14 @@ class FrontOfficeRoutes(GatewayBase):
     def front_office_desk(self, request: Request) -> Response:
         return json_response(self.intake.front_office_desk(bearer_token(request)))
 
+    @api("GET", f"{PREFIX}/families/<kk_number>")
+    def front_office_kk_family(self, request: Request, kk_number: str) -> Response:
+        """The family on a KK this system issued, to pre-fill a walk-in's form; intake audits
+        the lookup (with the caller's address) and counts it."""
+        return json_response(self.intake.kk_family(
+            kk_number, staff_token=bearer_token(request), client=self._client(request)
+        ))
+
     @api("POST", f"{PREFIX}/applications")
     def front_office_create(self, request: Request) -> Response:
         staff = bearer_token(request)

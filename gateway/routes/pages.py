@@ -102,6 +102,10 @@ class PageRoutes(GatewayBase):
     def staff_reports_page(self, request: Request) -> Response:
         return web.page(request, "staff_reports")
 
+    @api("GET", "/petugas/dokumen")
+    def staff_documents_page(self, request: Request) -> Response:
+        return web.page(request, "staff_documents")
+
     @api("GET", "/static/<path:path>")
     def static_file(self, request: Request, path: str) -> Response:
         return web.static(request, path)

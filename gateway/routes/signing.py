@@ -1,4 +1,5 @@
-"""The signer's desk (SIGNING_MODE=manual): drafts, signing, revocation."""
+"""The signer's desk (SIGNING_MODE=manual): drafts, signing, revocation, a document's
+history."""
 
 from __future__ import annotations
 
@@ -40,3 +41,10 @@ class SigningRoutes(GatewayBase):
         return json_response(self.printing.revoke_document(
             bearer_token(request), document_number, body["reason"]
         ))
+
+    @api("GET", "/api/v1/staff/documents/<document_number>/history")
+    def document_history(self, request: Request, document_number: str) -> Response:
+        """What the document replaced and what superseded it (printing audits the reading)."""
+        return json_response(
+            self.printing.document_history(bearer_token(request), document_number)
+        )

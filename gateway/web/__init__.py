@@ -51,6 +51,7 @@ PAGES = {
     "staff_reason_codes": "petugas-kode-alasan.html",
     "staff_backlog": "petugas-pantauan.html",
     "staff_reports": "petugas-laporan.html",
+    "staff_documents": "petugas-dokumen.html",  # a document's history, revocation (issue 16)
 }
 STAFF_BASE = "petugas-base.html"
 SIMPLE_BASE = "_simple.html"  # pages drawn wholly by their script (the account pages)

@@ -31,6 +31,7 @@ ACTIONS: dict[str, str] = {
     # intake
     "MARK_ATTENDANCE": "Mencatat kehadiran",
     "ANSWER_COMPLAINT": "Menjawab pengaduan",
+    "VIEW_FAMILY": "Membuka data keluarga (KK) untuk mengisi formulir",
     # notification
     "VIEW_MESSAGES": "Membuka riwayat pesan",
     "VIEW_WEBHOOK_DELIVERIES": "Membuka kiriman data ke aplikasi mitra",

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from services.intake.catalogue import ServiceDefinition
+from services.intake.catalogue import FAMILY_UPDATE, REQUIRED, ServiceDefinition
+from services.intake.domain import family
 from services.intake.domain.identity import Issue, check_kk_number, check_nik, check_person_name
 from silasidakep import regions
 
@@ -92,13 +93,32 @@ def _check_members(found: Findings, path: str, members: list[dict[str, Any]]) ->
                         _date(member["birth_date"]), member["sex"])
 
 
+def _required_now(spec: dict[str, Any], form: dict[str, Any]) -> bool:
+    """A field with ``required_when: {field, equals}`` (e.g. the child's NIK when the KIA is
+    requested: ``{field: request_kia, equals: true}``) is required for that answer only."""
+    condition = spec.get("required_when")
+    return bool(condition) and form.get(condition["field"]) == condition["equals"] and (
+        type(form.get(condition["field"])) is type(condition["equals"]))
+
+
+def _check_corrections(found: Findings, path: str, corrections: list[dict[str, Any]]) -> None:
+    """The shape only; which fields a document allows and their values: outputs/reissue.py."""
+    seen: set[str] = set()
+    for index, item in enumerate(corrections):
+        if item["field"] in seen:
+            found.error(f"{path}.{index}.field", "Data ini sudah disebut di baris lain.")
+        seen.add(item["field"])
+
+
 def _check_field(found: Findings, spec: dict[str, Any], form: dict[str, Any],
                  today: date) -> None:
     name, kind = spec["name"], spec["type"]
     value = form.get(name)
-    if value in (None, "", []):
-        return
     path = f"form.{name}"
+    if value in (None, "", []):
+        if _required_now(spec, form):
+            found.error(path, REQUIRED)
+        return
     if kind == "nik":
         born = _date(form.get(spec["birth_date_field"])) if "birth_date_field" in spec else None
         sex = form.get(spec["sex_field"]) if "sex_field" in spec else spec.get("sex")
@@ -116,6 +136,16 @@ def _check_field(found: Findings, spec: dict[str, Any], form: dict[str, Any],
     elif kind == "people":
         for index, person in enumerate(value):
             check_nik_value(found, f"{path}.{index}.nik", person["nik"])
+    elif kind == "corrections":
+        _check_corrections(found, path, value)
+
+
+def check_one(spec: dict[str, Any], form: dict[str, Any], today: date) -> Findings:
+    """The rules of one field (``spec``) on its value in ``form`` (a correction's new value,
+    checked against the rest of the document's content)."""
+    found = Findings()
+    _check_field(found, spec, form, today)
+    return found
 
 
 def check_form(service: ServiceDefinition, form: dict[str, Any], today: date) -> Findings:
@@ -123,6 +153,11 @@ def check_form(service: ServiceDefinition, form: dict[str, Any], today: date) ->
     found = Findings()
     for spec in service.form_fields:
         _check_field(found, spec, form, today)
+    if not found.errors and any(o.content == FAMILY_UPDATE for o in service.outputs):
+        # The updated KK's rule (domain/family.py) needs a family it can apply to.
+        for path, messages in family.problems(service.code, form).items():
+            for message in messages:
+                found.error(path, message)
     return found
 
 

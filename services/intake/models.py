@@ -73,8 +73,7 @@ class Application(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    document_number: Mapped[str | None] = mapped_column(String(40))
-    document_object_key: Mapped[str | None] = mapped_column(Text)
+    # The issued documents (number, stored PDF, state) are ApplicationOutput rows (issue 16).
     issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     pin_hash: Mapped[str | None] = mapped_column(Text)
     pin_failures: Mapped[int] = mapped_column(Integer, default=0)
@@ -389,4 +388,5 @@ class ApplicationAccess(Base):
 
 # The survey's tables live with the survey (issue 15); imported here so they are part of this
 # metadata wherever it is used (migrations, the store).
+from services.intake.outputs import models as _output_models  # noqa: E402, F401
 from services.intake.survey import models as _survey_models  # noqa: E402, F401

@@ -21,6 +21,7 @@ from services.intake.applications import (
 from services.intake.entrypoints.accounts import AccountRpcs
 from services.intake.entrypoints.appointments import AppointmentRpcs
 from services.intake.entrypoints.complaints import ComplaintRpcs
+from services.intake.entrypoints.families import FamilyRpcs
 from services.intake.entrypoints.front_office import FrontOfficeRpcs
 from services.intake.entrypoints.personal_data import PersonalDataRpcs
 from services.intake.entrypoints.reports import ReportRpcs
@@ -31,12 +32,12 @@ from silasidakep.messaging import on_event
 
 
 class IntakeService(AccountRpcs, AppointmentRpcs, ComplaintRpcs, PersonalDataRpcs,
-                    FrontOfficeRpcs, SurveyRpcs, ReportRpcs):
+                    FrontOfficeRpcs, SurveyRpcs, ReportRpcs, FamilyRpcs):
     name = "intake"
 
     @rpc
-    def list_services(self) -> list[dict[str, Any]]:
-        return views.list_services()
+    def catalogue(self) -> dict[str, Any]:
+        return views.catalogue()
 
     @rpc
     def create_application(self, payload: dict[str, Any],
@@ -119,12 +120,14 @@ class IntakeService(AccountRpcs, AppointmentRpcs, ComplaintRpcs, PersonalDataRpc
             return reports.breaches(session)
 
     @rpc
-    def open_document(self, application_id: str, token: str, pin: str) -> dict[str, Any]:
+    def open_document(self, application_id: str, token: str, pin: str,
+                      document_number: str | None = None) -> dict[str, Any]:
         with self.store.session() as session:
             with session.begin():
                 try:
                     return commands.open_document(session, application_id, token, pin,
-                                                  outbox=self.store.outbox)
+                                                  outbox=self.store.outbox,
+                                                  document_number=document_number)
                 except DomainError as exc:
                     # Commit the failed-attempt counter, then fail the call.
                     refusal = exc
@@ -153,6 +156,11 @@ class IntakeService(AccountRpcs, AppointmentRpcs, ComplaintRpcs, PersonalDataRpc
     def on_document_issued(self, envelope: dict) -> None:
         self._follow(envelope, "document.issued", "on_document_issued",
                      consumers.apply_issued)
+
+    @on_event("document.revoked")
+    def on_document_revoked(self, envelope: dict) -> None:
+        self._follow(envelope, "document.revoked", "on_document_revoked",
+                     consumers.apply_revoked)
 
     @on_event("document.awaiting_signature")
     def on_document_awaiting_signature(self, envelope: dict) -> None:

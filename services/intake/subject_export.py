@@ -19,7 +19,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Text, cast, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from services.intake.accounts.credentials import Principal
 from services.intake.applications.record import definition_of
@@ -32,6 +32,7 @@ from services.intake.models import (
     Location,
     Slot,
 )
+from services.intake.outputs.models import ApplicationOutput
 from silasidakep import export_grant
 from silasidakep.errors import Forbidden, ValidationFailed
 from silasidakep.masking import mask_nik
@@ -69,7 +70,36 @@ def roles(app: Application, nik: str) -> list[str]:
     return found or ["MENTIONED"]
 
 
-def application_view(app: Application, nik: str) -> dict[str, Any]:
+def _outputs(session: Session, app_ids: list[uuid.UUID]) -> dict[uuid.UUID, list]:
+    found: dict[uuid.UUID, list[ApplicationOutput]] = {}
+    if not app_ids:
+        return found
+    for row in session.scalars(
+        select(ApplicationOutput).where(ApplicationOutput.application_id.in_(app_ids))
+        .order_by(ApplicationOutput.application_id, ApplicationOutput.position)
+    ):
+        found.setdefault(row.application_id, []).append(row)
+    return found
+
+
+def output_view(row: ApplicationOutput) -> dict[str, Any]:
+    """An issued (or planned) document of the application: never its stored PDF's key."""
+    return {
+        "document_number": row.document_number, "document_type": row.document_type,
+        "kind": row.kind, "replaces": row.replaces, "state": row.state, "status": row.status,
+        "planned_at": _iso(row.planned_at), "issued_at": _iso(row.issued_at),
+        "superseded_by": row.superseded_by, "superseded_at": _iso(row.superseded_at),
+        "revoked_at": _iso(row.revoked_at), "revocation_reason": row.revocation_reason,
+        "print_state": row.print_state,
+    }
+
+
+def application_view(app: Application, nik: str,
+                     outputs: list[ApplicationOutput] | None = None) -> dict[str, Any]:
+    if outputs is None:
+        session = object_session(app)
+        outputs = _outputs(session, [app.id]).get(app.id, []) if session else []
+    principal = next((o for o in outputs if o.state == "ISSUED"), None)
     return {
         "application_id": str(app.id), "tracking_code": app.tracking_code,
         "service_code": app.service_code, "service_name": definition_of(app).name,
@@ -77,7 +107,9 @@ def application_view(app: Application, nik: str) -> dict[str, Any]:
         "created_at": _iso(app.created_at), "updated_at": _iso(app.updated_at),
         "submitted_at": _iso(app.submitted_at), "deadline_at": _iso(app.deadline_at),
         "approved_at": _iso(app.approved_at), "issued_at": _iso(app.issued_at),
-        "document_number": app.document_number,
+        "document_number": principal.document_number if principal else None,
+        # Every document the application issued (issue 16), in output order.
+        "documents": [output_view(o) for o in outputs],
         "applicant": {"nik": app.nik, "name": app.name, "kk_number": app.kk_number,
                       "kecamatan_code": app.kecamatan_code, "email": app.email,
                       "phone": app.phone},
@@ -180,12 +212,14 @@ def collect(session: Session, nik: str, *, citizen: bool) -> dict[str, Any]:
         .options(selectinload(Application.history), selectinload(Application.documents))
         .order_by(Application.created_at).limit(MAX_APPLICATIONS)
     ).all()
+    outputs = _outputs(session, [app.id for app in apps])
     accounts = _accounts(session, nik)
     emails = sorted({c.value for a in accounts for c in a.contacts if c.kind == "EMAIL"})
     complaints = _complaints(session, [a.tracking_code for a in apps], emails, citizen)
     return {
         "nik": nik,
-        "applications": [application_view(app, nik) for app in apps],
+        "applications": [application_view(app, nik, outputs.get(app.id, []))
+                         for app in apps],
         "appointments": _appointments(session, [app.id for app in apps]),
         "complaints": complaints,
         "accounts": [account_view(session, account) for account in accounts],

@@ -47,6 +47,7 @@ TEMPLATES: dict[tuple[str, str | None], str] = {
     ("citizen.code_requested", None): "one_time_code",
     ("application.contact_changed", None): "contact_changed",
     ("survey.invited", None): "survey_invitation",
+    ("application.document_revoked", None): "document_revoked",
 }
 # Messages that carry a secret: never stored (no body, no body digest, a subject without the
 # secret), so never shown in the inbox.
@@ -128,6 +129,9 @@ def context_for(template: str, event: dict[str, Any], public_base_url: str) -> d
         context["complaint_url"] = f"{public_base_url}/pengaduan"
     if template == "survey_invitation":
         context["survey_url"] = f"{public_base_url}/survei/{event['survey_token']}"
+    if template == "document_revoked":
+        # Where a correction (PEMBETULAN) or a new document is applied for: the services.
+        context["services_url"] = f"{public_base_url}/"
     return context
 
 
@@ -238,7 +242,15 @@ def sample_event(template: str) -> dict[str, Any]:
         }
     if template == "download_pin":
         return {**base, "application_id": "00000000-0000-4000-8000-000000000001",
-                "document_number": "3211-KK-2026-000123", "pin": "123456"}
+                "document_number": "3211-KK-2026-000123", "pin": "123456",
+                "document_numbers": ["3211-KK-2026-000123", "3211-KIA-2026-000124"]}
+    if template == "document_revoked":
+        return {**base, "application_id": "00000000-0000-4000-8000-000000000001",
+                "service_code": "AKTA_LAHIR", "service_name": "Akta Kelahiran",
+                "document_number": "3211-KK-2026-000124", "document_type": "KK",
+                "document_label": "Kartu Keluarga",
+                "reason": "Terdapat kesalahan penulisan nama anggota keluarga.",
+                "revoked_at": datetime(2026, 12, 1, 2, 0).astimezone()}
     if template.startswith("appointment_"):
         return {
             **base, "appointment_id": "00000000-0000-4000-8000-000000000002",

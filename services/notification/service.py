@@ -120,6 +120,11 @@ class NotificationService(ServiceOps):
     def on_complaint_answered(self, envelope: dict) -> None:
         self._deliver(envelope, "complaint.answered")
 
+    @on_event("application.document_revoked")
+    def on_document_revoked(self, envelope: dict) -> None:
+        """One of the citizen's documents was revoked: which one, why, and what to do."""
+        self._deliver(envelope, "application.document_revoked")
+
     @on_event("survey.invited")
     def on_survey_invited(self, envelope: dict) -> None:
         """The invitation to the IKM survey after an application ended."""

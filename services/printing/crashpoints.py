@@ -1,15 +1,17 @@
 """Test-only crash points: make the printing process die at a chosen step of issuance.
 
-``PRINTING_CRASH_AFTER=rendered|stored`` (read once at start-up, refused outside
-``SILASIDAKEP_ENV=development``) makes the process ``os._exit(1)`` right after rendering, or right
-after storing the signed PDF but before finalising, so end-to-end tests can check that a worker
-dying mid-job still issues the document exactly once.
+``PRINTING_CRASH_AFTER=rendered|stored|output:N`` (read once at start-up, refused outside
+``SILASIDAKEP_ENV=development``) makes the process ``os._exit(1)`` right after rendering, right
+after storing the signed PDF but before finalising, or right after finalising the N-th output
+of an application (before the next one starts), so end-to-end tests can check that a worker
+dying mid-job still issues each document exactly once.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,7 +21,8 @@ from silasidakep.config import is_development
 
 log = logging.getLogger(__name__)
 
-CRASH_POINTS = ("rendered", "stored")
+CRASH_POINTS = ("rendered", "stored", "output:N")
+_AFTER_OUTPUT = re.compile(r"^output:[1-9][0-9]?$")
 
 
 def crash_point(env: Mapping[str, str] | None = None) -> str | None:
@@ -29,7 +32,7 @@ def crash_point(env: Mapping[str, str] | None = None) -> str | None:
         return None
     if not is_development(env):
         raise RuntimeError("PRINTING_CRASH_AFTER is a test hook, refused outside development")
-    if point not in CRASH_POINTS:
+    if point not in CRASH_POINTS[:2] and not _AFTER_OUTPUT.match(point):
         raise RuntimeError(f"PRINTING_CRASH_AFTER must be one of {', '.join(CRASH_POINTS)}")
     return point
 

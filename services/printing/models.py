@@ -22,6 +22,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -43,12 +44,30 @@ def new_check_code() -> str:
     return base64.b32encode(secrets.token_bytes(CHECK_CODE_LENGTH * 5 // 8)).decode()
 
 
+OUTPUT_KINDS = ("ORIGINAL", "CORRECTION", "REPRINT")  # silasidakep.contracts.OUTPUT_KINDS
+
+
 class IssuedDocument(Base):
+    """One document of an application: an application issues one per output (the akta, the
+    updated KK, the KIA), each with its own number, PDF and QR code."""
+
     __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("application_id", "output_key", name="documents_application_output_key"),
+        CheckConstraint("kind IN ('ORIGINAL', 'CORRECTION', 'REPRINT')",
+                        name="documents_kind_known"),
+    )
 
     document_number: Mapped[str] = mapped_column(String(40), primary_key=True)
-    application_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    # Which output of the application (its document type, unless a service issued two of one).
+    output_key: Mapped[str] = mapped_column(String(40))
     document_type: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(12), default="ORIGINAL")  # OUTPUT_KINDS
+    # The document number a correction or reprint replaces, and the newer document that
+    # superseded this one (the register's history, in both directions).
+    replaces: Mapped[str | None] = mapped_column(String(40))
+    superseded_by: Mapped[str | None] = mapped_column(String(40))
     # RENDERING -> ISSUED (SIGNING_MODE=auto), or
     # RENDERING -> AWAITING_SIGNATURE -> ISSUED (SIGNING_MODE=manual: a signer signs the draft)
     state: Mapped[str] = mapped_column(String(20), index=True)
@@ -95,16 +114,20 @@ class PrintJob(Base):
 
     PENDING (waiting for the signature) -> QUEUED_AT_KECAMATAN -> PRINTED -> COLLECTED; a card
     (KTP-el, KIA) with no blanko at its kecamatan waits in AWAITING_BLANKO (first come, first
-    served) and goes back to QUEUED_AT_KECAMATAN with a blanko reserved when stock arrives."""
+    served) and goes back to QUEUED_AT_KECAMATAN with a blanko reserved when stock arrives.
+    Revoking the document cancels a job not yet collected (CANCELLED). One job per document:
+    an application with several documents to collect has several."""
 
     __tablename__ = "print_jobs"
     __table_args__ = (
         Index("ix_print_jobs_queue", "kecamatan_code", "state", "queued_at"),
         Index("ix_print_jobs_waiting", "kecamatan_code", "card_type", "state", "awaiting_since"),
+        Index("ix_print_jobs_application", "application_id"),
+        UniqueConstraint("document_number", name="print_jobs_document_number_key"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    application_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     document_number: Mapped[str] = mapped_column(String(40))
     document_type: Mapped[str] = mapped_column(String(20))
     card_type: Mapped[str | None] = mapped_column(String(20))  # KTP_EL, KIA; None: HVS paper
@@ -124,6 +147,7 @@ class PrintJob(Base):
     printed_by: Mapped[str | None] = mapped_column(String(60))
     collected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     collected_by: Mapped[str | None] = mapped_column(String(60))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     suket_number: Mapped[str | None] = mapped_column(String(40), unique=True)
     suket_object_key: Mapped[str | None] = mapped_column(Text)
     suket_issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -144,10 +168,15 @@ class BlankoStock(Base):
 
 
 class BlankoMovement(Base):
-    """The stock ledger: RECEIVED (+), USED (-1 per card printed or reserved), ADJUSTED (±)."""
+    """The stock ledger: RECEIVED (+), USED (-1 per card printed or reserved), ADJUSTED (±),
+    RETURNED (+1: the blanko reserved for a job whose document was revoked)."""
 
     __tablename__ = "blanko_movements"
-    __table_args__ = (Index("ix_blanko_movements_location", "kecamatan_code", "id"),)
+    __table_args__ = (
+        Index("ix_blanko_movements_location", "kecamatan_code", "id"),
+        CheckConstraint("kind IN ('RECEIVED', 'ADJUSTED', 'USED', 'RETURNED')",
+                        name="blanko_movements_kind_known"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     kecamatan_code: Mapped[str] = mapped_column(String(13))

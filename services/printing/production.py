@@ -145,3 +145,14 @@ def discard_other_attempts(issuer: Issuer, number: str, issued_key: str) -> list
             issuer.objects.delete(issuer.bucket, key)
             deleted.append(key)
     return deleted
+
+
+def discard_other_drafts(issuer: Issuer, number: str, parked_key: str) -> list[str]:
+    """Delete unsigned drafts of `number` other than the parked one (attempts that died after
+    storing their draft but before parking it). Returns the deleted keys."""
+    deleted = []
+    for key in issuer.objects.keys(issuer.bucket, f"{number}/"):
+        if key != parked_key and key.rsplit("/", 1)[-1].startswith("draft-"):
+            issuer.objects.delete(issuer.bucket, key)
+            deleted.append(key)
+    return deleted

@@ -1,6 +1,7 @@
-"""The register of issued documents: a number allocated once per application, the document
-parked for the signer or finalised exactly once, earlier documents of the same subject
-superseded.
+"""The register of issued documents: a number allocated once per application and output (an
+application issues one document per output: the akta, the updated KK, the KIA), the document
+parked for the signer or finalised exactly once, earlier documents of the same subject and
+type — and the one a correction or reprint ``replaces`` — superseded.
 
 Three steps, because rendering and storage cannot join a database transaction:
 1. ``allocate``: record the document number (state RENDERING) — a redelivered event finds it;
@@ -23,7 +24,7 @@ from services.printing.documents.numbering import document_number
 from services.printing.kecamatan.print_jobs import activate
 from services.printing.models import IssuedDocument
 from services.printing.serials import REGENCY_CODE, next_serial
-from services.printing.states import DocumentState, DocumentStatus
+from services.printing.states import DocumentState, DocumentStatus, OutputKind
 from silasidakep.clock import WIB, now_utc
 from silasidakep.db import Outbox
 from silasidakep.masking import mask_nik
@@ -45,18 +46,36 @@ def display_name(name: str) -> str:
     return name[: HOLDER_NAME_LENGTH - 1].rstrip() + "\u2026"
 
 
-def locked_document(session: Session, application_id: uuid.UUID) -> IssuedDocument | None:
+def locked_document(
+    session: Session, application_id: uuid.UUID, output_key: str | None = None
+) -> IssuedDocument | None:
+    """The application's document for ``output_key``, locked; without a key its first one
+    (an application of one output, as before several outputs)."""
+    query = select(IssuedDocument).where(IssuedDocument.application_id == application_id)
+    if output_key is not None:
+        query = query.where(IssuedDocument.output_key == output_key)
+    return session.scalars(
+        query.order_by(IssuedDocument.allocated_at, IssuedDocument.document_number)
+        .with_for_update()
+    ).first()
+
+
+def locked_number(session: Session, number: str) -> IssuedDocument | None:
     return session.scalars(
         select(IssuedDocument)
-        .where(IssuedDocument.application_id == application_id)
+        .where(IssuedDocument.document_number == number)
         .with_for_update()
     ).first()
 
 
 def allocate(
-    session: Session, application_id: uuid.UUID, snapshot: dict[str, Any], document_type: str
+    session: Session, application_id: uuid.UUID, snapshot: dict[str, Any], document_type: str,
+    output_key: str | None = None, kind: str = OutputKind.ORIGINAL, replaces: str | None = None,
 ) -> IssuedDocument:
-    existing = locked_document(session, application_id)
+    """The document of one output (``output_key``, the document type by default), allocated
+    once: a redelivered event or a resumed issuance finds it."""
+    output_key = output_key or document_type
+    existing = locked_document(session, application_id, output_key)
     if existing is not None:
         return existing
     now = now_utc()
@@ -65,7 +84,10 @@ def allocate(
     document = IssuedDocument(
         document_number=document_number(document_type, REGENCY_CODE, now.astimezone(WIB), serial),
         application_id=application_id,
+        output_key=output_key,
         document_type=document_type,
+        kind=OutputKind(kind),
+        replaces=(replaces or None) and replaces[:40],
         state=DocumentState.RENDERING,
         subject_hash=subject_hash(subject["key"]),
         holder_name=display_name(subject["name"]),
@@ -79,10 +101,12 @@ def allocate(
 
 
 def await_signature(
-    session: Session, outbox: Outbox, application_id: uuid.UUID, draft_key: str
+    session: Session, outbox: Outbox, application_id: uuid.UUID, draft_key: str,
+    output_key: str | None = None,
 ) -> bool:
-    """Park the rendered draft for the signer; False when another attempt already did."""
-    document = locked_document(session, application_id)
+    """Park the rendered draft of one output for the signer; False when another attempt
+    already did."""
+    document = locked_document(session, application_id, output_key)
     if document is None or document.state != DocumentState.RENDERING:
         return False
     now = now_utc()
@@ -94,39 +118,71 @@ def await_signature(
         "document_number": document.document_number,
         "document_type": document.document_type,
         "drafted_at": now,
+        "output_key": document.output_key,
     })
     return True
 
 
 def finalise(
     session: Session, outbox: Outbox, application_id: uuid.UUID, key: str, sha256: str,
-    signer: str,
+    signer: str, output_key: str | None = None,
 ) -> bool:
-    """Mark the document ISSUED (superseding the subject's earlier one) and announce it; False
-    when another attempt already did. A document to collect at the kecamatan enters its print
-    queue in the same transaction."""
-    document = locked_document(session, application_id)
+    """Mark the output's document ISSUED and announce it (``finalise_document``); False when
+    another attempt already did."""
+    document = locked_document(session, application_id, output_key)
     if document is None or document.state == DocumentState.ISSUED:
         return False
+    finalise_document(session, outbox, document, key, sha256, signer)
+    return True
+
+
+def finalise_document(
+    session: Session, outbox: Outbox, document: IssuedDocument, key: str, sha256: str,
+    signer: str,
+) -> list[str]:
+    """Mark a locked, not yet issued document ISSUED, superseding the subject's active
+    document of the same type and the one it ``replaces``, and announce it; the superseded
+    numbers. A document to collect at the kecamatan enters its print queue in the same
+    transaction."""
     now = now_utc()
-    for earlier in session.scalars(
-        select(IssuedDocument).where(
-            IssuedDocument.subject_hash == document.subject_hash,
-            IssuedDocument.document_type == document.document_type,
-            IssuedDocument.status == DocumentStatus.ACTIVE,
-        )
-    ):
-        earlier.status, earlier.superseded_at = DocumentStatus.SUPERSEDED, now
+    superseded = supersede_earlier(session, document, now)
     document.state, document.status = DocumentState.ISSUED, DocumentStatus.ACTIVE
     document.object_key, document.sha256 = key, sha256
     document.issued_at, document.signer = now, signer
     outbox.add(session, "document.issued", {
-        "application_id": application_id,
+        "application_id": document.application_id,
         "document_number": document.document_number,
         "document_type": document.document_type,
         "object_key": key,
         "sha256": sha256,
         "issued_at": now,
+        "output_key": document.output_key,
+        "kind": document.kind,
+        "replaces": document.replaces,
+        "superseded": superseded,
     })
-    activate(session, outbox, application_id, now)
-    return True
+    activate(session, outbox, document.document_number, now)
+    return superseded
+
+
+def supersede_earlier(session: Session, document: IssuedDocument, at: Any) -> list[str]:
+    """The ACTIVE documents ``document`` supersedes: those of the same subject and type, and
+    the one it explicitly ``replaces`` (a correction or reprint); each gets ``superseded_by``."""
+    same_subject = (
+        (IssuedDocument.subject_hash == document.subject_hash)
+        & (IssuedDocument.document_type == document.document_type)
+    )
+    condition = same_subject
+    if document.replaces:
+        condition = same_subject | (IssuedDocument.document_number == document.replaces)
+    earlier = session.scalars(
+        select(IssuedDocument)
+        .where(condition, IssuedDocument.status == DocumentStatus.ACTIVE,
+               IssuedDocument.document_number != document.document_number)
+        .order_by(IssuedDocument.document_number)
+        .with_for_update()
+    ).all()
+    for row in earlier:
+        row.status, row.superseded_at = DocumentStatus.SUPERSEDED, at
+        row.superseded_by = document.document_number
+    return [row.document_number for row in earlier]

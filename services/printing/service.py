@@ -14,7 +14,14 @@ from eventlet import tpool
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
-from services.printing import issuance, production, public_lookup, signers_desk, subject_export
+from services.printing import (
+    history,
+    issuance,
+    production,
+    public_lookup,
+    signers_desk,
+    subject_export,
+)
 from services.printing.crashpoints import CrashHook
 from services.printing.documents.devca import SigningFiles, ensure_dev_pki
 from services.printing.documents.pades import SIGNING_BACKENDS, PdfSigner, Pkcs11Config
@@ -34,6 +41,7 @@ log = logging.getLogger(__name__)
 
 SIGNERS = ("signer",)
 REVOKERS = ("signer", "supervisor")
+HISTORY_READERS = ("signer", "supervisor", "verifier", "auditor")
 # Cekatan. A kecamatan operator acts for its account's kecamatan only (the token's "kec"); an
 # admin may keep any kecamatan's blanko stock.
 KECAMATAN_DESK = ("kecamatan_operator",)
@@ -164,15 +172,16 @@ class PrintingService(ServiceOps):
 
     @rpc
     def sign_application(self, token: str, application_id: str) -> dict[str, Any]:
+        """Sign every document of the application waiting for the signer."""
         principal = self.store.staff(token, *SIGNERS)
-        with self.store.session() as session:
-            number = signers_desk.number_for_application(session, application_id)
-        result = signers_desk.sign_one(
-            self.store.sessions, self.store.outbox, self.issuer, number, principal.username,
-            principal,
+        result = signers_desk.sign_application(
+            self.store.sessions, self.store.outbox, self.issuer, application_id,
+            principal.username, principal,
         )
-        if result["result"] == SigningResult.SIGNED:
-            metrics.DOCUMENTS_ISSUED.labels(document_type=result["document_type"]).inc()
+        signed = [r for r in result["results"] if r["result"] == SigningResult.SIGNED]
+        for item in signed:
+            metrics.DOCUMENTS_ISSUED.labels(document_type=item["document_type"]).inc()
+        if signed:
             self._issue_sukets()
         return result
 
@@ -192,10 +201,19 @@ class PrintingService(ServiceOps):
     @rpc
     def revoke_document(self, token: str, document_number: str, reason: str) -> dict[str, Any]:
         principal = self.store.staff(token, *REVOKERS)
+        role = next(r for r in REVOKERS if r in principal.roles)
         return self.store.write(lambda session: signers_desk.revoke(
             session, document_number, reason, principal.username,
-            Auditor(self.store.outbox, principal),
+            Auditor(self.store.outbox, principal), outbox=self.store.outbox, role=role,
         ))
+
+    @rpc
+    def document_history(self, token: str, document_number: str) -> dict[str, Any]:
+        """The register's chain of one document (what it replaced, what superseded it)."""
+        principal = self.store.staff(token, *HISTORY_READERS)
+        with self.store.session() as session, session.begin():  # the reading is audited
+            return history.document_history(session, document_number,
+                                            Auditor(self.store.outbox, principal))
 
     @on_event("staff.access_changed")
     def on_staff_access_changed(self, envelope: dict) -> None:
@@ -206,7 +224,8 @@ class PrintingService(ServiceOps):
         _, data = parse_envelope(envelope, "application.issuance_requested")
         issued = issuance.issue(
             self.store.sessions, self.store.outbox, self.issuer, data["application_id"],
-            data["application"], run=tpool.execute, crash_point=self.crash_point,
+            data["application"], outputs=data.get("outputs"), run=tpool.execute,
+            crash_point=self.crash_point,
         )
         if issued:
             self._issue_sukets()

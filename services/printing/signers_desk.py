@@ -1,5 +1,8 @@
 """The signer's desk (SIGNING_MODE=manual): the queue of drafts, signing them, revoking documents.
 
+An application with several outputs parks each document on its own; the queue lists each, and
+signing an application signs every one of its waiting documents (each as below).
+
 Signing is exactly-once per document: each document is signed in its own transaction that holds
 the document's row lock (``SELECT … FOR UPDATE``) while the stored draft is signed and the signed
 PDF is written to object storage, and only then finalised (state ISSUED, ``document.issued`` in
@@ -20,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.printing import production, register
+from services.printing.kecamatan import print_jobs
 from services.printing.models import IssuedDocument
 from services.printing.states import DocumentState, DocumentStatus, SigningResult
 from silasidakep.audit_trail import Auditor, record_with
@@ -55,6 +59,9 @@ def queue(session: Session, limit: int = QUEUE_LIMIT,
             {
                 "document_number": d.document_number,
                 "document_type": d.document_type,
+                "output_key": d.output_key,
+                "kind": d.kind,
+                "replaces": d.replaces,
                 "holder_name": d.holder_name,
                 "nik_masked": d.nik_masked or None,
                 "application_id": str(d.application_id),
@@ -80,12 +87,7 @@ def draft_ref(session: Session, number: str, auditor: Auditor | None = None) -> 
     return {"document_number": document.document_number, "object_key": document.draft_object_key}
 
 
-def _locked(session: Session, number: str) -> IssuedDocument | None:
-    return session.scalars(
-        select(IssuedDocument)
-        .where(IssuedDocument.document_number == number)
-        .with_for_update()
-    ).first()
+_locked = register.locked_number
 
 
 def _outcome(number: str, result: SigningResult, document: IssuedDocument | None) -> dict[str, Any]:
@@ -123,9 +125,8 @@ def sign_one(
             signed = production.sign_pdf(issuer, draft)
             # The signed PDF is in object storage before the document is final.
             signed_key, sha256 = production.store_attempt(issuer, number, signed)
-            register.finalise(
-                session, outbox, document.application_id, signed_key, sha256,
-                issuer.signer_name,
+            register.finalise_document(
+                session, outbox, document, signed_key, sha256, issuer.signer_name
             )
             document.signed_by = staff_username[:60]
             document.draft_object_key = None
@@ -196,26 +197,60 @@ def sign_batch(
     return {"results": results, "summary": summary}
 
 
-def number_for_application(session: Session, application_id: str) -> str:
+def _application_uuid(application_id: str) -> uuid.UUID:
     try:
-        app_id = uuid.UUID(str(application_id))
+        return uuid.UUID(str(application_id))
     except ValueError:
         raise NotFound("Permohonan tidak ditemukan.", code="APPLICATION_NOT_FOUND") from None
-    number = session.scalars(
-        select(IssuedDocument.document_number).where(IssuedDocument.application_id == app_id)
-    ).first()
-    if number is None:
+
+
+def numbers_for_application(session: Session, application_id: str) -> list[str]:
+    """What signing an application signs: its documents waiting for the signer, in output
+    order; none waiting: its first document (whose outcome says why, e.g. ALREADY_SIGNED)."""
+    app_id = _application_uuid(application_id)
+    documents = session.scalars(
+        select(IssuedDocument)
+        .where(IssuedDocument.application_id == app_id)
+        .order_by(IssuedDocument.allocated_at, IssuedDocument.document_number)
+    ).all()
+    if not documents:
         raise NotFound(
             "Belum ada dokumen untuk permohonan ini.", code="DOCUMENT_NOT_FOUND"
         )
-    return number
+    waiting = [d.document_number for d in documents
+               if d.state == DocumentState.AWAITING_SIGNATURE]
+    return waiting or [documents[0].document_number]
+
+
+def number_for_application(session: Session, application_id: str) -> str:
+    """The application's first document (its principal one)."""
+    return numbers_for_application(session, application_id)[0]
+
+
+def sign_application(
+    sessions: sessionmaker, outbox: Outbox, issuer: production.Issuer, application_id: str,
+    staff_username: str, principal: StaffPrincipal | None = None,
+) -> dict[str, Any]:
+    """Sign every waiting document of one application, each on its own (``sign_one``). The
+    answer is the first document's outcome, as for an application of one document, with
+    ``results`` for each."""
+    with sessions() as session:
+        numbers = numbers_for_application(session, application_id)
+    results = [sign_one(sessions, outbox, issuer, number, staff_username, principal)
+               for number in numbers]
+    return {**results[0], "results": results}
 
 
 def revoke(
     session: Session, number: str, reason: str, staff_username: str,
-    auditor: Auditor | None = None,
+    auditor: Auditor | None = None, *, outbox: Outbox | None = None,
+    role: str | None = None,
 ) -> dict[str, Any]:
-    """Mark an issued document REVOKED (public verification shows it); idempotent."""
+    """Mark an issued document REVOKED (public verification shows it) and, in the same
+    transaction, cancel its kecamatan print job unless collected and announce
+    ``document.revoked`` through ``outbox`` (the service always passes one; ``role`` is the
+    revoker's, never a name). Idempotent: an already revoked document is answered again,
+    without a second event. A superseded document cannot be revoked: the newer one can."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(fields={"reason": ["Wajib diisi."]}, code="REASON_REQUIRED")
@@ -226,17 +261,40 @@ def revoke(
         raise Conflict(
             "Hanya dokumen yang sudah terbit yang dapat dicabut.", code="DOCUMENT_NOT_ISSUED"
         )
+    if document.status == DocumentStatus.SUPERSEDED:
+        newer = f" ({document.superseded_by})" if document.superseded_by else ""
+        raise Conflict(
+            f"Dokumen ini sudah digantikan oleh dokumen yang lebih baru{newer}; cabut dokumen "
+            "yang lebih baru itu.", code="DOCUMENT_SUPERSEDED",
+        )
     if document.status != DocumentStatus.REVOKED:
+        now = now_utc()
         document.status = DocumentStatus.REVOKED
-        document.revoked_at = now_utc()
+        document.revoked_at = now
         document.revoked_by = staff_username[:60]
         document.revocation_reason = reason[:1000]
+        if outbox is not None:
+            job_cancelled = print_jobs.cancel(
+                session, outbox, document.document_number, now, staff_username
+            ) is not None
+            outbox.add(session, "document.revoked", {
+                "application_id": document.application_id,
+                "document_number": document.document_number,
+                "document_type": document.document_type,
+                "output_key": document.output_key,
+                "reason": document.revocation_reason,
+                "revoked_at": now,
+                "revoked_by_role": role or "signer",
+                "print_job_cancelled": job_cancelled,
+            })
         # The reason is free text (it may name the holder): not in the audit detail.
         record_with(auditor, session, "REVOKE_DOCUMENT", application_id=document.application_id,
                     detail=f"document={document.document_number}")
         log.info("document %s revoked by %s", number, staff_username)
+    job = print_jobs.job_of_document(session, document.document_number)
     return {
         "document_number": document.document_number,
         "status": document.status,
         "revoked_at": _iso(document.revoked_at),
+        "print_job_state": job.state if job is not None else None,
     }

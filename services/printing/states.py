@@ -6,6 +6,14 @@ from __future__ import annotations
 from enum import StrEnum
 
 
+class OutputKind(StrEnum):
+    """How a document came about (``silasidakep.contracts.OUTPUT_KINDS``)."""
+
+    ORIGINAL = "ORIGINAL"
+    CORRECTION = "CORRECTION"  # pembetulan: supersedes the document it replaces
+    REPRINT = "REPRINT"  # cetak ulang: a new copy superseding the lost one
+
+
 class DocumentState(StrEnum):
     """Where issuing stands: allocated and rendering, parked for the signer, or issued."""
 
@@ -41,6 +49,7 @@ class JobState(StrEnum):
     AWAITING_BLANKO = "AWAITING_BLANKO"
     PRINTED = "PRINTED"
     COLLECTED = "COLLECTED"
+    CANCELLED = "CANCELLED"  # the document was revoked before it was collected
 
 
 class DeskResult(StrEnum):
@@ -59,3 +68,4 @@ class MovementKind(StrEnum):
     RECEIVED = "RECEIVED"  # stock delivered to the kecamatan
     ADJUSTED = "ADJUSTED"  # a stock-taking correction, ±
     USED = "USED"  # one blanko printed on or reserved for a waiting job (written by printing)
+    RETURNED = "RETURNED"  # +1: a reserved blanko back in stock, its document revoked

@@ -24,7 +24,9 @@ def _iso(value: Any) -> str | None:
 def document_view(d: IssuedDocument) -> dict[str, Any]:
     return {
         "application_id": str(d.application_id), "document_number": d.document_number,
-        "document_type": d.document_type, "state": d.state, "status": d.status,
+        "document_type": d.document_type, "output_key": d.output_key, "kind": d.kind,
+        "replaces": d.replaces, "superseded_by": d.superseded_by,
+        "state": d.state, "status": d.status,
         "holder_name": d.holder_name, "nik_masked": d.nik_masked, "signer": d.signer,
         "issued_at": _iso(d.issued_at), "superseded_at": _iso(d.superseded_at),
         "revoked_at": _iso(d.revoked_at), "revocation_reason": d.revocation_reason,
@@ -36,7 +38,8 @@ def print_job_view(j: PrintJob) -> dict[str, Any]:
         "application_id": str(j.application_id), "document_number": j.document_number,
         "document_type": j.document_type, "kecamatan_code": j.kecamatan_code,
         "state": j.state, "queued_at": _iso(j.queued_at), "printed_at": _iso(j.printed_at),
-        "collected_at": _iso(j.collected_at), "suket_number": j.suket_number,
+        "collected_at": _iso(j.collected_at), "cancelled_at": _iso(j.cancelled_at),
+        "suket_number": j.suket_number,
         "suket_issued_at": _iso(j.suket_issued_at),
     }
 
@@ -47,7 +50,7 @@ def subject_data(session: Session, application_ids: list[str]) -> dict[str, Any]
         return {"documents": [], "print_jobs": []}
     documents = session.scalars(
         select(IssuedDocument).where(IssuedDocument.application_id.in_(ids))
-        .order_by(IssuedDocument.allocated_at)
+        .order_by(IssuedDocument.allocated_at, IssuedDocument.document_number)
     ).all()
     jobs = session.scalars(
         select(PrintJob).where(PrintJob.application_id.in_(ids)).order_by(PrintJob.created_at)

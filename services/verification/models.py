@@ -49,6 +49,11 @@ class QueueItem(Base):
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     # Document types and form fields a revision request may name (from the submitted event).
     requirements: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # The documents the application will issue (the ``outputs`` of application.submitted),
+    # shown on the review: an updated KK's current and updated family, a correction's changes.
+    outputs: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
     claimed_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

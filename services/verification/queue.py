@@ -54,6 +54,7 @@ def enqueue(session: Session, data: dict[str, Any]) -> QueueItem | None:
     item.documents = data["documents"]
     item.warnings = data["warnings"]
     item.requirements = data.get("requirements")
+    item.outputs = list(data.get("outputs") or [])
     item.claimed_by = item.claimed_at = item.lease_expires_at = None
     return item
 
@@ -204,6 +205,7 @@ def item_view(item: QueueItem) -> dict[str, Any]:
         ],
         "warnings": item.warnings,
         "requirements": item.requirements,
+        "outputs": item.outputs or [],
     }
 
 

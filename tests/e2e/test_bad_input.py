@@ -120,7 +120,7 @@ def test_uploads_that_must_be_refused(
     for response, status, code in cases:
         assert response.status_code == status, (code, response.text)
         assert error_of(response)["code"] == code
-    assert citizen.get(app_id, token).json()["documents"] == []
+    assert citizen.get(app_id, token).json()["uploads"] == []
     assert stored_scans(system, app_id) == []  # refused uploads leave no object behind
 
 

@@ -201,3 +201,54 @@ def test_a_queued_card_whose_blanko_ran_out_waits_with_a_suket(
     assert body["result"] == "BLANKO_EMPTY" and body["job"]["state"] == "AWAITING_BLANKO"
     assert body["job"]["suket_number"]  # issued before the answer
     wait_for_status(citizen, app["id"], token, "AWAITING_BLANKO")
+
+
+def test_revoking_a_card_cancels_its_print_job_and_returns_the_blanko(
+    system: System, verifier: str, operator_at: Callable[[str], str], admin: str,
+    supervisor: str,
+) -> None:
+    citizen, app, payload = apply(system, "KIA", seed=9641)
+    kecamatan, token = payload["applicant"]["kecamatan_code"], app["access_token"]
+    operator = operator_at(kecamatan)
+    waiting = kia_stock(system, operator, kecamatan)["waiting_jobs"]
+    if waiting:  # other tests' waiting cards of this kecamatan take theirs first
+        staff_post(system, admin, f"/blanko/{kecamatan}",
+                   {"card_type": "KIA", "quantity": waiting}).raise_for_status()
+    before = kia_stock(system, operator, kecamatan)["quantity"]
+    if before:
+        staff_post(system, operator, f"/blanko/{kecamatan}", {
+            "card_type": "KIA", "quantity": -before, "kind": "ADJUSTED",
+            "note": "stock opname"}).raise_for_status()
+    approve(system, verifier, app["id"])
+    wait_for_status(citizen, app["id"], token, "AWAITING_BLANKO")
+    # A blanko arrives and is reserved for this card; then the document is revoked.
+    received = staff_post(system, admin, f"/blanko/{kecamatan}",
+                          {"card_type": "KIA", "quantity": 1})
+    assert received.status_code == 200, received.text
+    job = job_in_queue(system, operator, kecamatan, app["id"],
+                       ready=lambda j: j["state"] == "QUEUED_AT_KECAMATAN")
+    assert job["blanko_reserved"] and kia_stock(system, operator, kecamatan)["quantity"] == 0
+
+    url = f"/documents/{job['document_number']}/revoke"
+    assert staff_post(system, operator, url, {"reason": "Data keliru"}).status_code == 403
+    revoked = staff_post(system, supervisor, url, {"reason": "Data keliru"})
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json()["status"] == "REVOKED"
+    assert revoked.json()["print_job_state"] == "CANCELLED"
+    again = staff_post(system, supervisor, url, {"reason": "Data keliru"})
+    assert again.status_code == 200 and again.json()["revoked_at"] == revoked.json()["revoked_at"]
+
+    queue = staff_get(system, operator, "/print-queue", kecamatan_code=kecamatan).json()
+    assert job["id"] not in [j["id"] for j in queue["jobs"]]
+    for step in ("printed", "collected"):
+        refused = staff_post(system, operator, f"/print-jobs/{job['id']}/{step}",
+                             {"kecamatan_code": kecamatan})
+        assert refused.status_code == 409
+        assert refused.json()["error"]["code"] == "PRINT_JOB_CANCELLED"
+    assert kia_stock(system, operator, kecamatan)["quantity"] == 1  # back in stock
+    ledger = staff_get(system, operator, "/blanko", kecamatan_code=kecamatan).json()
+    latest = next(m for m in ledger["movements"] if m["card_type"] == "KIA")
+    assert (latest["kind"], latest["quantity"], latest["job_id"]) == ("RETURNED", 1, job["id"])
+    verified = requests.get(f"{system.gateway}/api/v1/verify/{job['document_number']}",
+                            timeout=10)
+    assert verified.json()["status"] == "REVOKED"

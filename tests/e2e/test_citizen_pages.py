@@ -328,7 +328,7 @@ def test_apply_for_kk_change_then_revision_approval_and_download(
     shot(page, "track-resubmitted")
     view = citizen.get(app_id, token).json()
     assert view["form"]["change_description"] == "Kelahiran anak kedua, akta terlampir."
-    assert {d["doc_type"]: d["content_type"] for d in view["documents"]}["KK_LAMA"] == "image/png"
+    assert {d["doc_type"]: d["content_type"] for d in view["uploads"]}["KK_LAMA"] == "image/png"
 
     # Approved and issued: download with the PIN from its own email.
     item = claim(system, verifier, app_id)

@@ -13,8 +13,15 @@ import pytest
 import requests
 
 from services.printing.documents.pades import validate_signed_pdf
+from tests.support.forms import birth_with_kia
 from tests.support.infra import wait_until
-from tests.support.journeys import apply, approve, pin_from, staff_post, wait_for_status
+from tests.support.journeys import (
+    apply,
+    approve,
+    pin_from,
+    staff_post,
+    wait_for_status,
+)
 from tests.support.system import System, running_system
 
 pytestmark = pytest.mark.e2e
@@ -125,3 +132,36 @@ def test_signer_batch_signs_waiting_documents(manual_system: System) -> None:
     for log in system.log_dir.glob("*.log"):
         text = log.read_text(errors="replace")
         assert signer not in text and verifier not in text, log.name
+
+
+def test_each_document_of_an_application_waits_and_signing_it_signs_them_all(
+    manual_system: System,
+) -> None:
+    """A "3 in 1" birth parks the akta, the updated KK and the KIA for the signer, each listed
+    on its own; signing the application signs all three once."""
+    system = manual_system
+    verifier = token_for(system, "verifikator.ttd3", "verifier")
+    signer = token_for(system, "kadis.ttd3", "signer")
+    citizen, app, _ = apply(system, "AKTA_LAHIR", 803, payload=birth_with_kia(803))
+    approve(system, verifier, app["id"])
+    wait_for_status(citizen, app["id"], app["access_token"], "AWAITING_SIGNATURE")
+
+    def three_waiting() -> list[dict] | None:
+        queue = staff_get(system, signer, "/signing/queue").json()["documents"]
+        ours = [d for d in queue if d["application_id"] == app["id"]]
+        return ours if len(ours) == 3 else None
+
+    waiting = wait_until(three_waiting, timeout=60, what="three drafts in the signer's queue")
+    assert [d["document_type"] for d in waiting] == ["AKTA_LAHIR", "KK", "KIA"]
+    assert len({d["document_number"] for d in waiting}) == 3
+    signed = staff_post(system, signer, f"/applications/{app['id']}/sign")
+    assert signed.status_code == 200, signed.text
+    assert [r["result"] for r in signed.json()["results"]] == ["SIGNED"] * 3
+    again = staff_post(system, signer, f"/applications/{app['id']}/sign")
+    assert again.status_code == 200 and again.json()["result"] == "ALREADY_SIGNED"
+    assert three_waiting() is None
+    for document in waiting:
+        verified = requests.get(f"{system.gateway}/api/v1/verify/{document['document_number']}",
+                                timeout=10)
+        assert verified.json()["status"] == "ACTIVE"
+    wait_for_status(citizen, app["id"], app["access_token"], "ISSUED")

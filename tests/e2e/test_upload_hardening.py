@@ -156,7 +156,7 @@ def test_an_active_pdf_is_refused_and_not_stored(
     error = response.json()["error"]
     assert error["code"] == "FILE_ACTIVE_CONTENT" and "PDF berisi skrip" in error["message"]
     assert stored(system, draft["id"]) == {}
-    assert citizen.get(draft["id"], draft["access_token"]).json()["documents"] == []
+    assert citizen.get(draft["id"], draft["access_token"]).json()["uploads"] == []
 
 
 def test_a_photo_is_stored_re_encoded_and_served_to_staff_sandboxed(

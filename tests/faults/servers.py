@@ -196,6 +196,10 @@ class TcpGate:
         """Refuse new connections; ``cut_live`` also cuts the open ones mid-conversation."""
         self._open.clear()
         if self._listener:
+            # A bare close() leaves the socket listening while the accept thread is blocked
+            # in accept() (the call holds the kernel's file); shutdown wakes it first.
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
             self._listener.close()
             self._listener = None
         if not cut_live:
@@ -210,6 +214,9 @@ class TcpGate:
             try:
                 client, _ = listener.accept()
             except OSError:
+                return
+            if not self._open.is_set():
+                client.close()
                 return
             try:
                 upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)

@@ -156,7 +156,7 @@ def test_revision_names_what_to_fix_and_requires_new_uploads(
     with intake_sessions() as s:
         view = views.view(s, app_id, token)
     assert view["status"] == "SUBMITTED" and view["round"] == 2
-    assert len([d for d in view["documents"] if d["doc_type"] == "KK"]) == 1
+    assert len([d for d in view["uploads"] if d["doc_type"] == "KK"]) == 1
 
 
 def test_a_cancelled_application_tells_verification(intake_sessions, intake_outbox) -> None:

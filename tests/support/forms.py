@@ -113,45 +113,79 @@ def _kia(person: Person, rng: random.Random, faker: Faker) -> dict[str, Any]:
     }
 
 
+def _family_of(kk_number: str, person: Person, *members: dict[str, Any]) -> dict[str, Any]:
+    """The KK fields the event forms collect (number, address, the current family)."""
+    return {"kk_number": kk_number, **_address(person), "members": list(members)}
+
+
 def _akta_lahir(person: Person, rng: random.Random, faker: Faker) -> dict[str, Any]:
+    """The parents' family (father at its head, mother his wife) plus the newborn's details."""
     born = date.today() - timedelta(days=rng.randint(1, 40))
     mother_birth, father_birth = _adult(rng, "P"), _adult(rng, "L")
+    father_nik = make_nik(birth_date=father_birth, sex="L", rng=rng)
+    mother_nik = make_nik(birth_date=mother_birth, sex="P", rng=rng)
+    father_name, mother_name = _named(faker, "L"), _named(faker, "P")
     return {
         "child_name": _named(faker, "P"), "child_sex": "P", "birth_date": born.isoformat(),
         "birth_time": "08:30:00", "birth_place": "Sumedang", "birth_facility": "RUMAH_SAKIT",
         "birth_type": "TUNGGAL", "birth_order": 1, "birth_attendant": "BIDAN",
         "weight_grams": 3100, "length_cm": 49,
-        "father_nik": make_nik(birth_date=father_birth, sex="L", rng=rng),
-        "father_name": _named(faker, "L"),
-        "mother_nik": make_nik(birth_date=mother_birth, sex="P", rng=rng),
-        "mother_name": _named(faker, "P"), "parents_marriage": "TERCATAT",
-        "kk_number": person.kk_number,
+        "father_nik": father_nik, "father_name": father_name,
+        "mother_nik": mother_nik, "mother_name": mother_name, "parents_marriage": "TERCATAT",
+        **_family_of(
+            person.kk_number, person,
+            member(father_nik, father_name, "L", father_birth, "KEPALA KELUARGA",
+                   "KAWIN TERCATAT"),
+            member(mother_nik, mother_name, "P", mother_birth, "ISTRI", "KAWIN TERCATAT"),
+        ),
     }
 
 
 def _akta_mati(person: Person, rng: random.Random, faker: Faker) -> dict[str, Any]:
+    """The deceased is the head's father, on the applicant's KK (no new head needed)."""
     born = _adult(rng, "L", 60, 85)
+    deceased_nik = make_nik(birth_date=born, sex="L", rng=rng)
+    deceased_name = _named(faker, "L")
+    head = member(person.nik, person.name, person.sex, person.birth_date, "KEPALA KELUARGA",
+                  "KAWIN TERCATAT", person.birth_place)
     return {
-        "deceased_nik": make_nik(birth_date=born, sex="L", rng=rng),
-        "deceased_name": _named(faker, "L"), "deceased_sex": "L",
+        "deceased_nik": deceased_nik, "deceased_name": deceased_name, "deceased_sex": "L",
         "death_date": (date.today() - timedelta(days=rng.randint(1, 20))).isoformat(),
         "death_time": "04:15:00", "death_place": "RSUD Sumedang", "cause": "SAKIT_BIASA_TUA",
         "certified_by": "DOKTER", "reporter_relationship": "ANAK",
+        **_family_of(person.kk_number, person, head,
+                     member(deceased_nik, deceased_name, "L", born, "ORANG TUA", "CERAI MATI")),
     }
 
 
 def _couple(rng: random.Random, faker: Faker) -> dict[str, Any]:
+    husband_birth, wife_birth = _adult(rng, "L"), _adult(rng, "P")
     return {
-        "husband_nik": make_nik(birth_date=_adult(rng, "L"), sex="L", rng=rng),
+        "husband_nik": make_nik(birth_date=husband_birth, sex="L", rng=rng),
         "husband_name": _named(faker, "L"),
-        "wife_nik": make_nik(birth_date=_adult(rng, "P"), sex="P", rng=rng),
+        "wife_nik": make_nik(birth_date=wife_birth, sex="P", rng=rng),
         "wife_name": _named(faker, "P"),
+        "_births": (husband_birth, wife_birth),
+    }
+
+
+def _couple_family(person: Person, couple: dict[str, Any], marital: str) -> dict[str, Any]:
+    """The couple's KK (the husband at its head), with the couple's fields."""
+    husband_birth, wife_birth = couple.pop("_births")
+    return {
+        **couple,
+        **_family_of(
+            person.kk_number, person,
+            member(couple["husband_nik"], couple["husband_name"], "L", husband_birth,
+                   "KEPALA KELUARGA", marital),
+            member(couple["wife_nik"], couple["wife_name"], "P", wife_birth, "ISTRI", marital),
+        ),
     }
 
 
 def _akta_kawin(person: Person, rng: random.Random, faker: Faker) -> dict[str, Any]:
     return {
-        **_couple(rng, faker),
+        **_couple_family(person, _couple(rng, faker), "BELUM KAWIN"),
         "marriage_date": (date.today() - timedelta(days=rng.randint(1, 50))).isoformat(),
         "marriage_place": "Gereja Kristen Pasundan Sumedang", "religion": "KRISTEN",
         "religious_leader": "Pendeta Sintetis Wibowo",
@@ -160,9 +194,11 @@ def _akta_kawin(person: Person, rng: random.Random, faker: Faker) -> dict[str, A
 
 def _akta_cerai(person: Person, rng: random.Random, faker: Faker) -> dict[str, Any]:
     return {
-        **_couple(rng, faker), "marriage_certificate_number": "3211-KW-01022015-0007",
+        **_couple_family(person, _couple(rng, faker), "KAWIN TERCATAT"),
+        "marriage_certificate_number": "3211-KW-01022015-0007",
         "court_name": "Pengadilan Negeri Sumedang", "ruling_number": "12/Pdt.G/2026/PN Smd",
         "ruling_date": (date.today() - timedelta(days=rng.randint(1, 50))).isoformat(),
+        "leaving_spouse": "ISTRI",
     }
 
 
@@ -196,6 +232,23 @@ def _biodata(person: Person, rng: random.Random, faker: Faker) -> dict[str, Any]
     }
 
 
+def _pembetulan(person: Person, rng: random.Random, faker: Faker) -> dict[str, Any]:
+    """A correction of a (synthetic) KK number issued this year: a test issues the KK first and
+    puts its real number here."""
+    return {
+        "document_number": f"3211-KK-{date.today().year}-{rng.randint(1, 999_999):06d}",
+        "corrections": [{"field": "address", "value": "Jalan Mayor Abdurahman No. 3"}],
+        "reason": "Salah tulis alamat pada Kartu Keluarga.",
+    }
+
+
+def _cetak_ulang(person: Person, rng: random.Random, faker: Faker) -> dict[str, Any]:
+    return {
+        "document_number": f"3211-KK-{date.today().year}-{rng.randint(1, 999_999):06d}",
+        "reason": "RUSAK",
+    }
+
+
 FORMS: dict[str, Callable[[Person, random.Random, Faker], dict[str, Any]]] = {
     "KK_BARU": _kk_baru,
     "KK_PERUBAHAN": _kk_perubahan,
@@ -210,6 +263,8 @@ FORMS: dict[str, Callable[[Person, random.Random, Faker], dict[str, Any]]] = {
     "PINDAH_KELUAR": _pindah_keluar,
     "PINDAH_DATANG": _pindah_datang,
     "BIODATA": _biodata,
+    "PEMBETULAN": _pembetulan,
+    "CETAK_ULANG": _cetak_ulang,
 }
 
 
@@ -240,3 +295,14 @@ def application_payload(service_code: str, person: Person, seed: int = 0) -> dic
         },
         "form": form_for(service_code, person, seed),
     }
+
+
+def birth_with_kia(seed: int) -> dict[str, Any]:
+    """An AKTA_LAHIR payload asking for the child's KIA too ("3 in 1"): the akta, the updated
+    KK and the KIA."""
+    payload = application_payload("AKTA_LAHIR", adult(seed), seed)
+    form = payload["form"]
+    form["request_kia"] = True
+    form["child_nik"] = make_nik(birth_date=date.fromisoformat(form["birth_date"]),
+                                 sex=form["child_sex"])
+    return payload

@@ -55,11 +55,13 @@ def upload_required(citizen: CitizenClient, app: dict[str, Any], service_code: s
 
 
 def apply(
-    system: System, service_code: str, seed: int, delivery: str | None = None
+    system: System, service_code: str, seed: int, delivery: str | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> tuple[CitizenClient, dict, dict]:
-    """Create, upload what is required and submit; returns (client, created, payload)."""
+    """Create, upload what is required and submit; returns (client, created, payload).
+    ``payload``: one built by the caller (else a synthetic one of ``seed``)."""
     citizen = CitizenClient.connect(system.gateway)
-    payload = application_payload(service_code, adult(seed), seed)
+    payload = payload or application_payload(service_code, adult(seed), seed)
     if delivery:
         payload["delivery"] = delivery
     created = citizen.create(payload)

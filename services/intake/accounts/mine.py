@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from services.intake.applications.labels import fix_labels
 from services.intake.applications.record import definition_of, follows, last_revision
 from services.intake.domain.status import DOWNLOADABLE, STATUS_TEXT, Status
 from services.intake.models import Application, Appointment, CitizenAccount, Location, Slot
+from services.intake.outputs.models import ISSUED, REVOKED, ApplicationOutput
 from silasidakep.masking import mask_nik
 
 LIST_LIMIT = 200
@@ -46,11 +47,29 @@ def _appointments(session: Session, app_ids: list) -> dict[Any, list[dict[str, A
     return found
 
 
+def downloadable_counts(session: Session, app_ids: list) -> dict[Any, int]:
+    """How many issued, not revoked documents with a stored PDF each application has."""
+    if not app_ids:
+        return {}
+    rows = session.execute(
+        select(ApplicationOutput.application_id, func.count())
+        .where(ApplicationOutput.application_id.in_(app_ids),
+               ApplicationOutput.state == ISSUED, ApplicationOutput.object_key.is_not(None),
+               ApplicationOutput.status.is_distinct_from(REVOKED))
+        .group_by(ApplicationOutput.application_id)
+    ).all()
+    return dict(rows)
+
+
 def item(app: Application, account: CitizenAccount,
-         appointments: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+         appointments: list[dict[str, Any]] | None = None,
+         downloadable: int | None = None) -> dict[str, Any]:
     service = definition_of(app)
     revision = last_revision(app)
     reporter = app.reporter or {}
+    if downloadable is None:
+        session = object_session(app)
+        downloadable = downloadable_counts(session, [app.id]).get(app.id, 0) if session else 0
     return {
         "application_id": str(app.id),
         "tracking_code": app.tracking_code,
@@ -70,7 +89,7 @@ def item(app: Application, account: CitizenAccount,
         "fix_labels": fix_labels(service, revision.fix_fields, revision.fix_documents)
         if revision else [],
         "appointments": appointments or [],
-        "document_available": app.status in DOWNLOADABLE and bool(app.document_object_key),
+        "document_available": app.status in DOWNLOADABLE and downloadable > 0,
     }
 
 
@@ -81,7 +100,8 @@ def applications(session: Session, account: CitizenAccount) -> list[dict[str, An
         .order_by(Application.created_at.desc()).limit(LIST_LIMIT)
     ).all()
     booked = _appointments(session, [a.id for a in apps]) if apps else {}
-    return [item(app, account, booked.get(app.id)) for app in apps]
+    documents = downloadable_counts(session, [a.id for a in apps])
+    return [item(app, account, booked.get(app.id), documents.get(app.id, 0)) for app in apps]
 
 
 def family(session: Session, account: CitizenAccount) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from services.intake import forms
 from services.intake.accounts import credentials
 from services.intake.applications import contact_change, filing
+from services.intake.applications.presence import request_issuance
 from services.intake.applications.record import (
     change_status,
     current_documents,
@@ -32,7 +33,9 @@ from services.intake.appointments.booking import cancel_for_application
 from services.intake.catalogue import ServiceDefinition, get_service, holidays
 from services.intake.domain import channels, workdays
 from services.intake.domain.status import CANCELLABLE, DOWNLOADABLE, Status, require_editable
+from services.intake.domain.subject import Subject
 from services.intake.models import Application, Document, StatusChange
+from services.intake.outputs import lifecycle, plan, reissue
 from services.intake.survey import invitations
 from silasidakep import oidc
 from silasidakep.clock import now_utc, today_wib
@@ -46,6 +49,8 @@ from silasidakep.errors import (
 )
 
 DELIVERIES = ("DOWNLOAD", "KECAMATAN")
+PROVEN_NOTE = ("Cetak ulang tanpa perubahan data untuk identitas yang sudah terverifikasi: "
+               "tidak memerlukan pemeriksaan petugas.")
 PIN_MAX_FAILURES = 5
 PIN_LOCKOUT = timedelta(minutes=15)
 
@@ -72,15 +77,28 @@ def validate_form(service: ServiceDefinition, form: dict[str, Any]) -> tuple[dic
     return loaded, found.warnings
 
 
-def delivery_for(service: ServiceDefinition, requested: str | None) -> str:
-    """The citizen's choice (default DOWNLOAD); cards (the catalogue's ``outputs``) always go to
-    the kecamatan."""
+def delivery_for(service: ServiceDefinition, requested: str | None,
+                 card: bool | None = None) -> str:
+    """The citizen's choice (default DOWNLOAD); cards (the catalogue's ``outputs``, or the
+    document a correction or reprint replaces: ``card``) always go to the kecamatan."""
     delivery = requested or "DOWNLOAD"
     if delivery not in DELIVERIES:
         raise ValidationFailed(
             fields={"delivery": ["Pilih DOWNLOAD atau KECAMATAN."]}, code="INVALID_DELIVERY"
         )
-    return "KECAMATAN" if service.output_card else delivery
+    return "KECAMATAN" if (service.output_card if card is None else card) else delivery
+
+
+def _subject(session: Session, service: ServiceDefinition, applicant: dict[str, Any],
+             form: dict[str, Any]) -> tuple[Subject, bool | None]:
+    """Whom the application is about, and for a correction or reprint (checked here: the
+    applicant's own, ACTIVE document) whether the document it replaces is a card."""
+    if not service.reissue:
+        return filing.subject_of(service, applicant, form), None
+    source = reissue.validate(session, service, applicant, form)
+    holder = source.output.subject
+    return Subject(holder.get("nik") or applicant["nik"], holder.get("name") or applicant["name"],
+                   holder.get("nik") or applicant["nik"]), source.row.card
 
 
 # --- the draft ----------------------------------------------------------------------------------
@@ -103,10 +121,10 @@ def create_application(session: Session, outbox: Outbox, payload: dict[str, Any]
     warnings = validate_applicant(applicant)
     reporter = filing.check_reporter(service, applicant, payload.get("reporter"))
     form, form_warnings = validate_form(service, payload.get("form") or {})
-    subject = filing.subject_of(service, applicant, form)
+    subject, card = _subject(session, service, applicant, form)
     token = secrets.token_urlsafe(32)
     at = now_utc()
-    delivery = delivery_for(service, payload.get("delivery"))
+    delivery = delivery_for(service, payload.get("delivery"), card)
     app = Application(
         id=uuid.uuid4(), tracking_code=new_tracking_code(), service_code=service.code,
         catalogue_version=service.catalogue_version, service_definition=service.public(),
@@ -147,8 +165,10 @@ def update_application(
         applicant_warnings = [w for w in app.warnings if w["field"].startswith("applicant.")]
         app.form, app.warnings = form, applicant_warnings + form_warnings
         person = {"nik": app.nik, "name": app.name, "kk_number": app.kk_number}
-        subject = filing.subject_of(definition_of(app), person, form)
+        subject, card = _subject(session, definition_of(app), person, form)
         app.subject_nik, app.subject_name = subject.nik, subject.name[:60]
+        if card:
+            app.delivery = "KECAMATAN"
     app.updated_at = now_utc()
     return view_of(app)
 
@@ -232,12 +252,20 @@ def submit_locked(session: Session, outbox: Outbox, app: Application) -> dict:
     require_editable(app.status)
     service = definition_of(app)
     _check_documents_complete(app, service)
+    if service.reissue:
+        # The document may have been revoked or superseded since the draft was written.
+        reissue.validate(session, service, plan.applicant_of(app), app.form or {})
     at = now_utc()
     app.round += 1
     app.submitted_at = at
     app.deadline_at = workdays.deadline(at, service.target_working_days, holidays())
     change_status(session, outbox, app, Status.SUBMITTED, at)
-    outbox.add(session, "application.submitted", submitted_event(app))
+    if reissue.skips_verification(session, service, app):
+        # A reprint of unchanged data for a proven identity: approved without a verifier.
+        change_status(session, outbox, app, Status.APPROVED, at, note=PROVEN_NOTE)
+        request_issuance(session, outbox, app, at)
+    else:
+        outbox.add(session, "application.submitted", submitted_event(app))
     return {"status": app.status, "tracking_code": app.tracking_code}
 
 
@@ -267,11 +295,14 @@ def cancel(
 
 
 def open_document(session: Session, application_id: str, token: str | None, pin: str,
-                  outbox: Outbox | None = None) -> dict:
-    """Check the PIN and return where the signed PDF is. Failed attempts are counted and locked
-    out; the caller commits even when this raises TooManyAttempts or Forbidden. With ``outbox``
-    the first download of a document to print at home ends the application: the citizen is
-    invited to the IKM survey (once)."""
+                  outbox: Outbox | None = None, document_number: str | None = None) -> dict:
+    """Check the PIN and return where the signed PDF of ``document_number`` is (None: the
+    principal document). One PIN opens all the application's documents, and failed attempts
+    are counted and locked out per application; the caller commits even when this raises
+    TooManyAttempts or Forbidden. A revoked document is refused (409 DOCUMENT_REVOKED), a
+    superseded one still opens (the citizen's history). With ``outbox`` the first download of
+    a document to print at home ends the application: the citizen is invited to the IKM
+    survey (once per application)."""
     app = lock_for_citizen(session, application_id, token)
     if app.status not in DOWNLOADABLE or not app.pin_hash:
         raise Conflict("Dokumen belum terbit.", code="DOCUMENT_NOT_ISSUED")
@@ -285,6 +316,10 @@ def open_document(session: Session, application_id: str, token: str | None, pin:
             app.pin_locked_until = at + PIN_LOCKOUT
         raise Forbidden("PIN salah.", code="INVALID_PIN")
     app.pin_failures = 0
+    # Which document only after the PIN: without it nobody learns which numbers exist.
+    row = lifecycle.document_to_open(lifecycle.outputs_of(session, app.id), document_number)
     if outbox is not None:
         invitations.invite(session, outbox, app, invitations.DOWNLOADED, at)
-    return {"object_key": app.document_object_key, "document_number": app.document_number}
+    return {"object_key": row.object_key, "document_number": row.document_number,
+            "document_type": row.document_type, "status": row.status,
+            "superseded_by": row.superseded_by}

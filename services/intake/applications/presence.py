@@ -1,5 +1,5 @@
 """Approval and the in-person steps that may hold it: once nothing is left to do in person,
-intake asks printing to issue the document (``application.issuance_requested``)."""
+intake asks printing to issue its documents (``application.issuance_requested``)."""
 
 from __future__ import annotations
 
@@ -17,14 +17,19 @@ from services.intake.applications.record import (
 from services.intake.applications.snapshot import issuance_requested_event
 from services.intake.domain.status import Status
 from services.intake.models import Application
+from services.intake.outputs.plan import plan_outputs, record_planned
 from silasidakep.db import Outbox
 from silasidakep.errors import Conflict
 
 
 def request_issuance(session: Session, outbox: Outbox, app: Application, at: datetime) -> None:
-    """Approved with nothing left to do in person: ask printing to issue the document."""
+    """Approved with nothing left to do in person: plan its documents (one PLANNED row each,
+    in this transaction) and ask printing to issue them."""
     app.approved_at = at
-    outbox.add(session, "application.issuance_requested", issuance_requested_event(app, at))
+    planned = plan_outputs(session, app)
+    record_planned(session, app, planned, at)
+    outbox.add(session, "application.issuance_requested",
+               issuance_requested_event(app, at, planned))
 
 
 def record_presence(

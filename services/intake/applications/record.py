@@ -24,6 +24,7 @@ from services.intake.models import (
     Document,
     StatusChange,
 )
+from services.intake.outputs.models import ApplicationOutput
 from silasidakep.config import load_settings
 from silasidakep.contracts import DEFAULT_NOTIFY_CHANNELS
 from silasidakep.db import Outbox
@@ -113,6 +114,17 @@ def lock_for_citizen(session: Session, application_id: str, token: str | None) -
 
 def current_documents(app: Application) -> list[Document]:
     return [d for d in app.documents if d.current]
+
+
+def principal_number(session: Session, app: Application) -> str | None:
+    """The number of the application's principal document (output position 0), once it has
+    one (its other documents are in ``ApplicationOutput`` rows too)."""
+    return session.scalar(
+        select(ApplicationOutput.document_number)
+        .where(ApplicationOutput.application_id == app.id,
+               ApplicationOutput.state == "ISSUED")
+        .order_by(ApplicationOutput.position).limit(1)
+    )
 
 
 def last_revision(app: Application) -> StatusChange | None:
@@ -210,7 +222,7 @@ def change_status(
             "fix_documents": fix_documents or [],
             "fix_labels": fix_labels(service, fix_fields or [], fix_documents or []),
             "expected_completion_at": app.deadline_at,
-            "document_number": app.document_number,
+            "document_number": principal_number(session, app),
             "recipient": recipient(app),
             "accounts": followers(session, app),
         },

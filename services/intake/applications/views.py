@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from services.intake.applications.labels import field_label
 from services.intake.applications.record import (
@@ -14,7 +14,7 @@ from services.intake.applications.record import (
     last_revision,
     load_for_citizen,
 )
-from services.intake.catalogue import ServiceDefinition, load_catalogue
+from services.intake.catalogue import ServiceDefinition, load_catalogue, public_document_types
 from services.intake.domain.status import (
     CANCELLABLE,
     EDITABLE,
@@ -23,27 +23,35 @@ from services.intake.domain.status import (
     expected_path,
 )
 from services.intake.models import Application
+from services.intake.outputs import lifecycle
+from services.intake.outputs.models import ISSUED, ApplicationOutput
 from silasidakep.masking import mask_email, mask_nik, mask_phone
 
 BOOKING_CLOSED = frozenset({Status.DRAFT, Status.REJECTED, Status.CANCELLED})
 
 
-def list_services() -> list[dict[str, Any]]:
-    return [s.public() for s in load_catalogue().values()]
+def catalogue() -> dict[str, Any]:
+    """The public catalogue: every service, and what each document type is and which of its
+    fields a correction may change (``document_types``)."""
+    return {"services": [s.public() for s in load_catalogue().values()],
+            "document_types": public_document_types()}
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _timeline(app: Application, service: ServiceDefinition) -> list[dict[str, Any]]:
+def _timeline(app: Application, service: ServiceDefinition,
+              outputs: list[ApplicationOutput]) -> list[dict[str, Any]]:
     """The path this application takes, with each step done, current or still to come."""
     reached = {h.status: h.at for h in app.history}
     path = expected_path(
         bool(service.steps_before_issuance),
         awaits_signature=Status.AWAITING_SIGNATURE in reached
         or app.status == Status.AWAITING_SIGNATURE,
-        at_kecamatan=(app.delivery == "KECAMATAN"),
+        # A card among the documents (the KIA of a birth) is collected at the kecamatan too.
+        at_kecamatan=(app.delivery == "KECAMATAN"
+                      or any(lifecycle.expects_job(app, o) for o in outputs)),
         awaits_blanko=Status.AWAITING_BLANKO in reached or app.status == Status.AWAITING_BLANKO,
     )
     current = Status(app.status)
@@ -78,11 +86,26 @@ def _revision_view(app: Application, service: ServiceDefinition) -> dict[str, An
     }
 
 
+def _principal_view(outputs: list[ApplicationOutput]) -> dict[str, Any] | None:
+    """The old single ``document`` key: the principal document, once issued."""
+    row = lifecycle.principal(outputs)
+    if row is None or row.state != ISSUED or not row.document_number or not row.issued_at:
+        return None
+    return {"document_number": row.document_number, "issued_at": row.issued_at.isoformat(),
+            "status": row.status}
+
+
+def outputs_for_view(app: Application) -> list[ApplicationOutput]:
+    session = object_session(app)
+    return lifecycle.outputs_of(session, app.id) if session is not None else []
+
+
 def view_of(app: Application) -> dict[str, Any]:
     service = definition_of(app)
     status = Status(app.status)
     label, description = STATUS_TEXT[status]
     present = {d.doc_type for d in current_documents(app)}
+    outputs = outputs_for_view(app)
     return {
         "id": str(app.id),
         "tracking_code": app.tracking_code,
@@ -108,7 +131,8 @@ def view_of(app: Application) -> dict[str, Any]:
         "pending_contact": pending_contact_view(app),
         "attached_to_account": app.account_id is not None,
         "form": app.form,
-        "documents": [
+        # The citizen's uploads (scans); the issued documents are ``documents`` below.
+        "uploads": [
             {
                 "doc_type": d.doc_type, "content_type": d.content_type, "size": d.size,
                 "uploaded_at": d.uploaded_at.isoformat(),
@@ -116,7 +140,7 @@ def view_of(app: Application) -> dict[str, Any]:
             for d in current_documents(app)
         ],
         "missing_documents": sorted(service.documents_required_for(app.form) - present),
-        "timeline": _timeline(app, service),
+        "timeline": _timeline(app, service, outputs),
         "history": [
             {
                 "status": h.status, "label": STATUS_TEXT[Status(h.status)][0],
@@ -133,11 +157,10 @@ def view_of(app: Application) -> dict[str, Any]:
         "can_edit": status in EDITABLE,
         "can_cancel": status in CANCELLABLE,
         "can_book": bool(service.presence) and status not in BOOKING_CLOSED,
-        "document": (
-            {"document_number": app.document_number, "issued_at": app.issued_at.isoformat()}
-            if app.document_number and app.issued_at
-            else None
-        ),
+        # Every document the application issues, in output order (docs/document-lifecycle.md
+        # "Interfaces"), with outputs_issued / outputs_total; ``document`` is the principal.
+        **lifecycle.documents_view(outputs),
+        "document": _principal_view(outputs),
         "service": service.public(),  # includes output_document and output_card
     }
 

@@ -40,7 +40,8 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.APPROVED: frozenset({S.AWAITING_SIGNATURE, S.ISSUED}),
     S.AWAITING_SIGNATURE: frozenset({S.ISSUED}),
     S.REJECTED: frozenset(),
-    # Cekatan (delivery KECAMATAN, and every KTP-el/KIA card): printing's print job, mirrored.
+    # Cekatan (delivery KECAMATAN, and every KTP-el/KIA card): printing's print jobs, mirrored
+    # as the least advanced of them (``cekatan_status``, reached step by step: ``route``).
     S.ISSUED: frozenset({S.QUEUED_AT_KECAMATAN, S.AWAITING_BLANKO}),
     S.QUEUED_AT_KECAMATAN: frozenset({S.PRINTED, S.AWAITING_BLANKO}),
     S.AWAITING_BLANKO: frozenset({S.QUEUED_AT_KECAMATAN}),
@@ -52,6 +53,42 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 DOWNLOADABLE = frozenset({
     S.ISSUED, S.QUEUED_AT_KECAMATAN, S.AWAITING_BLANKO, S.PRINTED, S.COLLECTED,
 })
+
+# The kecamatan print queue from the least to the most advanced (a card waiting for blanko has
+# not been queued yet).
+CEKATAN_ORDER = (S.AWAITING_BLANKO, S.QUEUED_AT_KECAMATAN, S.PRINTED, S.COLLECTED)
+PRINT_CANCELLED = "CANCELLED"  # a print job's own state (its document was revoked)
+
+
+def cekatan_status(job_states: list[str | None]) -> Status | None:
+    """The application's Cekatan status from its documents' print jobs: the least advanced of
+    the jobs not cancelled (COLLECTED once all are collected). None while a job the application
+    expects has not been announced yet (``None`` in the list), or when none is left."""
+    live = [state for state in job_states if state != PRINT_CANCELLED]
+    if not live or any(state is None for state in live):
+        return None
+    return min((Status(state) for state in live), key=CEKATAN_ORDER.index)
+
+
+def route(current: str, target: str) -> list[Status]:
+    """The shortest way from ``current`` to ``target`` by allowed transitions (``target``
+    last; empty when there is none or they are equal). With several print jobs the least
+    advanced may move ahead by more than one step: a revoked document's job is cancelled and
+    leaves the others, or the application became ISSUED (its last document signed) after an
+    earlier document's job had moved on; the application then passes each step between."""
+    start, goal = Status(current), Status(target)
+    paths: dict[Status, list[Status]] = {start: []}
+    frontier = [start]
+    while frontier and goal not in paths:
+        following = []
+        for status in frontier:
+            for step in sorted(TRANSITIONS[status]):
+                if step not in paths:
+                    paths[step] = [*paths[status], step]
+                    following.append(step)
+        frontier = following
+    return paths.get(goal, []) if goal != start else []
+
 
 EDITABLE = frozenset({S.DRAFT, S.REVISION_REQUESTED})
 # The Dinas, not the citizen, has the next move: late here is a service-time breach.

@@ -11,17 +11,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.printing.kecamatan.print_jobs import record_change, required_kecamatan
-from services.printing.kecamatan.stock import (
-    BLANKO_TYPES,
-    SYSTEM,
-    ledger_entry,
-    lock_stock,
-    stock_rows,
-    take_one,
-)
-from services.printing.models import BlankoMovement, PrintJob
-from services.printing.states import JobState, MovementKind
+from services.printing.kecamatan.print_jobs import release_waiting, required_kecamatan
+from services.printing.kecamatan.stock import BLANKO_TYPES, ledger_entry, lock_stock, stock_rows
+from services.printing.models import BlankoMovement
+from services.printing.states import MovementKind
 from silasidakep.audit_trail import Auditor
 from silasidakep.auth import StaffPrincipal
 from silasidakep.clock import now_utc
@@ -72,28 +65,7 @@ def add_stock(
     kind = MovementKind(kind)
     ledger_entry(session, code, card_type, kind, quantity, stock.quantity, username, at,
                  note=(note or None) and note[:500])
-    released = []
-    if stock.quantity > 0:
-        waiting = session.scalars(
-            select(PrintJob)
-            .where(
-                PrintJob.kecamatan_code == code,
-                PrintJob.card_type == card_type,
-                PrintJob.state == JobState.AWAITING_BLANKO,
-            )
-            .order_by(PrintJob.awaiting_since, PrintJob.created_at, PrintJob.id)
-            .limit(stock.quantity)
-            .with_for_update()
-        ).all()
-        for job in waiting:
-            left = take_one(session, code, card_type)
-            if left is None:
-                break
-            job.blanko_reserved, job.state, job.queued_at = True, JobState.QUEUED, at
-            record_change(session, outbox, job, at)
-            ledger_entry(session, code, card_type, MovementKind.USED, -1, left, SYSTEM, at,
-                         job_id=job.id, note="dicadangkan untuk antrean menunggu blanko")
-            released.append(str(job.id))
+    released = release_waiting(session, outbox, code, card_type, stock.quantity, at)
     session.flush()
     if principal is not None:
         Auditor(outbox, principal).record(

@@ -5,6 +5,11 @@ card, which is printed on security blanko) becomes a print job there:
 
     PENDING (waiting for the signature) -> QUEUED_AT_KECAMATAN -> PRINTED -> COLLECTED
 
+One job per document: an application issuing several documents to collect (a KK and a KIA)
+has one job for each. Revoking a document cancels its job unless collected (CANCELLED; a
+blanko reserved for it goes back to stock, ``cancel``), and the desk then refuses it (409
+``PRINT_JOB_CANCELLED``).
+
 Each visible step is a ``print_job.changed`` event (``seq`` counts them) that intake mirrors in
 the citizen's status. Only a ``kecamatan_operator`` of the job's kecamatan moves it.
 
@@ -28,7 +33,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.printing.kecamatan.stock import ledger_entry, lock_stock, stock_rows, take_one
+from services.printing.kecamatan.stock import (
+    SYSTEM,
+    ledger_entry,
+    lock_stock,
+    stock_rows,
+    take_one,
+)
 from services.printing.models import IssuedDocument, PrintJob
 from services.printing.states import DeskResult, DocumentState, JobState, MovementKind
 from silasidakep.audit_trail import Auditor, record_with
@@ -62,14 +73,14 @@ def needs_job(snapshot: dict[str, Any]) -> bool:
 
 def plan_job(
     session: Session, application_id: uuid.UUID, snapshot: dict[str, Any],
-    document: IssuedDocument,
+    document: IssuedDocument, kecamatan_code: str | None = None,
 ) -> PrintJob | None:
-    """Record the print job of an application being issued (state PENDING); idempotent."""
+    """Record the print job of a document being issued (state PENDING); idempotent.
+    ``snapshot`` is the document's own (its output says whether it is a card); the job is at
+    ``kecamatan_code``, the application's applicant's (by default the snapshot's)."""
     if not needs_job(snapshot) or document.state == DocumentState.ISSUED:
         return None
-    existing = session.scalars(
-        select(PrintJob).where(PrintJob.application_id == application_id)
-    ).first()
+    existing = job_of_document(session, document.document_number)
     if existing is not None:
         return existing
     output = snapshot["output_document"]
@@ -77,7 +88,8 @@ def plan_job(
         id=uuid.uuid4(), application_id=application_id,
         document_number=document.document_number, document_type=output,
         card_type=output if is_card(snapshot) else None,
-        kecamatan_code=str(snapshot["applicant"]["kecamatan_code"])[:13], state=JobState.PENDING,
+        kecamatan_code=str(kecamatan_code or snapshot["applicant"]["kecamatan_code"])[:13],
+        state=JobState.PENDING,
         seq=0, blanko_reserved=False, tracking_code=document.tracking_code,
         holder_name=document.holder_name, snapshot=dict(snapshot), created_at=now_utc(),
     )
@@ -85,14 +97,18 @@ def plan_job(
     return job
 
 
+def job_of_document(session: Session, document_number: str) -> PrintJob | None:
+    return session.scalars(
+        select(PrintJob).where(PrintJob.document_number == document_number)
+    ).first()
+
+
 def activate(
-    session: Session, outbox: Outbox, application_id: uuid.UUID, at: datetime
+    session: Session, outbox: Outbox, document_number: str, at: datetime
 ) -> PrintJob | None:
     """The document is signed: its job enters the kecamatan's queue, or waits for blanko.
     Called inside issuance's finalising transaction (which holds the document's row lock)."""
-    job = session.scalars(
-        select(PrintJob).where(PrintJob.application_id == application_id)
-    ).first()
+    job = job_of_document(session, document_number)
     if job is None or job.state != JobState.PENDING:
         return None
     if job.card_type:
@@ -123,7 +139,7 @@ def record_change(session: Session, outbox: Outbox, job: PrintJob, at: datetime)
     outbox.add(session, "print_job.changed", {
         "application_id": job.application_id, "job_id": job.id, "seq": job.seq,
         "state": job.state, "kecamatan_code": job.kecamatan_code,
-        "document_type": job.document_type, "at": at,
+        "document_type": job.document_type, "at": at, "document_number": job.document_number,
     })
 
 
@@ -165,7 +181,16 @@ def job_for_desk(session: Session, job_id: str | uuid.UUID, kecamatan_code: str)
         raise Forbidden(
             "Pekerjaan cetak ini milik kecamatan lain.", code="WRONG_KECAMATAN"
         )
+    refuse_cancelled(job)
     return job
+
+
+def refuse_cancelled(job: PrintJob) -> None:
+    if job.state == JobState.CANCELLED:
+        raise Conflict(
+            "Dokumen ini telah dicabut; pekerjaan cetaknya dibatalkan dan tidak boleh dicetak "
+            "atau diserahkan.", code="PRINT_JOB_CANCELLED",
+        )
 
 
 def job_view(job: PrintJob) -> dict[str, Any]:
@@ -184,6 +209,7 @@ def job_view(job: PrintJob) -> dict[str, Any]:
         "awaiting_since": iso(job.awaiting_since),
         "printed_at": iso(job.printed_at),
         "collected_at": iso(job.collected_at),
+        "cancelled_at": iso(job.cancelled_at),
         "suket_number": job.suket_number if job.suket_object_key else None,
     }
 
@@ -227,6 +253,7 @@ def mark_printed(
     if job.card_type:
         lock_stock(session, job.kecamatan_code, job.card_type)  # stock before job
     job = lock_job(session, job.id)
+    refuse_cancelled(job)  # revoked while the desk opened it
     if job.state in (JobState.PRINTED, JobState.COLLECTED):
         return {"result": DeskResult.ALREADY_PRINTED, "job": job_view(job)}
     if job.state != JobState.QUEUED:
@@ -259,6 +286,7 @@ def mark_collected(
 ) -> dict[str, Any]:
     job = job_for_desk(session, job_id, kecamatan_code)
     job = lock_job(session, job.id)
+    refuse_cancelled(job)
     if job.state == JobState.COLLECTED:
         return {"result": DeskResult.ALREADY_COLLECTED, "job": job_view(job)}
     if job.state != JobState.PRINTED:
@@ -270,6 +298,75 @@ def mark_collected(
     _audit(session, outbox, principal, "MARK_COLLECTED", job)
     log.info("print job %s collected, handed over by %s", job.id, username)
     return {"result": DeskResult.COLLECTED, "job": job_view(job)}
+
+
+def release_waiting(
+    session: Session, outbox: Outbox, code: str, card_type: str, available: int, at: datetime
+) -> list[str]:
+    """Release the oldest jobs waiting for this blanko, one reserved blanko each, while the
+    ``available`` stock lasts (its row lock is held); their ids."""
+    released: list[str] = []
+    if available <= 0:
+        return released
+    waiting = session.scalars(
+        select(PrintJob)
+        .where(
+            PrintJob.kecamatan_code == code,
+            PrintJob.card_type == card_type,
+            PrintJob.state == JobState.AWAITING_BLANKO,
+        )
+        .order_by(PrintJob.awaiting_since, PrintJob.created_at, PrintJob.id)
+        .limit(available)
+        .with_for_update()
+    ).all()
+    for job in waiting:
+        left = take_one(session, code, card_type)
+        if left is None:
+            break
+        job.blanko_reserved, job.state, job.queued_at = True, JobState.QUEUED, at
+        record_change(session, outbox, job, at)
+        ledger_entry(session, code, card_type, MovementKind.USED, -1, left, SYSTEM, at,
+                     job_id=job.id, note="dicadangkan untuk antrean menunggu blanko")
+        released.append(str(job.id))
+    return released
+
+
+# --- revocation -----------------------------------------------------------------------------
+
+
+def cancel(
+    session: Session, outbox: Outbox, document_number: str, at: datetime, by: str
+) -> PrintJob | None:
+    """The document was revoked (its row lock is held): cancel its job unless collected. A
+    blanko reserved for it goes back to stock with a RETURNED ledger line (a printed card's
+    blanko is spent). The job, when this call cancelled it."""
+    job = job_of_document(session, document_number)
+    if job is None or job.state in (JobState.COLLECTED, JobState.CANCELLED):
+        return None
+    if job.card_type:
+        stock = lock_stock(session, job.kecamatan_code, job.card_type)  # stock before job
+    job = lock_job(session, job.id)
+    if job.state in (JobState.COLLECTED, JobState.CANCELLED):
+        return None
+    returned = False
+    if job.card_type and job.blanko_reserved and job.state == JobState.QUEUED:
+        stock.quantity += 1
+        stock.updated_at = at
+        session.flush()
+        ledger_entry(session, job.kecamatan_code, job.card_type, MovementKind.RETURNED, 1,
+                     stock.quantity, by, at, job_id=job.id, note="dokumen dicabut")
+        returned = True
+    job.blanko_reserved = False
+    was_pending = job.state == JobState.PENDING
+    job.state, job.cancelled_at = JobState.CANCELLED, at
+    job.snapshot = None  # no Suket is needed any more
+    if not was_pending:  # a pending job was never announced
+        record_change(session, outbox, job, at)
+    log.info("print job %s cancelled: document %s revoked", job.id, document_number)
+    if returned:  # the returned blanko goes to the oldest card waiting for one
+        session.flush()
+        release_waiting(session, outbox, job.kecamatan_code, job.card_type, stock.quantity, at)
+    return job
 
 
 def _audit(session: Session, outbox: Outbox, principal: StaffPrincipal | None, action: str,

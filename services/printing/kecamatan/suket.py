@@ -80,6 +80,9 @@ def issue_suket(
         if job.suket_object_key:  # another attempt won
             issuer.objects.delete(issuer.bucket, key)
             return job.suket_object_key
+        if job.state == JobState.CANCELLED:  # revoked meanwhile: no Suket for it
+            issuer.objects.delete(issuer.bucket, key)
+            return None
         job.suket_object_key, job.suket_issued_at = key, now_utc()
     log.info("suket %s issued for print job %s", number, job_id)
     return key
@@ -103,19 +106,21 @@ def suket_verification(session: Session, number: str) -> dict[str, Any] | None:
     job = session.scalars(select(PrintJob).where(PrintJob.suket_number == number)).first()
     if job is None or not job.suket_object_key:
         return None
-    document = session.scalars(
-        select(IssuedDocument).where(IssuedDocument.application_id == job.application_id)
-    ).first()
+    document = session.get(IssuedDocument, job.document_number)
     replaced = job.printed_at
+    # A revoked document's job is cancelled: its Suket is void with it.
+    revoked = job.cancelled_at if job.state == JobState.CANCELLED and not replaced else None
+    status = (DocumentStatus.REVOKED if revoked else
+              DocumentStatus.SUPERSEDED if replaced else DocumentStatus.ACTIVE)
     return {
         "document_number": number,
-        "status": DocumentStatus.SUPERSEDED if replaced else DocumentStatus.ACTIVE,
+        "status": status,
         "document_type": SUKET,
         "holder_name": job.holder_name,
         "nik_masked": document.nik_masked if document else "",
         "issued_at": job.suket_issued_at.date().isoformat(),
         "signer": document.signer if document else None,
         "superseded_at": replaced.date().isoformat() if replaced else None,
-        "revoked_at": None,
+        "revoked_at": revoked.date().isoformat() if revoked else None,
         "check_code": job.suket_check_code,
     }

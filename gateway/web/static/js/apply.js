@@ -18,6 +18,7 @@ import { button, buttonRow, errorNotice, facts, notice } from "./ui.js";
 import { buildDocumentInputs, documentRequired, uploadChosen } from "./form/documents.js";
 import { summaryBox } from "./form/errors.js";
 import { buildFields } from "./form/fields.js";
+import { addFamilyPrefill } from "./form/prefill.js";
 import { busyButton, handleSubmit, reportFailure } from "./form/submit.js";
 import {
   APPLICANT_FIELDS,
@@ -113,7 +114,7 @@ function successPanel(service, created, contact) {
   return { panel, title };
 }
 
-function render(service) {
+function render(service, documentTypes) {
   document.title = `${service.name} — Ajukan permohonan — Silasidakep`;
   heading.textContent = `Ajukan: ${service.name}`;
   const schema = service.form_schema || {};
@@ -130,7 +131,9 @@ function render(service) {
   forWhom.onChange((family) => {
     reporterBlock.hidden = !family;
   });
-  const form = buildFields(fieldsSpec, { prefix: "form", vocabularies });
+  const form = buildFields(fieldsSpec, { prefix: "form", vocabularies, documentTypes });
+  // A signed-in citizen on the KK may fill the family from the last KK issued for it.
+  if (signedIn()) addFamilyPrefill(form, (kk) => api("GET", `/api/v1/account/families/${encodeURIComponent(kk)}`));
   const labelOf = (name) => (fieldsSpec.find((f) => f.name === name) || {}).label || name;
   const documents = buildDocumentInputs(service.required_documents || [], {
     required: (doc) => documentRequired(doc, form.values()),
@@ -284,7 +287,7 @@ function render(service) {
 async function main() {
   const code = serviceCode();
   try {
-    const { services } = await api("GET", "/api/v1/services");
+    const { services, document_types: documentTypes } = await api("GET", "/api/v1/services");
     const service = services.find((s) => s.code === code);
     if (!service) {
       heading.textContent = "Layanan tidak ditemukan";
@@ -295,7 +298,7 @@ async function main() {
       );
       return;
     }
-    render(service);
+    render(service, documentTypes || {});
   } catch (error) {
     clear(root, errorNotice(error));
   } finally {

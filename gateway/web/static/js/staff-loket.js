@@ -17,6 +17,7 @@ import {
 import { buildDocumentInputs, documentRequired, uploadChosen } from "./form/documents.js";
 import { summaryBox } from "./form/errors.js";
 import { buildFields } from "./form/fields.js";
+import { addFamilyPrefill } from "./form/prefill.js";
 import { busyButton, handleSubmit, reportFailure } from "./form/submit.js";
 import { openPicker } from "./track/slot-picker.js";
 
@@ -25,6 +26,7 @@ const APPLICATIONS = `${BASE}/applications`;
 const root = document.getElementById("isi");
 const heading = document.getElementById("judul");
 let desk = null; // this account's counter (GET /desk): its name and channel
+let documentTypes = {}; // the catalogue's document types (a correction's fields)
 
 function section(title, ...children) {
   return el("fieldset", { class: "section" }, el("legend", { text: title }), ...children);
@@ -65,7 +67,8 @@ function applicationForm(area, service, next) {
   forWhom.onChange((family) => {
     reporterBlock.hidden = !family;
   });
-  const form = buildFields(fieldsSpec, { prefix: "form", vocabularies: schema.vocabularies || {} });
+  const form = buildFields(fieldsSpec, { prefix: "form", vocabularies: schema.vocabularies || {}, documentTypes });
+  addFamilyPrefill(form, (kk) => staffApi("GET", `${BASE}/families/${encodeURIComponent(kk)}`));
   const labelOf = (name) => (fieldsSpec.find((f) => f.name === name) || {}).label || name;
   const documents = buildDocumentInputs(service.required_documents || [], {
     camera: true,
@@ -228,11 +231,13 @@ function done(area, service, created, given, next) {
 async function start() {
   heading.textContent = "Loket pelayanan";
   await busyLoad(root, root, async () => {
-    const [found, { services }] = await Promise.all([
+    const [found, catalogue] = await Promise.all([
       staffApi("GET", `${BASE}/desk`),
       api("GET", "/api/v1/services"),
     ]);
     desk = found;
+    documentTypes = catalogue.document_types || {};
+    const { services } = catalogue;
     serviceChooser(desk, services);
   });
 }

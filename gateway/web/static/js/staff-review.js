@@ -1,11 +1,13 @@
 // Review one application (/petugas/permohonan/<id>): form data, family members, NIK warnings,
-// an inline viewer per scan (fetched with the staff token, shown from a blob: URL) and the
-// decision form (APPROVE / REJECT / REQUEST_REVISION with reason codes, note and fix lists).
+// an inline viewer per scan (fetched with the staff token, shown from a blob: URL), the documents
+// approval will issue (staff-outputs.js) and the decision form (APPROVE / REJECT /
+// REQUEST_REVISION with reason codes, note and fix lists).
 
 import { announce, clear, el, formatBytes, formatDateTime, humanize, nextId } from "./lib.js";
 import { forgetClaim, supervisorControls } from "./staff-claims.js";
 import { blobUrl, busyLoad, hasAnyRole, setBusy, staffApi, startStaffPage } from "./staff-lib.js";
-import { checkboxes, checkedValues, controlField, viewer } from "./staff-ui.js";
+import { outputsSection } from "./staff-outputs.js";
+import { checkboxes, checkedValues, controlField, showValue as show, viewer } from "./staff-ui.js";
 import { DECISION_LABELS, QUEUE_STATE, labelOf } from "./statuses.js";
 import { busyWhile, button, buttonRow, dataTable, errorBox, facts, loading, noticeBox, showErrorIn, successNotice } from "./ui.js";
 
@@ -33,15 +35,6 @@ function labelsFrom(requirements) {
   const fields = new Map(((requirements && requirements.fields) || []).map((f) => [f.path, f.label]));
   const documents = new Map(((requirements && requirements.documents) || []).map((d) => [d.type, d.label]));
   return { fields, documents };
-}
-
-function show(value) {
-  if (value === null || value === undefined || value === "") return "—";
-  if (typeof value === "boolean") return value ? "Ya" : "Tidak";
-  if (typeof value === "string" && /^[A-Z][A-Z0-9_]+$/.test(value) && value.includes("_")) {
-    return `${humanize(value)} (${value})`;
-  }
-  return String(value);
 }
 
 // Column labels of family-member rows (the catalogue labels the field, not its columns).
@@ -291,6 +284,7 @@ function load() {
       el("div", { class: "review-grid" },
         el("div", {}, applicantSection(app, labels), reporterSection(app), formSection(app, labels)),
         el("div", {}, documentsSection(item, labels))),
+      outputsSection(item.outputs),
       decision,
       supervision,
     );

@@ -2,9 +2,26 @@
 // button with its status line, and viewing a scan or draft fetched with the staff token.
 // (Buttons, notices and tables shared with the citizen pages are in ui.js.)
 
-import { announce, clear, el, nextId } from "./lib.js";
+import { announce, clear, el, humanize, nextId } from "./lib.js";
 import { blobUrl } from "./staff-lib.js";
 import { busyWhile, button, buttonRow, errorBox, loading, showErrorIn, successNotice } from "./ui.js";
+
+/** A value as the review shows it: "—" when empty, Ya/Tidak, codes with their label. */
+export function showValue(value) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (typeof value === "boolean") return value ? "Ya" : "Tidak";
+  if (typeof value === "string" && /^[A-Z][A-Z0-9_]+$/.test(value) && value.includes("_")) {
+    return `${humanize(value)} (${value})`;
+  }
+  return String(value);
+}
+
+/** A NIK or KK number masked as the services mask it (silasidakep/masking.py): `3211**********01`. */
+export function maskNik(value) {
+  const digits = String(value || "").replace(/[\s.-]/g, "");
+  if (!/^\d{16}$/.test(digits)) return "*".repeat(String(value || "").length);
+  return `${digits.slice(0, 4)}${"*".repeat(10)}${digits.slice(-2)}`;
+}
 
 /** A labelled control (div.field > div.control); the control gets an id from `idPrefix` if it has none. */
 export function controlField(label, control, { hint, idPrefix = "f" } = {}) {

@@ -7,6 +7,8 @@ import { ageYears, isIsoDate, kkProblems, newNameProblems, nikProblems } from ".
 
 export const REQUIRED = "Wajib diisi.";
 export const CHOOSE = "Pilih salah satu.";
+// A register number this system issued (intake's catalogue.py ISSUED_DOCUMENT_PATTERN).
+const ISSUED_DOCUMENT = /^\d{4}-[A-Z][A-Z0-9_]*-\d{4}-\d{6}$/;
 // How some enum values are written; the others are humanized codes.
 const LABELS = {
   L: "Laki-laki",
@@ -26,6 +28,8 @@ function hintFor(spec) {
       return "16 digit angka, seperti tertulis di KTP-el atau Kartu Keluarga.";
     case "kk_number":
       return "16 digit angka di bagian atas Kartu Keluarga.";
+    case "issued_document":
+      return "Nomor yang tertulis pada dokumen, contoh: 3211-KK-2026-000123.";
     case "person_name":
       return spec.new_registration
         ? "Paling sedikit 2 kata, huruf latin tanpa angka, tanda baca, atau singkatan."
@@ -136,6 +140,8 @@ export function inputControl(spec, ctx, pathOf) {
     input = textInput(spec, { inputmode: "numeric", maxlength: 16, pattern: "[0-9]*" });
   } else if (type === "person_name") {
     input = textInput({ ...spec, max_length: 60 }, { autocomplete: spec.autocomplete || "off" });
+  } else if (type === "issued_document") {
+    input = textInput({ ...spec, max_length: 40 }, { spellcheck: "false", autocapitalize: "characters" });
   } else if (type === "email") {
     input = el("input", { type: "email", autocomplete: "email", maxlength: 254, spellcheck: "false" });
   } else if (type === "phone") {
@@ -158,6 +164,7 @@ export function inputControl(spec, ctx, pathOf) {
     if (type === "integer" && /^-?\d+$/.test(raw)) return Number(raw);
     if (type === "nik" || type === "kk_number") return raw.replace(/\s+/g, "");
     if (type === "phone") return raw.replace(/[\s-]/g, "");
+    if (type === "issued_document") return raw.toUpperCase();
     return raw;
   };
 
@@ -190,6 +197,9 @@ export function inputControl(spec, ctx, pathOf) {
       }
       if (type === "nik") problems.push(...nikProblems(text));
       if (type === "kk_number") problems.push(...kkProblems(text));
+      if (type === "issued_document" && !ISSUED_DOCUMENT.test(text)) {
+        problems.push("Nomor dokumen tidak valid (contoh: 3211-KK-2026-000123).");
+      }
       if (type === "person_name") {
         if (text.length > 60) problems.push("Paling banyak 60 karakter.");
         else if (spec.new_registration) problems.push(...newNameProblems(text));

@@ -9,12 +9,14 @@ import { rowsControl } from "./rows.js";
 /**
  * Build the control for one catalogue field. A control is
  * {node, value(), setValue(v), validate(path) -> [[path, message]...], focus()}.
- * `ctx` = {vocabularies, values: () => current form values (for conditional rules)}.
+ * `ctx` = {vocabularies, documentTypes (the catalogue's, for corrections), values: () => current
+ * form values (for conditional rules)}.
  */
 export function makeControl(spec, ctx, pathOf) {
   switch (spec.type) {
     case "members":
     case "people":
+    case "corrections":
       return rowsControl(spec, ctx, pathOf);
     case "region":
       return regionControl(spec, ctx, pathOf);
@@ -29,9 +31,9 @@ export function makeControl(spec, ctx, pathOf) {
  * A group of controls, e.g. the service form (prefix "form") or the applicant block.
  * Returns {node, controls, values(), validate() -> {path: [messages]}, setValues(values), ready}.
  */
-export function buildFields(specs, { prefix, vocabularies = {}, values = {} }) {
+export function buildFields(specs, { prefix, vocabularies = {}, documentTypes = {}, values = {} }) {
   const controls = [];
-  const ctx = { vocabularies, values: () => group.values() };
+  const ctx = { vocabularies, documentTypes, values: () => group.values() };
   const node = el("div", { class: "fields" });
   for (const spec of specs) {
     const control = makeControl(spec, ctx, (name) => (prefix ? `${prefix}.${name}` : name));

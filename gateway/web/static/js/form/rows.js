@@ -1,5 +1,5 @@
-// The family-member table of a KK (or a list of people): one fieldset per row, each with the
-// columns the API expects, and adding and removing rows.
+// The family-member table of a KK (or a list of people, or a correction's changes): one fieldset
+// per row, each with the columns the API expects, and adding and removing rows.
 
 import { el, nextId } from "../lib.js";
 import { inputControl, labelText } from "./controls.js";
@@ -24,20 +24,62 @@ const MEMBER_COLUMNS = [
   { name: "mother_name", label: "Nama ibu", type: "string", max_length: 60, required: true },
 ];
 const PEOPLE_COLUMNS = [NIK, NAME, RELATIONSHIP];
-const ROW_NOUN = { members: "anggota", people: "orang" };
+const ROW_NOUN = { members: "anggota", people: "orang", corrections: "data" };
+const HINTS = {
+  members: "Isi satu kartu untuk setiap anggota keluarga, dimulai dari kepala keluarga.",
+  people: "Isi satu kartu untuk setiap orang.",
+  corrections: "Satu baris untuk setiap data yang salah: pilih datanya, lalu tulis data yang benar (tanggal sebagai TTTT-BB-HH).",
+};
+const MAX_ROWS = { corrections: 10 };
 
-/** The family-member table (or a list of people): one fieldset per row, add and remove. */
+// Corrections that one typed value cannot carry (a KK's family changes through KK_PERUBAHAN).
+const NOT_TYPED = new Set(["members"]);
+
+/**
+ * The data a correction may change: the union of every document type's `correctable` fields
+ * (the document's type is known only once the server finds the document), each named once.
+ */
+export function correctableOptions(documentTypes) {
+  const options = new Map();
+  for (const type of Object.values(documentTypes || {})) {
+    for (const item of type.correctable || []) {
+      if (NOT_TYPED.has(item.field)) continue;
+      const option = options.get(item.field) || { value: item.field, label: item.label || item.field, on: [] };
+      option.on.push(type.label);
+      options.set(item.field, option);
+    }
+  }
+  // Two fields with one label ("Jenis kelamin") are told apart by the documents that show them.
+  const counts = new Map();
+  for (const o of options.values()) counts.set(o.label, (counts.get(o.label) || 0) + 1);
+  return [...options.values()]
+    .map((o) => ({ value: o.value, label: counts.get(o.label) > 1 ? `${o.label} (${o.on.join(", ")})` : o.label }))
+    .sort((a, b) => a.label.localeCompare(b.label, "id"));
+}
+
+function correctionColumns(ctx) {
+  return [
+    { name: "field", label: "Data yang dibetulkan", type: "enum", options: correctableOptions(ctx.documentTypes), required: true },
+    { name: "value", label: "Data yang benar", type: "string", max_length: 200, required: true },
+  ];
+}
+
+function columnsOf(spec, ctx) {
+  if (spec.type === "members") return MEMBER_COLUMNS;
+  if (spec.type === "corrections") return correctionColumns(ctx);
+  return PEOPLE_COLUMNS;
+}
+
+/** The family-member table (or a list of people, or corrections): one fieldset per row, add and remove. */
 export function rowsControl(spec, ctx, pathOf) {
-  const columns = spec.type === "members" ? MEMBER_COLUMNS : PEOPLE_COLUMNS;
+  const columns = columnsOf(spec, ctx);
   const noun = ROW_NOUN[spec.type];
   const Noun = noun.charAt(0).toUpperCase() + noun.slice(1);
+  const maxRows = MAX_ROWS[spec.type] || 30;
   const rows = [];
   const list = el("ol", { class: "rows" });
   const errorId = nextId("err");
-  const hint =
-    spec.type === "members"
-      ? "Isi satu kartu untuk setiap anggota keluarga, dimulai dari kepala keluarga."
-      : "Isi satu kartu untuk setiap orang.";
+  const hint = HINTS[spec.type];
   const addButton = el("button", { type: "button", class: "button secondary add-row" }, `+ Tambah ${noun}`);
   const node = el(
     "fieldset",
@@ -108,7 +150,7 @@ export function rowsControl(spec, ctx, pathOf) {
   }
 
   addButton.addEventListener("click", () => {
-    if (rows.length >= 30) return;
+    if (rows.length >= maxRows) return;
     addRow({}, { focus: true });
   });
 
@@ -137,7 +179,7 @@ export function rowsControl(spec, ctx, pathOf) {
     validate() {
       const problems = [];
       if (!rows.length && spec.required) problems.push([pathOf(spec.name), "Isi paling sedikit 1 baris."]);
-      if (rows.length > 30) problems.push([pathOf(spec.name), "Isi 1–30 baris."]);
+      if (rows.length > maxRows) problems.push([pathOf(spec.name), `Isi 1–${maxRows} baris.`]);
       for (const row of rows) for (const control of row.controls) problems.push(...control.validate());
       return problems;
     },

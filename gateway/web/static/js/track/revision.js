@@ -26,7 +26,7 @@ function flaggedContact(flaggedFields) {
 /** One input per document type: flagged ones must be uploaded again, present ones may be. */
 function documentInputs(view, form, flaggedDocs) {
   const service = view.service || {};
-  const present = new Map((view.documents || []).map((d) => [d.doc_type, d]));
+  const present = new Map((view.uploads || []).map((d) => [d.doc_type, d]));
   const documents = buildDocumentInputs(service.required_documents || [], {
     required: (doc) => flaggedDocs.has(doc.type) || (documentRequired(doc, form.values()) && !present.has(doc.type)),
     note: (doc) => (present.has(doc.type) ? "sudah diunggah; pilih berkas baru untuk mengganti" : ""),
@@ -134,6 +134,7 @@ export function editSection(ctx) {
   const form = buildFields(schema.fields || [], {
     prefix: "form",
     vocabularies: schema.vocabularies || {},
+    documentTypes: ctx.documentTypes || {},
     values: view.form || {},
   });
   const contactSpecs = flaggedContact(flaggedFields);

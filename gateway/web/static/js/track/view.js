@@ -23,6 +23,7 @@ export function overview(ctx) {
       ["Diajukan", submitted],
       !final && [view.document ? "Terbit" : "Perkiraan selesai", view.document ? formatDateTime(view.document.issued_at) : expected],
       view.document && ["Nomor dokumen", view.document.document_number, { class: "code" }],
+      (view.documents || []).length > 1 && ["Dokumen terbit", `${view.outputs_issued} dari ${view.outputs_total}`],
     ]),
     buttonRow(
       button("Perbarui status", {
@@ -52,7 +53,7 @@ export function timelineSection(view) {
 export function documentsSection(view) {
   const service = view.service || {};
   const labelOf = (type) => ((service.required_documents || []).find((d) => d.type === type) || {}).label || type;
-  const documents = view.documents || [];
+  const documents = view.uploads || [];
   return section(
     "Dokumen yang diunggah",
     documents.length
