@@ -9,13 +9,14 @@ goes to the dead queue at once: retrying cannot fix it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
 from datetime import UTC, datetime
 from typing import Any
 
-from kombu import Connection, Exchange, Queue
+from kombu import Connection, Exchange, Producer, Queue
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
 from nameko.standalone.events import get_event_exchange
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 ATTEMPT_HEADER = "x-silasidakep-attempt"
 DEFAULT_RETRY_DELAYS_MS = (1_000, 5_000, 30_000, 120_000)
 
+
+PERSISTENT = 2  # AMQP delivery mode: written to disk by a durable queue
+CONFIRM_TIMEOUT_SECONDS = 10.0
 
 # A deferred event comes back after the longest backoff delay up to this (30 s by default).
 DEFER_MAX_MS = 30_000
@@ -93,36 +97,95 @@ def failure_queues(queue: str, delays_ms: tuple[int, ...]) -> list[Queue]:
 
 
 class EventPublisher:
-    """Publishes envelopes to the producer's nameko events exchange, with broker confirms."""
+    """Publishes envelopes to their producer's nameko events exchange and waits for the
+    broker's confirms once per batch, not once per message.
 
-    def __init__(self, amqp_uri: str) -> None:
+    The channel is in confirm mode: every message gets a delivery tag and the broker acks
+    (possibly several at once) after it has routed and, for durable queues, persisted it.
+    ``publish_many`` returns only when every message of the batch is acked, so a caller that
+    deletes its outbox rows afterwards never loses one; a nack, a timeout or a lost connection
+    raises and the caller keeps its rows (they are published again: consumers are idempotent).
+    """
+
+    def __init__(self, amqp_uri: str, confirm_timeout: float = CONFIRM_TIMEOUT_SECONDS) -> None:
         self.amqp_uri = amqp_uri
-        self._publishers: dict[str, Publisher] = {}
+        self.confirm_timeout = confirm_timeout
+        self._connection: Connection | None = None
+        self._producer: Producer | None = None
+        self._sent = 0  # delivery tags handed out on the current channel
+        self._acked = 0  # highest delivery tag the broker confirmed
+        self._nacked = False
         self._sampler = Sampler.from_env()  # development only: identity-number paths
 
-    def _publisher_for(self, event_type: str) -> Publisher:
-        if event_type not in self._publishers:
-            exchange = event_exchange(EVENTS[event_type].producer)
-            # Declaring the subscribers' queues means an event waits for a consumer that has
-            # not started yet instead of being dropped by an exchange with no bindings.
-            self._publishers[event_type] = Publisher(
-                self.amqp_uri,
-                use_confirms=True,
-                declare=[exchange, *subscriber_queues(event_type)],
-            )
-        return self._publishers[event_type]
-
     def publish(self, envelope: dict[str, Any]) -> None:
+        self.publish_many([envelope])
+
+    def publish_many(self, envelopes: list[dict[str, Any]]) -> None:
+        if not envelopes:
+            return
+        try:
+            producer = self._ready_producer()
+            for envelope in envelopes:
+                self._send(producer, envelope)
+            self._await_confirms()
+        except Exception:
+            self.close()  # the next batch starts on a fresh channel with fresh tags
+            raise
+        for envelope in envelopes:
+            self._sampler.record(envelope)
+
+    def close(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.release()
+        self._connection = self._producer = None
+
+    def _ready_producer(self) -> Producer:
+        if self._producer is None:
+            connection = Connection(self.amqp_uri, connect_timeout=self.confirm_timeout)
+            channel = connection.channel()
+            channel.confirm_select()
+            channel.events["basic_ack"].add(self._on_ack)
+            channel.events["basic_nack"].add(self._on_nack)
+            self._connection, self._sent, self._acked, self._nacked = connection, 0, 0, False
+            self._producer = Producer(channel, serializer="json")
+        return self._producer
+
+    def _send(self, producer: Producer, envelope: dict[str, Any]) -> None:
         event_type = envelope["event_type"]
-        self._publisher_for(event_type).publish(
+        exchange = event_exchange(EVENTS[event_type].producer)
+        producer.publish(
             envelope,
-            exchange=event_exchange(EVENTS[event_type].producer),
+            exchange=exchange,
             routing_key=event_type,
+            # Declaring the subscribers' queues (once per connection) means an event waits for
+            # a consumer that has not started yet instead of being dropped by an exchange with
+            # no bindings.
+            declare=[exchange, *subscriber_queues(event_type)],
+            delivery_mode=PERSISTENT,
             message_id=envelope["event_id"],
             # The broker reports the head message's timestamp: the age of the oldest message.
             timestamp=int(time.time()),
+            retry=False,
         )
-        self._sampler.record(envelope)
+        self._sent += 1
+
+    def _await_confirms(self) -> None:
+        deadline = time.monotonic() + self.confirm_timeout
+        while self._acked < self._sent and not self._nacked:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"broker confirmed {self._acked} of {self._sent} messages")
+            assert self._connection is not None
+            self._connection.drain_events(timeout=remaining)
+        if self._nacked:
+            raise RuntimeError("the broker refused (nacked) a published event")
+
+    def _on_ack(self, delivery_tag: int, multiple: bool) -> None:
+        self._acked = max(self._acked, delivery_tag)
+
+    def _on_nack(self, delivery_tag: int, multiple: bool) -> None:
+        self._nacked = True
 
 
 class ReliableEventHandler(EventHandler):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable
 
 import eventlet
@@ -38,10 +39,29 @@ def run_checks(checks: dict[str, Callable[[], None]]) -> tuple[int, dict[str, st
     return status, results
 
 
+class ProcessPriority(DependencyProvider):
+    """Lowers this process's CPU priority to its config's ``PROCESS_NICE`` at start-up.
+
+    On one server the back office (verification's queue, printing, notification) runs niced so
+    a drain of thousands of applications cannot starve the request path (gateway, intake): the
+    backlog takes the CPU the citizens leave. In Kubernetes each stage has its own pods and
+    resources instead; the value only ever lowers the priority."""
+
+    def setup(self) -> None:
+        wanted = int(self.container.config.get("PROCESS_NICE", 0) or 0)
+        current = os.nice(0)
+        if wanted > current:
+            os.nice(wanted - current)
+
+    def get_dependency(self, worker_ctx):  # nothing for workers
+        return None
+
+
 class OpsEndpoints:
     """Mixin: subclasses provide ``health_checks()`` naming what must be reachable."""
 
     entrypoint_metrics = EntrypointMetrics()
+    process_priority = ProcessPriority()
     config = Config()
 
     def health_checks(self) -> dict[str, Callable[[], None]]:

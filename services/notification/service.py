@@ -21,7 +21,7 @@ from services.notification import (
     staff_notices,
     subject_export,
 )
-from services.notification.channels.configured import configured_senders
+from services.notification.channels.configured import process_senders
 from services.notification.models import metadata
 from services.notification.receipts import parse_receipt
 from services.notification.webhooks import deliveries, subscribers
@@ -53,7 +53,7 @@ class NotificationService(ServiceOps):
     def __init__(self) -> None:
         settings = load_settings()
         self.public_base_url = settings.public_base_url
-        self.senders = configured_senders()
+        self.senders = process_senders()
         self.policy = dispatch.Policy.from_env()
 
     def health_checks(self) -> dict[str, Callable[[], None]]:
@@ -129,6 +129,13 @@ class NotificationService(ServiceOps):
     def on_survey_invited(self, envelope: dict) -> None:
         """The invitation to the IKM survey after an application ended."""
         self._deliver(envelope, "survey.invited")
+
+    @timer(interval=RECORD_SWEEP_SECONDS)
+    def close_idle_connections(self) -> None:
+        """QUIT kept SMTP connections nobody used for a while."""
+        email = self.senders.get("EMAIL")
+        if email is not None:
+            email.tidy()
 
     @timer(interval=RECORD_SWEEP_SECONDS)
     def record_sent_marks(self) -> int:

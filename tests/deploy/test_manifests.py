@@ -70,13 +70,18 @@ def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
 # --- rendering and schema validation ------------------------------------------------------------
 
 
+CLUSTER_SCOPED = frozenset({"Namespace", "PriorityClass"})
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_overlay_renders_into_one_namespace(overlay: str) -> None:
     docs = render(overlay)
     assert docs
     for doc in docs:
-        if doc["kind"] != "Namespace":
+        if doc["kind"] not in CLUSTER_SCOPED:
             assert doc["metadata"].get("namespace") == "silasidakep", doc["metadata"]["name"]
+        else:
+            assert "namespace" not in doc["metadata"], doc["metadata"]["name"]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -75,18 +75,14 @@ def outage_when_accepting(system: System, outage: Outage, address: str, subject_
                           seconds: float) -> None:
     """The SMTP server starts the outage while it accepts the first matching email: the 250
     answer reaches notification only after its database connections are gone."""
-    mailbox = system.mailbox
-    accept = type(mailbox).handle_DATA
 
-    async def handle_data(server: Any, session: Any, envelope: Any) -> str:
-        answer = await accept(mailbox, server, session, envelope)
+    async def start_outage(envelope: Any) -> None:
         mail = email.message_from_bytes(envelope.content, policy=default_policy)
         if (address in envelope.rcpt_tos and subject_part.lower() in mail["Subject"].lower()
                 and not outage.started.is_set()):
             outage.begin(seconds)
-        return answer
 
-    mailbox.handle_DATA = handle_data  # aiosmtpd looks the hook up on each DATA
+    system.mailbox.before_answer = start_outage
 
 
 @pytest.fixture(scope="module")

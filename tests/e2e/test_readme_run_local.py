@@ -108,7 +108,7 @@ def _healthy(url: str, process: subprocess.Popen, copy: Path) -> bool:
 def test_the_gateway_answers_with_the_catalogue_and_the_pages(local_run) -> None:
     _, gateway, _ = local_run
     services = requests.get(f"{gateway}/api/v1/services", timeout=10).json()["services"]
-    assert len(services) == 13
+    assert len(services) == 15
     for page in ("/", "/masuk", "/petugas"):
         assert requests.get(f"{gateway}{page}", timeout=10).status_code == 200
 

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 import pytest
 from kombu import Connection
-from kombu.exceptions import OperationalError
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
@@ -87,9 +86,8 @@ def test_relay_keeps_events_when_the_broker_is_unreachable(sessions: sessionmake
     with sessions() as session, session.begin():
         outbox.add(session, "verification.claimed", claimed_event())
     broken = EventPublisher("amqp://guest:guest@127.0.0.1:1/")
-    broken._publisher_for("verification.claimed").retry = False  # fail fast in the test
     relay = OutboxRelay(sessions, outbox.table, broken)
-    with pytest.raises(OperationalError):
+    with pytest.raises(ConnectionRefusedError):
         relay.flush()
     count, age = relay.backlog()
     assert count == 1 and age >= 0

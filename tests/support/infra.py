@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import email
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 import requests
@@ -135,10 +139,16 @@ class Mailbox:
     messages: list[EmailMessage] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    # A test's step between taking a message and answering 250. An attribute, not a replaced
+    # handle_DATA: aiosmtpd binds its hooks once per connection, and the sender keeps its own.
+    before_answer: Callable[[Any], Awaitable[None]] | None = None
+
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
         message = email.message_from_bytes(envelope.content, policy=default_policy)
         with self.lock:
             self.messages.append(message)
+        if self.before_answer is not None:
+            await self.before_answer(envelope)
         return "250 OK"
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -178,6 +188,48 @@ class SmtpServer:
         self.controller.start()
 
 
+class MailCatcherProcess:
+    """bin/run-local's mail catcher (``silasidakep.devtools.mailcatcher``) as a process of its own,
+    so its CPU can be measured (bench/run.py). Mails go to a temporary directory removed on stop;
+    its summaries (which carry download PINs) go nowhere, only its errors to ``mail.log``."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.port = free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="silasidakep-mail-"))
+        self._log = open(log_dir / "mail.log", "wb")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "silasidakep.devtools.mailcatcher", "--host", "127.0.0.1",
+             "--port", str(self.port), "--dir", str(self.directory)],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self._log,
+        )
+
+    def start(self) -> MailCatcherProcess:
+        wait_until(self._listening, timeout=30, what="mail catcher")
+        return self
+
+    def _listening(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"the mail catcher exited; see {self._log.name}")
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", self.port)) == 0
+
+    @property
+    def mailbox(self) -> Mailbox:
+        raise AttributeError("the mail catcher process keeps no mailbox; mails are files in "
+                             f"{self.directory}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
 # --- service processes ------------------------------------------------------------------------
 
 SERVICES = {
@@ -191,7 +243,16 @@ SERVICES = {
     ),
     "gateway": ("gateway/config.yaml", "gateway.service:GatewayService"),
 }
+# Development-only processes that System.start() does not start: the benchmarks' auto-approver
+# (bin/run-local with BENCH_AUTO_APPROVE=1). It serves no HTTP, so it has no health to wait for.
+DEV_PROCESSES = {
+    "auto-approve": (
+        "services/verification/config.yaml",
+        "services.verification.dev_auto_approve:AutoApprover",
+    ),
+}
 HTTP_ADDRESS_VARS = {
+    "auto-approve": "VERIFICATION_HTTP_ADDRESS",
     "intake": "INTAKE_HTTP_ADDRESS",
     "verification": "VERIFICATION_HTTP_ADDRESS",
     "printing": "PRINTING_HTTP_ADDRESS",
@@ -239,7 +300,7 @@ class ServiceProcess:
 
 
 def start_service(name: str, env: dict[str, str], log_dir: Path) -> ServiceProcess:
-    config, target = SERVICES[name]
+    config, target = SERVICES[name] if name in SERVICES else DEV_PROCESSES[name]
     address = f"127.0.0.1:{free_port()}"
     env = {**env, HTTP_ADDRESS_VARS[name]: address}
     metrics_address = None

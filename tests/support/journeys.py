@@ -166,3 +166,20 @@ def approve(system: System, token: str, app_id: str) -> None:
 def pin_from(system: System, email: str) -> str:
     mail = system.mailbox.wait_for(email, "PIN unduh")
     return re.search(r"^\s+(\d{6})\s*$", body_text(mail), re.MULTILINE).group(1)
+
+
+def catalogue_payload(system: System, verifier: str, service_code: str,
+                      seed: int) -> dict[str, Any]:
+    """A synthetic application of ``service_code``; for a correction or reprint, of a KK this
+    system first issued to the same applicant (a reissue names a real document of theirs)."""
+    payload = application_payload(service_code, adult(seed), seed)
+    if get_service(service_code).reissue is None:
+        return payload
+    first = application_payload("KK_PERUBAHAN", adult(seed), seed)
+    # Its mails (another PIN) to another address, so the reissue's own are the ones found.
+    first["applicant"]["email"] = "kk-asal." + first["applicant"]["email"]
+    citizen, original, _ = apply(system, "KK_PERUBAHAN", seed, payload=first)
+    approve(system, verifier, original["id"])
+    issued = wait_for_status(citizen, original["id"], original["access_token"], "ISSUED")
+    payload["form"]["document_number"] = issued["document"]["document_number"]
+    return payload

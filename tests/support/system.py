@@ -20,7 +20,7 @@ class System:
     database: str
     vhost: str
     s3: infra.S3Server
-    smtp: infra.SmtpServer
+    smtp: infra.SmtpServer | infra.MailCatcherProcess
     log_dir: Path
     processes: dict[str, infra.ServiceProcess] = field(default_factory=dict)
 
@@ -64,30 +64,47 @@ class System:
         return response.json()["token"]
 
 
-def boot(artifacts: Path, extra_env: dict[str, str] | None = None) -> System:
+def boot(artifacts: Path, extra_env: dict[str, str] | None = None, *,
+         mail_process: bool = False, prefix: str | None = None) -> System:
+    """Database, vhost, S3 and SMTP of its own, migrated; the services are not started yet.
+
+    ``mail_process``: SMTP is bin/run-local's mail catcher as a separate process (its CPU is
+    measurable, its mails are not readable from ``mailbox``) instead of an in-process server.
+    ``prefix``: how the database and vhost names start (the test defaults otherwise)."""
     log_dir = artifacts / "logs"
     shutil.rmtree(log_dir, ignore_errors=True)
     log_dir.mkdir(parents=True)
-    database, database_url = infra.create_database()
-    vhost, amqp_uri = infra.create_vhost()
-    s3 = infra.S3Server.start(log_dir)
-    smtp = infra.SmtpServer().start()
-    env = {
-        **infra.base_env(),
-        "DATABASE_URL": database_url,
-        "AMQP_URI": amqp_uri,
-        "S3_ENDPOINT": s3.endpoint,
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(smtp.port),
-        "MAIL_FROM": "Disdukcapil Sumedang <no-reply@silasidakep.test>",
-        "DEV_PKI_DIR": str(artifacts / "pki"),
-        "EVENT_RETRY_DELAYS_MS": "200,500,1000",
-        "REMINDER_INTERVAL_SECONDS": "1",  # appointment reminders go out within a second
-        "RPC_TIMEOUT_SECONDS": "5",
-        **(extra_env or {}),
-    }
-    system = System(env, database, vhost, s3, smtp, log_dir)
-    infra.run_cli(["migrate"], env)
+    database, database_url = (infra.create_database(prefix.replace("-", "_")) if prefix
+                              else infra.create_database())
+    undo = [lambda: infra.drop_database(database)]
+    try:  # whatever was made is removed again when a later step fails (or Ctrl-C)
+        vhost, amqp_uri = infra.create_vhost(prefix) if prefix else infra.create_vhost()
+        undo.append(lambda: infra.delete_vhost(vhost))
+        s3 = infra.S3Server.start(log_dir)
+        undo.append(s3.stop)
+        smtp = (infra.MailCatcherProcess(log_dir).start() if mail_process
+                else infra.SmtpServer().start())
+        undo.append(smtp.stop)
+        env = {
+            **infra.base_env(),
+            "DATABASE_URL": database_url,
+            "AMQP_URI": amqp_uri,
+            "S3_ENDPOINT": s3.endpoint,
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp.port),
+            "MAIL_FROM": "Disdukcapil Sumedang <no-reply@silasidakep.test>",
+            "DEV_PKI_DIR": str(artifacts / "pki"),
+            "EVENT_RETRY_DELAYS_MS": "200,500,1000",
+            "REMINDER_INTERVAL_SECONDS": "1",  # appointment reminders go out within a second
+            "RPC_TIMEOUT_SECONDS": "5",
+            **(extra_env or {}),
+        }
+        system = System(env, database, vhost, s3, smtp, log_dir)
+        infra.run_cli(["migrate"], env)
+    except BaseException:
+        for step in reversed(undo):
+            step()
+        raise
     env["PUBLIC_BASE_URL"] = "https://silasidakep.test"
     return system
 

@@ -3,6 +3,7 @@ and an HTTP provider for SMS and WhatsApp where ``<CHANNEL>_PROVIDER/_URL/_SECRE
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 
@@ -32,3 +33,10 @@ def configured_senders(env: Mapping[str, str] | None = None) -> dict[str, Sender
         config = provider_config(channel, env)
         senders[channel] = http_sender(config) if config else None
     return senders
+
+
+@functools.cache
+def process_senders() -> dict[str, Sender | None]:
+    """This process's senders, built once: nameko makes a service instance per worker, and a
+    kept SMTP connection is worth something only if the next worker finds it."""
+    return configured_senders()

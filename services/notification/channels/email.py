@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -49,11 +50,18 @@ def message_id_header(message_id: str) -> str:
     return f"<{message_id}@silasidakep>"
 
 
+# A connection is kept open after a message for the next one (a connection, EHLO and QUIT per
+# email were most of the notification service's SMTP time); an idle one is closed after this.
+KEEP_IDLE_SECONDS = 20.0
+MAX_IDLE_CONNECTIONS = 4
+
+
 class EmailSender:
     provider = "smtp"
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
+        self._idle: list[tuple[smtplib.SMTP, float]] = []  # (connection, when it was returned)
 
     def send(self, message: Outgoing) -> str:
         mail = self._mail(message)
@@ -70,11 +78,21 @@ class EmailSender:
             raise TransientError(f"SMTP {exc.smtp_code}") from None
         except (OSError, smtplib.SMTPException) as exc:
             raise TransientError(f"SMTP {type(exc).__name__}: {exc}") from None
-        # The server has the message (its 250 after DATA): answer now and say goodbye (QUIT)
-        # in a green thread, so recording the send is not held up by one more round trip: a
-        # process dying in between is the one window in which an email goes out twice.
-        eventlet.spawn_n(_quit_quietly, smtp)
+        # The server has the message (its 250 after DATA): answer now, so recording the send is
+        # not held up by more round trips; the connection waits for the next message.
+        self._idle.append((smtp, time.monotonic()))
+        self.tidy()
         return mail["Message-ID"]
+
+    def tidy(self) -> None:
+        """Say goodbye (QUIT, in a green thread) to connections idle too long or too many."""
+        now = time.monotonic()
+        fresh = [entry for entry in self._idle if now - entry[1] < KEEP_IDLE_SECONDS]
+        keep = fresh[-MAX_IDLE_CONNECTIONS:]
+        for smtp, _ in self._idle:
+            if all(smtp is not kept for kept, _ in keep):
+                eventlet.spawn_n(_quit_quietly, smtp)
+        self._idle[:] = keep
 
     def _mail(self, message: Outgoing) -> EmailMessage:
         mail = EmailMessage()
@@ -86,7 +104,35 @@ class EmailSender:
         return mail
 
     def _deliver(self, mail: EmailMessage) -> smtplib.SMTP:
-        """Connect, authenticate and hand the message over; the connection is left open."""
+        """Hand the message over on a kept connection, or a new one; the connection is left
+        open. A kept connection the server has closed meanwhile is replaced once: the message
+        was refused at its first command, so it was not sent."""
+        while self._idle:
+            smtp, returned_at = self._idle.pop()
+            if time.monotonic() - returned_at >= KEEP_IDLE_SECONDS:
+                eventlet.spawn_n(_quit_quietly, smtp)
+                continue
+            try:
+                smtp.send_message(mail)
+                return smtp
+            except (smtplib.SMTPServerDisconnected, smtplib.SMTPSenderRefused) as exc:
+                smtp.close()
+                if not _closed_by_server(exc):
+                    raise
+                break
+            except BaseException:
+                smtp.close()
+                raise
+        smtp = self._connect()
+        try:
+            smtp.send_message(mail)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _connect(self) -> smtplib.SMTP:
+        """Connect and authenticate."""
         s = self.settings
         if s.tls:
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -99,11 +145,15 @@ class EmailSender:
                 smtp.starttls(context=ssl.create_default_context())
             if s.username:
                 smtp.login(s.username, s.password or "")
-            smtp.send_message(mail)
         except BaseException:
             smtp.close()
             raise
         return smtp
+
+
+def _closed_by_server(exc: smtplib.SMTPException) -> bool:
+    """The server dropped an idle connection: gone, or 421 (closing) at the first command."""
+    return isinstance(exc, smtplib.SMTPServerDisconnected) or getattr(exc, "smtp_code", 0) == 421
 
 
 def _quit_quietly(smtp: smtplib.SMTP) -> None:
