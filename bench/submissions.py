@@ -6,6 +6,11 @@ drain figures. See bench/README.md for how to run it and what the figures mean.
 
 Exit code 0 when every request succeeded and every submitted application reached a terminal
 status, 1 otherwise.
+
+Superseded by bench/run.py, which boots its own system and tracks completion with one database
+query a second; this script's drain polls every application over HTTP every 0.5 s, which adds
+load of its own. It is kept for measuring an already running system; bench/run.py reuses its
+citizen flow (``run_citizen``) and request timing.
 """
 
 from __future__ import annotations
