@@ -117,9 +117,6 @@ class EventPublisher:
         self._nacked = False
         self._sampler = Sampler.from_env()  # development only: identity-number paths
 
-    def publish(self, envelope: dict[str, Any]) -> None:
-        self.publish_many([envelope])
-
     def publish_many(self, envelopes: list[dict[str, Any]]) -> None:
         if not envelopes:
             return
