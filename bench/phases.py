@@ -83,12 +83,14 @@ class Bench:
         report.phase(phase, self.naive_rate, self.rows)
         return phase
 
-    def citizens(self, clients: int, payloads: list[dict[str, Any]]) -> tuple[list[Citizen],
-                                                                               float]:
+    def citizens(self, clients: int, payloads: list[dict[str, Any]], think_s: float = 0.0
+                 ) -> tuple[list[Citizen], float]:
         """The mixed citizen flow of bench/submissions.py; accepted ids are remembered."""
         base, scan = self.rig.gateway, self.scan
         items = list(enumerate(payloads))
-        people, wall = load.run_pool(clients, lambda item: run_citizen(base, *item, scan), items)
+        people, wall = load.run_pool(
+            clients, lambda item: run_citizen(base, *item, scan, think_s), items
+        )
         self.accepted.update(c.app_id for c in people if c.submitted and c.app_id)
         return people, wall
 

@@ -26,6 +26,8 @@ def mixed_under_backlog(bench: Bench) -> None:
         submit_backlog(bench, drafts, watch)
         for clients in dict.fromkeys((opts.clients, opts.high_clients)):
             mixed_run(bench, watch, clients)
+        if opts.think > 0:
+            mixed_run(bench, watch, opts.high_clients, opts.think)
         print("  draining the backlog and the mixed runs ...", flush=True)
         outcome = bench.drain(watch, "phase c")
         backlog_done = watch.cleared_at.get(1)
@@ -50,14 +52,17 @@ def submit_backlog(bench: Bench, drafts: list[load.Draft], watch: tracking.Drain
                        f"{clients} clients", samples, wall, bench.measure(mark)))
 
 
-def mixed_run(bench: Bench, watch: tracking.DrainWatch, clients: int) -> None:
-    """One mixed run (create, 2 uploads, submit per citizen) while the backlog drains."""
+def mixed_run(bench: Bench, watch: tracking.DrainWatch, clients: int,
+              think_s: float = 0.0) -> None:
+    """One mixed run (create, 2 uploads, submit per citizen) while the backlog drains: back
+    to back (the closed loop, where by Little's law latency is clients / throughput), or with
+    ``think_s`` seconds of mean pause before each request (citizens at a form)."""
     payloads = bench.payloads(bench.opts.mixed)
     watch.fresh()
     backlog_before, pending_before = watch.pending(1), watch.pending()
     window = watch.split(now())
     mark = bench.mark()
-    people, wall = bench.citizens(clients, payloads)
+    people, wall = bench.citizens(clients, payloads, think_s)
     measure = bench.measure(mark)
     watch.expect(window, sum(c.submitted for c in people))
     watch.fresh()
@@ -65,8 +70,11 @@ def mixed_run(bench: Bench, watch: tracking.DrainWatch, clients: int) -> None:
     notes = [f"citizens: {len(people)}, {len(people) / wall:.1f} citizens/s",
              f"backlog still pending: {backlog_before} at the start, {watch.pending(1)} at "
              f"the end (all submitted work pending: {pending_before} -> {watch.pending()})"]
-    bench.record(Phase(f"c mixed {clients}", f"Phase c: mixed citizen flow during the drain, "
-                       f"{clients} clients", samples, wall, measure, notes))
+    key, title = f"c mixed {clients}", f"{clients} clients"
+    if think_s:
+        key, title = f"c think {clients}", f"{clients} citizens pausing {think_s:g} s on average"
+    bench.record(Phase(key, f"Phase c: mixed citizen flow during the drain, {title}", samples,
+                       wall, measure, notes))
 
 
 def burst(bench: Bench) -> None:

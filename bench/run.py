@@ -54,6 +54,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--mixed", type=int, help="citizens per mixed run in phase c (200; quick 20)")
     add("--backlog", type=int, help="applications submitted before phase c (2000; quick 40)")
     add("--burst", type=int, help="citizens of the burst, phase d (1000; quick 40)")
+    add("--think", type=float, default=2.0,
+        help="phase c's third run: --high-clients citizens pausing this many seconds on "
+             "average before each request (2; 0 skips the run)")
     add("--scan-kb", type=int, default=200, help="size of the uploaded PDF in KB (200)")
     add("--stall-timeout", type=float, default=120.0,
         help="a drain fails when nothing finished for this many seconds (120)")

@@ -233,10 +233,20 @@ def timed(kind: str, call: Callable[[], requests.Response]) -> tuple[Sample, Any
 # --- one citizen --------------------------------------------------------------------------
 
 
-def run_citizen(base_url: str, index: int, payload: dict[str, Any], scan: bytes) -> Citizen:
-    """Create, upload both documents, submit. Stops at the first failed request."""
+def run_citizen(base_url: str, index: int, payload: dict[str, Any], scan: bytes,
+                think_s: float = 0.0) -> Citizen:
+    """Create, upload both documents, submit. Stops at the first failed request. With
+    ``think_s``, the citizen pauses before each request for a random time of that mean
+    (exponential, seeded by ``index``): someone filling in a form, not a request loop."""
     client = thread_client(base_url)
     citizen = Citizen(index)
+    rng = random.Random(index)
+
+    def think() -> None:
+        if think_s > 0:
+            time.sleep(rng.expovariate(1 / think_s))
+
+    think()
     citizen.created_at = time.perf_counter()
     sample, created = timed("create", lambda: client.create(payload))
     citizen.samples.append(sample)
@@ -246,11 +256,13 @@ def run_citizen(base_url: str, index: int, payload: dict[str, Any], scan: bytes)
     citizen.app_id, citizen.token = app_id, token
 
     for doc_type in DOC_TYPES:
+        think()
         sample, _ = timed("upload", lambda d=doc_type: client.upload(app_id, token, d, scan))
         citizen.samples.append(sample)
         if not sample.ok:
             return citizen
 
+    think()
     sample, _ = timed("submit", lambda: client.submit(app_id, token))
     citizen.samples.append(sample)
     citizen.submitted = sample.ok

@@ -18,8 +18,6 @@ from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
 import reportlab
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.styles import ParagraphStyle
@@ -28,6 +26,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import ListFlowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from silasidakep import qr
 from silasidakep.clock import WIB
 
 FONT, FONT_BOLD = "ReceiptSans", "ReceiptSans-Bold"
@@ -75,12 +74,8 @@ def indonesian_date(value: str | None, with_time: bool = True) -> str:
     return f"{day}, pukul {moment:%H.%M} WIB" if with_time else day
 
 
-def _qr(value: str) -> Drawing:
-    drawing = Drawing(QR_SIZE, QR_SIZE)
-    # Level M survives smudges and folds on office paper better than the default L.
-    drawing.add(QrCodeWidget(value, barLevel="M", barWidth=QR_SIZE, barHeight=QR_SIZE,
-                             barBorder=2))
-    return drawing
+def _qr(value: str) -> qr.QrCode:
+    return qr.QrCode(value, QR_SIZE, border=2)
 
 
 def _p(text: str, style: str) -> Paragraph:

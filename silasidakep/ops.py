@@ -13,13 +13,13 @@ from eventlet import wsgi
 from kombu import Connection
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from nameko.web.handlers import http
 from nameko.web.server import parse_address
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest, make_wsgi_app
 from werkzeug.wrappers import Request, Response
 
 from silasidakep.metrics import EntrypointMetrics
+from silasidakep.rpc import rpc
 
 
 def check_broker(amqp_uri: str) -> None:

@@ -1,6 +1,14 @@
 """RPC proxies with a deadline (nameko 2.14 waits for a reply forever, a citizen should not) and
 a request id on every call, so the owning service runs a repeated request once
-(``silasidakep.idempotency``)."""
+(``silasidakep.idempotency``); and the ``rpc`` entrypoint every service uses, whose replies
+are published without waiting for the broker's confirm.
+
+A reply's confirm guarantees nothing the caller relies on: the reply itself is the caller's
+acknowledgement, and a reply lost with a failing broker looks to the caller like a slow
+service (a deadline, then a retry under the same request id, answered from the kept result).
+Waiting for it cost every RPC a round trip to the broker (issue 17's profile). Requests keep
+their confirms: nameko publishes them ``mandatory`` to tell an unknown service.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +17,52 @@ from collections.abc import Callable
 from typing import Any
 
 import eventlet
+from nameko.amqp.publish import Publisher
+from nameko.constants import (
+    AMQP_SSL_CONFIG_KEY,
+    AMQP_URI_CONFIG_KEY,
+    DEFAULT_SERIALIZER,
+    LOGIN_METHOD_CONFIG_KEY,
+    SERIALIZER_CONFIG_KEY,
+)
 from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy
+from nameko.rpc import Responder, Rpc, RpcConsumer, RpcProxy, get_rpc_exchange
 
 from silasidakep.errors import ServiceUnavailable
 from silasidakep.idempotency import CONTEXT_KEY
 
 DEFAULT_TIMEOUT_SECONDS = 15.0
+
+
+class _ReplyPublisher(Publisher):
+    use_confirms = False
+
+
+class _Responder(Responder):
+    publisher_cls = _ReplyPublisher
+
+
+class _RpcConsumer(RpcConsumer):
+    def handle_result(self, message: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
+        # nameko's own, with the unconfirmed responder (nameko names the class inline).
+        config = self.container.config
+        responder = _Responder(
+            config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
+            config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
+            ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
+        )
+        result, exc_info = responder.send_response(result, exc_info)
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
+
+
+class _Rpc(Rpc):
+    # One consumer serves a service's RPC queue, so every entrypoint of a service must use this
+    # decorator (an entrypoint of nameko's own would start a second consumer on the queue).
+    rpc_consumer = _RpcConsumer()
+
+
+rpc = _Rpc.decorator
 
 
 class TimedRpcProxy(RpcProxy):

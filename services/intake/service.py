@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from nameko.rpc import rpc
-
 from services.intake import replays
 from services.intake.applications import (
     commands,
@@ -29,6 +27,7 @@ from services.intake.entrypoints.survey import SurveyRpcs
 from silasidakep.contracts import parse_envelope
 from silasidakep.errors import DomainError
 from silasidakep.messaging import on_event
+from silasidakep.rpc import rpc
 
 
 class IntakeService(AccountRpcs, AppointmentRpcs, ComplaintRpcs, PersonalDataRpcs,

@@ -173,20 +173,23 @@ class Planned:
     message_id: uuid.UUID
     channel: str
     outgoing: Outgoing | None  # None: nothing to send (skipped, inbox, already final)
+    state: str | None = None  # as planned, for one with nothing to send (None: read it)
 
 
-def insert_message(session: Session, **values: Any) -> uuid.UUID:
-    """The message of (event id, channel): inserted with ``values`` unless it exists."""
-    session.execute(
+def insert_message(session: Session, **values: Any) -> tuple[uuid.UUID, str]:
+    """The message of (event id, channel) and its state: inserted with ``values`` unless it
+    exists (one statement for a new message, the usual case)."""
+    inserted = session.execute(
         insert(Message)
         .values(id=uuid.uuid4(), attempts=0, created_at=now_utc(), **values)
         .on_conflict_do_nothing(index_elements=["event_id", "channel"])
-    )
-    return session.scalars(
-        select(Message.id).where(
+        .returning(Message.id, Message.state)
+    ).first()
+    return tuple(inserted or session.execute(
+        select(Message.id, Message.state).where(
             Message.event_id == values["event_id"], Message.channel == values["channel"]
         )
-    ).one()
+    ).one())
 
 
 def plan(
@@ -237,12 +240,12 @@ def plan(
             row.update(state="SKIPPED", last_error="identical message sent recently")
         else:
             row["state"] = "QUEUED"
-        message_id = insert_message(session, **row)
+        message_id, state = insert_message(session, **row)
         outgoing = None
         if row["state"] == "QUEUED":
             outgoing = Outgoing(str(message_id), channel, address, rendered.subject,
                                 rendered.text)
-        planned.append(Planned(message_id, channel, outgoing))
+        planned.append(Planned(message_id, channel, outgoing, state))
     return planned
 
 
@@ -461,6 +464,9 @@ def deliver_event(
             planned = [Planned(item.message_id, item.channel, None) for item in planned]
     states: dict[str, str] = {}
     for item in planned:
+        if item.outgoing is None and item.state is not None:
+            states[item.channel] = item.state
+            continue
         if item.outgoing is None:
             with sessions() as session:
                 states[item.channel] = session.get(Message, item.message_id).state

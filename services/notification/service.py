@@ -11,7 +11,6 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.notification import (
@@ -33,7 +32,7 @@ from silasidakep.db import Store
 from silasidakep.errors import NotFound, ValidationFailed
 from silasidakep.messaging import on_event
 from silasidakep.ops import ServiceOps, check_broker
-from silasidakep.rpc import TimedRpcProxy
+from silasidakep.rpc import TimedRpcProxy, rpc
 
 log = logging.getLogger(__name__)
 

@@ -55,7 +55,7 @@ def deliver_staff_notice(
     rendered = rendering.render("EMAIL", template, context)
     to = ", ".join(supervisors)
     with sessions() as session, session.begin():
-        message_id = insert_message(
+        message_id, _ = insert_message(
             session, event_id=event_id, channel="EMAIL", template=template,
             template_version=rendered.version, application_id=None,
             subject=rendered.subject[:200], recipient_masked=masked("EMAIL", to)[:254],

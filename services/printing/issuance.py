@@ -89,11 +89,13 @@ def _issue_output(
     with sessions() as session, session.begin():
         won = register.finalise(session, outbox, application_id, object_key, sha256,
                                 issuer.signer_name, output_key=key)
-    if not won:
+        shared = won is not None and won.attempts > 1
+    if won is None:
         issuer.objects.delete(issuer.bucket, object_key)
         return False
     metrics.DOCUMENTS_ISSUED.labels(document_type=output["document"]).inc()
-    _discard_dead_attempts(issuer, number, object_key)
+    if shared:  # other attempts may have died after storing their copies
+        _discard_dead_attempts(issuer, number, object_key)
     return True
 
 

@@ -94,6 +94,10 @@ class IssuedDocument(Base):
     check_code: Mapped[str | None] = mapped_column(
         String(CHECK_CODE_LENGTH), default=new_check_code
     )
+    # Issuance attempts that found the document still RENDERING, the first included. Only an
+    # attempt finalising a document others attempted too can find their stored copies, so
+    # only then is the number's storage prefix listed.
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class DocumentCounter(Base):

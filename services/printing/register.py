@@ -77,6 +77,8 @@ def allocate(
     output_key = output_key or document_type
     existing = locked_document(session, application_id, output_key)
     if existing is not None:
+        if existing.state == DocumentState.RENDERING:
+            existing.attempts += 1
         return existing
     now = now_utc()
     subject = snapshot["subject"]
@@ -126,14 +128,14 @@ def await_signature(
 def finalise(
     session: Session, outbox: Outbox, application_id: uuid.UUID, key: str, sha256: str,
     signer: str, output_key: str | None = None,
-) -> bool:
-    """Mark the output's document ISSUED and announce it (``finalise_document``); False when
+) -> IssuedDocument | None:
+    """Mark the output's document ISSUED and announce it (``finalise_document``); None when
     another attempt already did."""
     document = locked_document(session, application_id, output_key)
     if document is None or document.state == DocumentState.ISSUED:
-        return False
+        return None
     finalise_document(session, outbox, document, key, sha256, signer)
-    return True
+    return document
 
 
 def finalise_document(

@@ -12,7 +12,6 @@ from typing import Any
 
 from eventlet import tpool
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 
 from services.printing import (
     history,
@@ -35,6 +34,7 @@ from silasidakep.contracts import parse_envelope
 from silasidakep.db import Store
 from silasidakep.messaging import on_event
 from silasidakep.ops import ServiceOps, check_broker
+from silasidakep.rpc import rpc
 from silasidakep.storage import ObjectStore
 
 log = logging.getLogger(__name__)

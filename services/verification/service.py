@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from nameko.rpc import rpc
 from sqlalchemy.orm import Session
 
 from services.verification import audit, audit_inbox, queue, reasons, staff, supervision, totp
@@ -20,6 +19,7 @@ from silasidakep.db import Store
 from silasidakep.export_grant import authorize as authorize_export
 from silasidakep.messaging import on_event
 from silasidakep.ops import ServiceOps, check_broker
+from silasidakep.rpc import rpc
 
 
 def client_ip(client: dict[str, Any] | None) -> str | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
 from sqlalchemy.orm import Session
 
 from services.intake import replays
@@ -19,6 +18,7 @@ from services.intake.accounts import (
 )
 from services.intake.accounts import sessions as devices
 from services.intake.entrypoints.base import IntakeBase
+from silasidakep.rpc import rpc
 
 
 class AccountRpcs(IntakeBase):

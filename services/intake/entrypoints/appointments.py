@@ -6,12 +6,12 @@ import logging
 import os
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.intake.appointments import booking, counter, locations, reminders
 from services.intake.entrypoints.base import IntakeBase
 from silasidakep.audit_trail import Auditor
+from silasidakep.rpc import rpc
 
 log = logging.getLogger(__name__)
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from services.intake import complaints, replays
 from services.intake.entrypoints.base import IntakeBase
 from silasidakep.audit_trail import Auditor
+from silasidakep.rpc import rpc
 
 COMPLAINT_HANDLERS = ("supervisor", "verifier")
 

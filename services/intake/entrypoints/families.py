@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
 from sqlalchemy.orm import Session
 
 from services.intake.accounts import credentials
@@ -14,6 +13,7 @@ from services.intake.outputs import family_lookup
 from silasidakep.audit_trail import Auditor
 from silasidakep.clock import now_utc
 from silasidakep.errors import Unauthorized
+from silasidakep.rpc import rpc
 
 FRONT_OFFICE = ("front_office",)
 

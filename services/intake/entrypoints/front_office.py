@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from nameko.rpc import rpc
 from sqlalchemy.orm import Session
 
 from services.intake import replays
 from services.intake.applications import assisted
 from services.intake.entrypoints.base import IntakeBase
 from silasidakep.audit_trail import Auditor
+from silasidakep.rpc import rpc
 
 FRONT_OFFICE = ("front_office",)
 

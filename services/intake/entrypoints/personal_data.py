@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.intake import access_log, subject_export
@@ -13,6 +12,7 @@ from services.intake.applications.retention import interval_seconds, purge_expir
 from services.intake.entrypoints.base import IntakeBase
 from silasidakep import export_grant
 from silasidakep.messaging import on_event
+from silasidakep.rpc import rpc
 
 
 class PersonalDataRpcs(IntakeBase):

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from services.intake import reporting
 from services.intake.entrypoints.base import IntakeBase
+from silasidakep.rpc import rpc
 
 REPORT_READERS = ("supervisor", "admin", "auditor")
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from services.intake.entrypoints.base import IntakeBase
 from services.intake.survey import answers, ikm, reports
 from silasidakep.audit_trail import Auditor
+from silasidakep.rpc import rpc
 
 REPORT_ROLES = ("supervisor", "admin", "auditor")
 COMMENT_ROLES = ("supervisor",)

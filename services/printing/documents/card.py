@@ -13,7 +13,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from io import BytesIO
 
-from reportlab.graphics import renderPDF
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
@@ -199,8 +198,9 @@ def _draw_side(canvas: Canvas, card: CardContent, top: float) -> None:
     for line in (card.issue_place, card.issued_at.strftime("%d-%m-%Y")):
         canvas.drawCentredString(centre, y, _cut(line, FONT, text_size, column_width))
         y -= text_size * LEADING
-    qr = qr_drawing(card.verify_url, QR_SIZE)
-    renderPDF.draw(qr, canvas, width - EDGE - QR_SIZE + QR_QUIET_ZONE, qr_bottom)
+    qr_drawing(card.verify_url, QR_SIZE).drawOn(
+        canvas, width - EDGE - QR_SIZE + QR_QUIET_ZONE, qr_bottom
+    )
 
 
 def _fit_size(text: str, font: str, size: float, width: float) -> float:

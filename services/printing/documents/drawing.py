@@ -1,5 +1,5 @@
 """What both renderers (the A4 sheet in ``render``, the ID-1 card in ``card``) draw with: the
-embedded fonts and the QR code that links to the verification page."""
+embedded fonts and the QR code that links to the verification page (``silasidakep.qr``)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from functools import cache
 from pathlib import Path
 
 import reportlab
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+
+from silasidakep import qr
 
 FONT = "SilasidakepSans"
 FONT_BOLD = "SilasidakepSans-Bold"
@@ -30,12 +30,5 @@ def register_fonts() -> None:
     )
 
 
-def build_qr_widget(value: str, size: float = QR_SIZE) -> QrCodeWidget:
-    # Level M survives smudges and folds on office-printed HVS better than the default L.
-    return QrCodeWidget(value, barLevel="M", barWidth=size, barHeight=size, barBorder=4)
-
-
-def qr_drawing(value: str, size: float = QR_SIZE) -> Drawing:
-    drawing = Drawing(size, size)
-    drawing.add(build_qr_widget(value, size))
-    return drawing
+def qr_drawing(value: str, size: float = QR_SIZE) -> qr.QrCode:
+    return qr.QrCode(value, size, border=4)

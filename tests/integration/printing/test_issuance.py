@@ -98,3 +98,30 @@ def test_the_workflow_issues_once_when_redelivered_and_after_a_crash(sessions, i
         issuer.bucket, prefix=f"{document.document_number}/", recursive=True)]
     assert keys == [document.object_key]
     assert validate_signed_pdf(issuer.objects.get(issuer.bucket, keys[0]), pki.ca_file).ok
+
+
+def test_a_first_attempt_does_not_list_storage_for_dead_attempts(sessions, issuer, monkeypatch):
+    # Listing a number's prefix is an S3 LIST per document; only a resumed issuance needs it.
+    outbox = Outbox(metadata.tables["printing.outbox"], producer="printing")
+    listed: list[str] = []
+    real_keys = issuer.objects.keys
+
+    def spy(bucket: str, prefix: str) -> list[str]:
+        listed.append(prefix)
+        return real_keys(bucket, prefix)
+
+    monkeypatch.setattr(issuer.objects, "keys", spy)
+
+    assert issuance.issue(sessions, outbox, issuer, uuid.uuid4(), snapshot(10)) is True
+    assert listed == []
+
+    def crash_after_storing(step: str) -> None:
+        if step == "stored":
+            raise SystemExit("killed")
+
+    app_id = uuid.uuid4()
+    with pytest.raises(SystemExit):
+        issuance.issue(sessions, outbox, issuer, app_id, snapshot(11),
+                       crash_point=crash_after_storing)
+    assert issuance.issue(sessions, outbox, issuer, app_id, snapshot(11)) is True
+    assert len(listed) == 1

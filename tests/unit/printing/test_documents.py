@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
+import zxingcpp
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
@@ -271,6 +272,15 @@ def test_card_qr_code_encodes_the_verify_url(
     production.render(issuer, _number("KTP_EL"), SNAPSHOTS["KTP_EL"]())
 
     assert encoded == [f"{issuer.public_base_url}/verify/{_number('KTP_EL')}"]
+
+
+def test_the_card_qr_code_scans_as_the_verify_url(issuer: production.Issuer) -> None:
+    pdf = production.render(issuer, _number("KTP_EL"), SNAPSHOTS["KTP_EL"]())
+    image = pdfium.PdfDocument(pdf)[0].render(scale=300 / 72).to_pil()  # the small card
+
+    assert [code.text for code in zxingcpp.read_barcodes(image)] == [
+        f"{issuer.public_base_url}/verify/{_number('KTP_EL')}"
+    ]
 
 
 def test_long_card_values_are_shrunk_or_cut_not_overflowing(issuer: production.Issuer) -> None:

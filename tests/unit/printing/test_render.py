@@ -4,13 +4,15 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 
+import pypdfium2 as pdfium
 import pytest
+import zxingcpp
 from pyhanko.pdf_utils.reader import PdfFileReader
 from reportlab.lib.pagesizes import A4
 
 from services.printing.documents import render
 from services.printing.documents.content import DocumentContent, format_tanggal, place_name
-from services.printing.documents.drawing import QR_SIZE, build_qr_widget
+from services.printing.documents.drawing import QR_SIZE
 from services.printing.documents.render import render_document
 
 from .samples import make_kk
@@ -49,13 +51,16 @@ def test_markup_characters_in_data_are_printed_not_interpreted() -> None:
     render_document(doc)  # reportlab would raise on unescaped "<Melati>"
 
 
-def test_qr_code_encodes_the_verify_url() -> None:
-    url = "https://silasidakep.example.test/v/3211-KK-2026-000123"
+def test_the_printed_qr_code_scans_as_the_verify_url(kk: DocumentContent) -> None:
+    page = pdfium.PdfDocument(render_document(kk))[0]
+    image = page.render(scale=150 / 72).to_pil()  # 150 dpi, a cheap office scanner
 
-    widget = build_qr_widget(url)
+    scanned = zxingcpp.read_barcodes(image)
 
-    assert widget.value == url
-    assert widget.barLevel == "M"
+    assert [(code.format, code.text) for code in scanned] == [
+        (zxingcpp.BarcodeFormat.QRCode, kk.verify_url)
+    ]
+    assert scanned[0].ec_level == "M"
 
 
 def test_rendered_document_carries_a_qr_of_its_verify_url(
