@@ -64,7 +64,8 @@ class Rig:
 
     def rows(self) -> list[Watched]:
         system = self.system
-        rows = [_one(name, p.process) for name, p in system.processes.items()]
+        # By name, not by process: phase e restarts printing and adds a second one.
+        rows = [Watched(name, lambda n=name: _pids(system, n)) for name in system.processes]
         rows += [_one("moto s3", system.s3.process), _one("mail catcher", system.smtp.process)]
         rows += [_one(name, p.process, group="naive") for name, p in self.naive.items()]
         rows += [
@@ -74,6 +75,12 @@ class Rig:
                     group="client"),
         ]
         return rows
+
+
+def _pids(system: System, name: str) -> list[int]:
+    """The processes running as ``name``, and its extra copies (``name 2``, ...)."""
+    return [p.process.pid for key, p in system.processes.items()
+            if key == name or key.startswith(f"{name} ")]
 
 
 def _one(name: str, process: subprocess.Popen, group: str = "system") -> Watched:

@@ -1,8 +1,9 @@
 """One-command benchmark (issue 17): boots a system of its own, measures it, tears it down.
 
 Phases: (a) a naive nameko HTTP -> RPC -> event chain as the baseline; (b) each request type
-alone; (c) the mixed citizen flow at two client counts while a backlog drains; (d) a burst of
-citizens accepted and drained, checked for lost and duplicated applications in the database.
+alone; (c) the mixed citizen flow at two client counts, and with think time, while a backlog
+drains; (d) a burst of citizens accepted and drained, checked for lost and duplicated
+applications in the database; (e) documents per second of printing alone, one process and two.
 Prints figures (see bench/README.md); asserts nothing but its exit code: 1 when a request
 failed, an application was lost or duplicated, or a drain did not finish.
 
@@ -26,19 +27,20 @@ if sys.path and Path(sys.path[0]).resolve() == REPO_ROOT / "bench":
 elif str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench import phases, pipeline, procstat, report, rig  # noqa: E402
+from bench import issuing, phases, pipeline, procstat, report, rig  # noqa: E402
 from bench.procstat import snapshot  # noqa: E402
 from bench.submissions import build_payloads, build_scan  # noqa: E402
 from services.intake.catalogue import load_catalogue  # noqa: E402
 
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "bench-run"
 SERVICE = "KK_PERUBAHAN"
-PHASES = "abcd"
+PHASES = "abcde"
 # Sizes: the default run and --quick; an option given on the command line wins over both.
 PRESETS = {
     "default": {"naive_requests": 3000, "requests": 600, "mixed": 200, "backlog": 2000,
-                "burst": 1000},
-    "quick": {"naive_requests": 600, "requests": 60, "mixed": 20, "backlog": 40, "burst": 40},
+                "burst": 1000, "print_docs": 600},
+    "quick": {"naive_requests": 600, "requests": 60, "mixed": 20, "backlog": 40, "burst": 40,
+              "print_docs": 20},
 }
 
 
@@ -54,6 +56,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--mixed", type=int, help="citizens per mixed run in phase c (200; quick 20)")
     add("--backlog", type=int, help="applications submitted before phase c (2000; quick 40)")
     add("--burst", type=int, help="citizens of the burst, phase d (1000; quick 40)")
+    add("--print-docs", type=int,
+        help="applications queued for printing alone in phase e, per run (600; quick 20)")
     add("--think", type=float, default=2.0,
         help="phase c's third run: --high-clients citizens pausing this many seconds on "
              "average before each request (2; 0 skips the run)")
@@ -86,7 +90,8 @@ def expected_documents(payload_form: dict) -> int:
 
 def storage_warning(opts: argparse.Namespace, scan_size: int) -> str | None:
     """moto keeps every object in memory: two scans and a signed PDF (~55 KB) a citizen."""
-    citizens = opts.clients + opts.requests // 2 + opts.backlog + 2 * opts.mixed + opts.burst
+    citizens = (opts.clients + opts.requests // 2 + opts.backlog + 3 * opts.mixed + opts.burst
+                + 2 * opts.print_docs)
     needed = citizens * (2 * scan_size + 55_000)
     total = total_memory_bytes()
     if total and needed > total / 2:
@@ -121,7 +126,8 @@ def run(opts: argparse.Namespace, scan: bytes) -> list[str]:
         niced = {name: procstat.nice(p.process.pid) for name, p in system.system.processes.items()}
         print("Nice values: " + ", ".join(f"{name} {n}" for name, n in niced.items()) + "\n")
         steps = {"a": phases.naive, "b": phases.single_types,
-                 "c": pipeline.mixed_under_backlog, "d": pipeline.burst}
+                 "c": pipeline.mixed_under_backlog, "d": pipeline.burst,
+                 "e": issuing.printing_alone}
         warmed = False
         for letter in opts.phases:
             if letter != "a" and not warmed:

@@ -70,6 +70,10 @@ FINAL = frozenset({"SENT", "DELIVERED", "TECHNICAL_FAILURE", "SKIPPED"})
 # throttle: intake already limits codes per identifier, and a held-back code is a failed sign-in.
 SINGLE_CHANNEL_TEMPLATES = frozenset({"one_time_code"})
 UNTHROTTLED_TEMPLATES = frozenset({"one_time_code"})
+# A status that asks nothing of the citizen and is followed by one that does: shown in the
+# application's inbox only. "A verifier opened your file" is not worth an SMS or WhatsApp
+# message the regency pays for, nor an email; the decision after it always goes out.
+INBOX_ONLY_TEMPLATES = frozenset({"status_in_verification"})
 STATES = ("QUEUED", "SENDING", "SENT", "DELIVERED", "FAILED", "TECHNICAL_FAILURE", "SKIPPED")
 
 
@@ -204,6 +208,8 @@ def plan(
         channels = [c for c in channels if c != "INBOX"]
     if template in SINGLE_CHANNEL_TEMPLATES:
         channels = channels[:1]
+    if template in INBOX_ONLY_TEMPLATES:
+        channels = [c for c in channels if c == "INBOX"]
     expired = _expired(event)
     context = rendering.context_for(template, event, public_base_url)
     planned = []

@@ -269,7 +269,7 @@ def test_throttling_holds_messages_back_and_identical_duplicates_are_skipped(
     pol = policy(throttle_per_minute=2)
     send = senders(smtp.port, provider)
     results = []
-    for status in ("SUBMITTED", "IN_VERIFICATION", "APPROVED"):
+    for status in ("SUBMITTED", "APPROVED", "ISSUED"):
         event = {**event, "status": status, "recipient": event["recipient"]}
         try:
             results.append(deliver(sessions, pol, send, uuid.uuid4(), event)["SMS"])
@@ -359,3 +359,15 @@ def test_no_supervisors_or_no_email_means_no_digest_and_no_intake_call(sessions)
                                             must_not_call) is None
     assert staff_notices.supervisor_emails({"SUPERVISOR_EMAILS": " a@x.test, ,b@x.test"}) == [
         "a@x.test", "b@x.test"]
+
+
+def test_in_verification_is_told_in_the_inbox_only(sessions, smtp, provider) -> None:
+    event, email, phone = status_event("IN_VERIFICATION")
+
+    states = deliver(sessions, policy(), senders(smtp.port, provider), uuid.uuid4(), event)
+
+    assert states == {"INBOX": "DELIVERED"}
+    assert not provider.to(phone) and not smtp.mailbox.to(email)
+    assert [m["template"] for m in dispatch.inbox(sessions, str(event["application_id"]))] == [
+        "status_in_verification"
+    ]

@@ -299,14 +299,16 @@ class ServiceProcess:
         self.process.wait()
 
 
-def start_service(name: str, env: dict[str, str], log_dir: Path) -> ServiceProcess:
+def start_service(name: str, env: dict[str, str], log_dir: Path,
+                  log_name: str | None = None) -> ServiceProcess:
+    """``log_name``: the log file's name without ``.log`` for a second copy of a service."""
     config, target = SERVICES[name] if name in SERVICES else DEV_PROCESSES[name]
     address = f"127.0.0.1:{free_port()}"
     env = {**env, HTTP_ADDRESS_VARS[name]: address}
     metrics_address = None
     if name == "gateway":
         metrics_address = env["GATEWAY_METRICS_ADDRESS"] = f"127.0.0.1:{free_port()}"
-    log_path = log_dir / f"{name}.log"
+    log_path = log_dir / f"{log_name or name}.log"
     log = open(log_path, "ab")  # noqa: SIM115 (closed with the process)
     process = subprocess.Popen(
         [sys.executable, "-m", "silasidakep.nameko_cli", "run", "--config", config, target],
