@@ -1,13 +1,13 @@
 """Phase e: documents issued per second by printing alone, with one process and with two.
 
 Printing is stopped while ``--print-docs`` applications are submitted and approved, so their
-``application.issuance_requested`` events wait in its queue; then intake and notification stop
-too (what printing announces waits in their queues) and printing starts with the queue full:
-one process, then two, each pinned with ``taskset`` to a core of its own when the machine has
-that many. The rate is read from the register (first allocation to last issue of the batch),
-so the bench's own polling is not in it. PostgreSQL, RabbitMQ and the S3 stand-in still share
-the cores. Afterwards intake and notification start again and everything drains, checked for
-lost or duplicated applications like the other phases.
+``application.issuance_requested`` events wait in its queue; then intake's events side and
+notification stop too (what printing announces waits in their queues) and printing starts
+with its queue full: one process, then, with another batch, two, each pinned with ``taskset``
+to a core of its own when the machine has that many. Rates come from the register, so the
+bench's own polling is not in them. PostgreSQL, RabbitMQ and the S3 stand-in still share the
+cores. Afterwards the stopped processes start again and everything drains, checked for lost
+or duplicated applications like the other phases.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ ISSUED_SQL = """
 SELECT count(*), min(allocated_at), max(issued_at) FROM printing.documents
 WHERE application_id = ANY(%(ids)s::uuid[]) AND state = 'ISSUED'
 """
-BEHIND_PRINTING = ("intake", "notification")
+BEHIND_PRINTING = ("intake events", "notification")  # intake's request side is idle
 STEADY_FROM = 0.1
 POLL_SECONDS = 0.5
 
@@ -53,7 +53,7 @@ def one_batch(bench: Bench, processes: int) -> None:
     samples = wait_issued(bench, ids, expected)
     for extra in range(2, processes + 1):
         system.stop(f"printing {extra}")
-    system.start(*BEHIND_PRINTING)
+    bench.rig.start(*BEHIND_PRINTING)
     title = f"Phase e: printing alone, {processes} process{'es' if processes > 1 else ''}"
     print(f"== {title} ==")
     print(f"  pinned: {pinned}")
@@ -131,7 +131,7 @@ def start_printing(bench: Bench, processes: int) -> str:
     for name in names:
         system.processes[name] = infra.start_service("printing", system.env, system.log_dir,
                                                      log_name=name.replace(" ", "-"))
-    pinned = []
+    pinned: list[str] = []
     if len(cores) >= processes > 1:
         for name, core in zip(names, cores, strict=False):
             pid = system.processes[name].process.pid

@@ -39,6 +39,19 @@ def mixed_under_backlog(bench: Bench) -> None:
              "submit" if backlog_done else "the backlog did not drain"]
     report.drain("Phase c: drain (backlog + mixed runs, from the first backlog submit)",
                  outcome, integrity, drain_started, measure, bench.rows, notes)
+    if opts.think > 0:
+        unsaturated(bench)
+
+
+def unsaturated(bench: Bench) -> None:
+    """The same citizens pausing at their forms once the backlog is gone: the event hops
+    (outbox relay lag, event delivery lag) of a system that is not saturated."""
+    since, earlier = now(), set(bench.accepted)
+    with tracking.DrainWatch(bench.rig.database, since) as watch:
+        mixed_run(bench, watch, bench.opts.clients, bench.opts.think, after_drain=True)
+        bench.drain(watch, "phase c, after the drain")
+    check(bench, "phase c, after the drain", tracking.integrity(
+        bench.rig.database, since, bench.accepted - earlier, bench.expected_docs))
 
 
 def submit_backlog(bench: Bench, drafts: list[load.Draft], watch: tracking.DrainWatch) -> None:
@@ -53,11 +66,13 @@ def submit_backlog(bench: Bench, drafts: list[load.Draft], watch: tracking.Drain
 
 
 def mixed_run(bench: Bench, watch: tracking.DrainWatch, clients: int,
-              think_s: float = 0.0) -> None:
+              think_s: float = 0.0, after_drain: bool = False) -> None:
     """One mixed run (create, 2 uploads, submit per citizen) while the backlog drains: back
     to back (the closed loop, where by Little's law latency is clients / throughput), or with
     ``think_s`` seconds of mean pause before each request (citizens at a form)."""
-    payloads = bench.payloads(bench.opts.mixed)
+    # After the drain a few citizens a client are enough to read the unloaded hops.
+    count = min(bench.opts.mixed, 4 * clients) if after_drain else bench.opts.mixed
+    payloads = bench.payloads(count)
     watch.fresh()
     backlog_before, pending_before = watch.pending(1), watch.pending()
     window = watch.split(now())
@@ -67,14 +82,20 @@ def mixed_run(bench: Bench, watch: tracking.DrainWatch, clients: int,
     watch.expect(window, sum(c.submitted for c in people))
     watch.fresh()
     samples: list[Sample] = [s for c in people for s in c.samples]
-    notes = [f"citizens: {len(people)}, {len(people) / wall:.1f} citizens/s",
-             f"backlog still pending: {backlog_before} at the start, {watch.pending(1)} at "
-             f"the end (all submitted work pending: {pending_before} -> {watch.pending()})"]
-    key, title = f"c mixed {clients}", f"{clients} clients"
+    notes = [f"citizens: {len(people)}, {len(people) / wall:.1f} citizens/s"]
+    if not after_drain:
+        notes.append(f"backlog still pending: {backlog_before} at the start, "
+                     f"{watch.pending(1)} at the end (all submitted work pending: "
+                     f"{pending_before} -> {watch.pending()})")
+    key, title = f"c mixed {clients}", f"during the drain, {clients} clients"
     if think_s:
-        key, title = f"c think {clients}", f"{clients} citizens pausing {think_s:g} s on average"
-    bench.record(Phase(key, f"Phase c: mixed citizen flow during the drain, {title}", samples,
-                       wall, measure, notes))
+        key = f"c think {clients}"
+        title = f"during the drain, {clients} citizens pausing {think_s:g} s on average"
+    if after_drain:
+        key = f"c after {clients}"
+        title = f"after the drain, {clients} citizens pausing {think_s:g} s on average"
+    bench.record(Phase(key, f"Phase c: mixed citizen flow {title}", samples, wall, measure,
+                       notes))
 
 
 def burst(bench: Bench) -> None:

@@ -38,6 +38,11 @@ NAIVE = {
     "naive events": "bench.naive:NaiveEvents",
 }
 NAIVE_CONFIG = "bench/naive.yaml"
+# Intake's two sides, as bin/run-local runs them: bench name -> (service, settings).
+SIDES: dict[str, tuple[str, dict[str, str]]] = {
+    "intake": ("intake", {"INTAKE_SERVES": "requests"}),
+    "intake events": ("intake", {"INTAKE_SERVES": "events", "PROCESS_NICE": "5"}),
+}
 
 
 @dataclass
@@ -60,7 +65,17 @@ class Rig:
 
     def metrics_urls(self) -> dict[str, str]:
         return {name: process.metrics_url for name, process in self.system.processes.items()
-                if name in infra.SERVICES}
+                if name.split(" ")[0] in infra.SERVICES}
+
+    def start(self, *names: str) -> None:
+        """(Re)start processes by their bench name, with their settings (``SIDES``)."""
+        system = self.system
+        for name in names:
+            service, extra = SIDES.get(name, (name, {}))
+            system.processes[name] = infra.start_service(
+                service, {**system.env, **extra}, system.log_dir, log_name=name.replace(" ", "-"))
+        for name in names:
+            infra.wait_until(system.processes[name].healthy, timeout=60, what=f"{name} health")
 
     def rows(self) -> list[Watched]:
         system = self.system
@@ -80,7 +95,7 @@ class Rig:
 def _pids(system: System, name: str) -> list[int]:
     """The processes running as ``name``, and its extra copies (``name 2``, ...)."""
     return [p.process.pid for key, p in system.processes.items()
-            if key == name or key.startswith(f"{name} ")]
+            if key == name or key.removeprefix(f"{name} ").isdigit()]
 
 
 def _one(name: str, process: subprocess.Popen, group: str = "system") -> Watched:
@@ -93,13 +108,16 @@ def running(artifacts: Path) -> Iterator[Rig]:
     system = boot(artifacts, BENCH_ENV, mail_process=True, prefix="silasidakep-bench")
     naive: dict[str, infra.ServiceProcess] = {}
     try:
-        system.start()
+        system.start(*(name for name in infra.SERVICES if name != "intake"))
+        rig = Rig(system, naive, datetime.now(UTC))
+        rig.start(*SIDES)  # intake as bin/run-local runs it: two processes
         system.processes["auto-approve"] = infra.start_service(
             "auto-approve", system.env, system.log_dir)
         for name, target in NAIVE.items():
             naive[name] = start_naive(name, target, system)
         wait_ready(system, naive)
-        yield Rig(system, naive, datetime.now(UTC))
+        rig.started_at = datetime.now(UTC)
+        yield rig
     finally:
         for process in naive.values():
             process.stop()

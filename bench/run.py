@@ -40,7 +40,7 @@ PRESETS = {
     "default": {"naive_requests": 3000, "requests": 600, "mixed": 200, "backlog": 2000,
                 "burst": 1000, "print_docs": 600},
     "quick": {"naive_requests": 600, "requests": 60, "mixed": 20, "backlog": 40, "burst": 40,
-              "print_docs": 20},
+              "print_docs": 40},
 }
 
 
@@ -57,10 +57,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--backlog", type=int, help="applications submitted before phase c (2000; quick 40)")
     add("--burst", type=int, help="citizens of the burst, phase d (1000; quick 40)")
     add("--print-docs", type=int,
-        help="applications queued for printing alone in phase e, per run (600; quick 20)")
+        help="applications queued for printing alone in phase e, per run (600; quick 40)")
     add("--think", type=float, default=2.0,
-        help="phase c's third run: --high-clients citizens pausing this many seconds on "
-             "average before each request (2; 0 skips the run)")
+        help="phase c's third run (--high-clients citizens) and the run after the drain "
+             "(--clients): mean pause in seconds before each request (2; 0 skips both)")
     add("--scan-kb", type=int, default=200, help="size of the uploaded PDF in KB (200)")
     add("--stall-timeout", type=float, default=120.0,
         help="a drain fails when nothing finished for this many seconds (120)")
@@ -90,8 +90,8 @@ def expected_documents(payload_form: dict) -> int:
 
 def storage_warning(opts: argparse.Namespace, scan_size: int) -> str | None:
     """moto keeps every object in memory: two scans and a signed PDF (~55 KB) a citizen."""
-    citizens = (opts.clients + opts.requests // 2 + opts.backlog + 3 * opts.mixed + opts.burst
-                + 2 * opts.print_docs)
+    citizens = (5 * opts.clients + opts.requests // 2 + opts.backlog + 3 * opts.mixed
+                + opts.burst + 2 * opts.print_docs)
     needed = citizens * (2 * scan_size + 55_000)
     total = total_memory_bytes()
     if total and needed > total / 2:

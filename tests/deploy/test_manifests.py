@@ -22,8 +22,12 @@ from silasidakep.queue_metrics import known_queues
 from tests.deploy import k8s
 from tests.deploy.k8s import OVERLAYS, ROOT, Doc, of_kind, render, rendered
 
-APPS = ("intake", "verification", "printing", "notification", "gateway")
-CONSUMERS = ("intake", "verification", "printing", "notification")
+APPS = ("intake", "intake-events", "verification", "printing", "notification", "gateway")
+# Deployment -> the service whose queues it consumes (intake's two sides split intake's).
+CONSUMERS = {
+    "intake": "intake", "intake-events": "intake", "verification": "verification",
+    "printing": "printing", "notification": "notification",
+}
 # Secrets production expects to exist (created by hand or by the operators), never committed.
 PRODUCTION_SECRETS = {
     "silasidakep-secrets", "minio-root", "silasidakep-signing", "silasidakep-tls",
@@ -272,8 +276,14 @@ def test_the_migration_job_runs_the_project_cli_against_the_primary() -> None:
 # --- autoscaling -------------------------------------------------------------------------------
 
 
-def _queues_of(consumer: str) -> set[str]:
-    return {s.queue for s in SUBSCRIPTIONS if s.consumer == consumer} | {f"rpc-{consumer}"}
+def _queues_of(deployment: str) -> set[str]:
+    service = CONSUMERS[deployment]
+    events = {s.queue for s in SUBSCRIPTIONS if s.consumer == service}
+    if deployment == "intake":  # the request side
+        return {"rpc-intake"}
+    if deployment == "intake-events":
+        return events
+    return events | {f"rpc-{service}"}
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -302,7 +312,7 @@ def test_every_consumer_scales_with_keda_on_its_real_queues(overlay: str) -> Non
             queue = meta["queueName"]
             assert queue in registry, f"{queue} is not a queue of silasidakep"
             work_queue, stage, kind = registry[queue]
-            assert (work_queue, stage) == (queue, consumer) and kind in ("work", "rpc")
+            assert (work_queue, stage) == (queue, CONSUMERS[consumer]) and kind in ("work", "rpc")
             assert trigger["authenticationRef"]["name"] in auths
             queues.add(queue)
         assert queues == _queues_of(consumer), consumer

@@ -27,10 +27,14 @@ HEADINGS = (
     "== Phase b: submit alone",
     "== Phase c: backlog of",
     "== Phase c: mixed citizen flow during the drain, 16 clients",
-    "== Phase c: mixed citizen flow during the drain, 64 clients",
+    "== Phase c: mixed citizen flow during the drain, 64 clients ==",
+    "== Phase c: mixed citizen flow during the drain, 64 citizens pausing 2 s on average ==",
     "== Phase c: drain",
+    "== Phase c: mixed citizen flow after the drain, 16 citizens pausing 2 s on average ==",
     "== Phase d: burst of",
     "== Phase d: burst drain",
+    "== Phase e: printing alone, 1 process ==",
+    "== Phase e: printing alone, 2 processes ==",
     "== CPU ms per request, by process and phase ==",
     "== RSS MB after boot and after each phase ==",
 )
@@ -73,7 +77,8 @@ def test_quick_bench_runs_every_phase_and_cleans_up(tmp_path: Path) -> None:
     for heading in HEADINGS:
         assert heading in output, f"missing {heading!r}"
     ratios = re.findall(r"^  ratio to the naive baseline: \d+\.\d+ ", output, re.MULTILINE)
-    assert len(ratios) >= 9, output  # a, 4 x b, backlog, 2 mixed runs, burst
+    assert len(ratios) >= 11, output  # a, 4 x b, backlog, 4 mixed runs, burst
+    assert len(re.findall(r"^  \d+ documents, register span ", output, re.MULTILINE)) == 2, output
     assert re.search(r"0 lost, 0 duplicated, 0 unexpected", output)
     found = re.search(r"System up: database (\S+), vhost (\S+),", output)
     assert found, output[:2000]

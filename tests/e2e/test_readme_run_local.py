@@ -52,7 +52,8 @@ def local_run(tmp_path_factory) -> Iterator[tuple[Path, str, dict[str, str]]]:
     vhost, amqp_uri = infra.create_vhost()
     ports = {name: f"127.0.0.1:{infra.free_port()}" for name in (
         "GATEWAY_ADDRESS", "GATEWAY_METRICS_ADDRESS", "INTAKE_HTTP_ADDRESS",
-        "VERIFICATION_HTTP_ADDRESS", "PRINTING_HTTP_ADDRESS", "NOTIFICATION_HTTP_ADDRESS")}
+        "INTAKE_EVENTS_HTTP_ADDRESS", "VERIFICATION_HTTP_ADDRESS", "PRINTING_HTTP_ADDRESS",
+        "NOTIFICATION_HTTP_ADDRESS")}
     # The shared venv is current first, so the copy's bootstrap finds nothing to install (an
     # install from the copy would point the editable package at it).
     subprocess.run([str(ROOT / "bin" / "bootstrap")], check=True, timeout=600)

@@ -195,12 +195,25 @@ def test_every_alert_expression_parses_and_its_series_exist(prometheus: Promethe
 
 def test_a_backlog_fires_the_backlog_alert(system: System, prometheus: Prometheus) -> None:
     system.stop("verification")
-    try:
+    ready = f'silasidakep_queue_messages_ready{{queue="{VERIFICATION_QUEUE}",kind="work"}}'
+
+    def publish(first: int, count: int) -> None:
         with Connection(system.env["AMQP_URI"]) as conn:
             producer = conn.Producer()
-            for index in range(12):
+            for index in range(first, first + count):
                 producer.publish({"not": "an event", "n": index}, exchange="",
                                  routing_key=VERIFICATION_QUEUE, timestamp=int(time.time()))
+
+    def scraped_at_least(count: int) -> bool:
+        result = prometheus.query(ready)["result"]
+        return bool(result) and float(result[0]["value"][1]) >= count
+
+    try:
+        # In two steps, each seen scraped: the rule needs the backlog growing (deriv > 0),
+        # which a single step scraped only after it happened would not show.
+        publish(0, 6)
+        wait_until(lambda: scraped_at_least(6), timeout=30, interval=1, what="6 scraped")
+        publish(6, 6)
 
         def firing() -> bool:
             alerts = requests.get(f"{prometheus.url}/api/v1/alerts", timeout=5).json()

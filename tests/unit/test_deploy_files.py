@@ -32,6 +32,13 @@ APP_SERVICES: dict[str, tuple[str, str, str, int]] = {
         "INTAKE_HTTP_ADDRESS",
         8001,
     ),
+    # Intake's events side (INTAKE_SERVES=events): the same service class and config.
+    "intake-events": (
+        "services/intake/config.yaml",
+        "services.intake.service:IntakeService",
+        "INTAKE_HTTP_ADDRESS",
+        8006,
+    ),
     "verification": (
         "services/verification/config.yaml",
         "services.verification.service:VerificationService",
