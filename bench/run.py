@@ -124,6 +124,7 @@ def run(opts: argparse.Namespace, scan: bytes) -> list[str]:
         print(f"System up: database {system.database}, vhost {system.system.vhost}, gateway "
               f"{system.gateway}, logs in {system.system.log_dir}", flush=True)
         niced = {name: procstat.nice(p.process.pid) for name, p in system.system.processes.items()}
+        niced["mail catcher"] = procstat.nice(system.system.smtp.process.pid)
         print("Nice values: " + ", ".join(f"{name} {n}" for name, n in niced.items()) + "\n")
         steps = {"a": phases.naive, "b": phases.single_types,
                  "c": pipeline.mixed_under_backlog, "d": pipeline.burst,

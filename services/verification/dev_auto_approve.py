@@ -22,6 +22,7 @@ from services.verification import queue
 from services.verification.models import QueueItem, metadata
 from silasidakep.config import is_development
 from silasidakep.db import Outbox, Store
+from silasidakep.ops import ProcessPriority
 
 ACTOR = "dev-auto-approve"
 BATCH = 50
@@ -60,6 +61,8 @@ class DevelopmentOnly(DependencyProvider):
 class AutoApprover:
     name = "verification"
     development_only = DevelopmentOnly()
+    # It stands in for the verifiers' back office: niced like verification (its PROCESS_NICE).
+    process_priority = ProcessPriority()
     store = Store(metadata, pool_size=2)
 
     @timer(interval=INTERVAL_SECONDS, eager=True)
