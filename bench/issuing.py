@@ -53,6 +53,7 @@ def one_batch(bench: Bench, processes: int) -> None:
     samples = wait_issued(bench, ids, expected)
     for extra in range(2, processes + 1):
         system.stop(f"printing {extra}")
+    pin(system.processes["printing"].process.pid, sorted(os.sched_getaffinity(0)))
     bench.rig.start(*BEHIND_PRINTING)
     title = f"Phase e: printing alone, {processes} process{'es' if processes > 1 else ''}"
     print(f"== {title} ==")
@@ -134,14 +135,17 @@ def start_printing(bench: Bench, processes: int) -> str:
     pinned: list[str] = []
     if len(cores) >= processes > 1:
         for name, core in zip(names, cores, strict=False):
-            pid = system.processes[name].process.pid
-            # -a: every thread (eventlet's tpool threads render and sign).
-            subprocess.run(["taskset", "-a", "-cp", str(core), str(pid)], check=True,
-                           capture_output=True)
+            pin(system.processes[name].process.pid, [core])
             pinned.append(f"{name} on core {core}")
     for name in names:
         infra.wait_until(system.processes[name].healthy, timeout=60, what=f"{name} health")
     return ", ".join(pinned) or "no (one process, or fewer cores than processes)"
+
+
+def pin(pid: int, cores: list[int]) -> None:
+    """Every thread of ``pid`` (eventlet's tpool threads render and sign) on ``cores``."""
+    subprocess.run(["taskset", "-a", "-cp", ",".join(map(str, cores)), str(pid)], check=True,
+                   capture_output=True)
 
 
 def wait_issued(bench: Bench, ids: list[str], expected: int) -> list[Progress]:
