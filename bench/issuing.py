@@ -98,13 +98,10 @@ def queue_for_printing(bench: Bench) -> list[str]:
     """Submit ``--print-docs`` applications and wait until each is approved and its issuance
     request published (intake's outbox empty), with printing stopped."""
     opts, base = bench.opts, bench.rig.gateway
-    prepared, _ = load.run_pool(opts.clients, lambda p: load.prepare(base, p, bench.scan),
-                                bench.payloads(opts.print_docs))
-    drafts = [d for _, d in prepared if d]
+    drafts, failed, _ = bench.drafts(opts.print_docs)
     samples, _ = load.run_pool(opts.clients, lambda d: load.submit(base, d), drafts)
     ids = [d.app_id for d, s in zip(drafts, samples, strict=True) if s.ok]
     bench.accepted.update(ids)
-    failed = sum(not s.ok for samples_, _ in prepared for s in samples_)
     failed += sum(not s.ok for s in samples)
     if failed:
         bench.failures.append(f"phase e: {failed} failed requests while queueing")

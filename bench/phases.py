@@ -83,6 +83,15 @@ class Bench:
         report.phase(phase, self.naive_rate, self.rows)
         return phase
 
+    def drafts(self, count: int) -> tuple[list[load.Draft], int, float]:
+        """``count`` drafts ready to submit (create + 2 uploads each) from ``--clients``
+        clients: the drafts, the failed requests and the wall time."""
+        base, scan = self.rig.gateway, self.scan
+        prepared, wall = load.run_pool(self.opts.clients, lambda p: load.prepare(base, p, scan),
+                                       self.payloads(count))
+        errors = sum(not s.ok for samples, _ in prepared for s in samples)
+        return [d for _, d in prepared if d], errors, wall
+
     def citizens(self, clients: int, payloads: list[dict[str, Any]], think_s: float = 0.0
                  ) -> tuple[list[Citizen], float]:
         """The mixed citizen flow of bench/submissions.py; accepted ids are remembered."""

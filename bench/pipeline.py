@@ -11,12 +11,9 @@ from bench.submissions import Sample
 
 
 def mixed_under_backlog(bench: Bench) -> None:
-    opts, base = bench.opts, bench.rig.gateway
+    opts = bench.opts
     since, overall, earlier = now(), bench.mark(), set(bench.accepted)
-    prepared, wall = load.run_pool(opts.clients, lambda p: load.prepare(base, p, bench.scan),
-                                   bench.payloads(opts.backlog))
-    drafts = [d for _, d in prepared if d]
-    errors = sum(not s.ok for samples, _ in prepared for s in samples)
+    drafts, errors, wall = bench.drafts(opts.backlog)
     if errors:
         bench.failures.append(f"backlog preparation: {errors} failed requests")
     print(f"Backlog prepared: {len(drafts)} drafts (create + 2 uploads each) in {wall:.1f} s, "

@@ -177,7 +177,7 @@ class Planned:
     message_id: uuid.UUID
     channel: str
     outgoing: Outgoing | None  # None: nothing to send (skipped, inbox, already final)
-    state: str | None = None  # as planned, for one with nothing to send (None: read it)
+    state: str | None = None  # stored at planning: the outcome of one with nothing to send
 
 
 def insert_message(session: Session, **values: Any) -> tuple[uuid.UUID, str]:
@@ -467,15 +467,12 @@ def deliver_event(
                        public_base_url)
         if _expired(event):
             _expire_unsent(session, [item.message_id for item in planned])
-            planned = [Planned(item.message_id, item.channel, None) for item in planned]
+            planned = [Planned(item.message_id, item.channel, None,
+                               session.get(Message, item.message_id).state) for item in planned]
     states: dict[str, str] = {}
     for item in planned:
-        if item.outgoing is None and item.state is not None:
-            states[item.channel] = item.state
-            continue
         if item.outgoing is None:
-            with sessions() as session:
-                states[item.channel] = session.get(Message, item.message_id).state
+            states[item.channel] = item.state
             continue
         states[item.channel] = attempt(sessions, policy, senders[item.channel], item.message_id,
                                        item.outgoing, after_send, ledger)

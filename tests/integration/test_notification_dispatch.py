@@ -371,3 +371,18 @@ def test_in_verification_is_told_in_the_inbox_only(sessions, smtp, provider) -> 
     assert [m["template"] for m in dispatch.inbox(sessions, str(event["application_id"]))] == [
         "status_in_verification"
     ]
+
+
+def test_a_code_that_expired_before_it_could_be_sent_is_skipped(sessions, smtp) -> None:
+    event = rendering.sample_event("one_time_code")
+    email = f"{uuid.uuid4().hex[:8]}@example.org"
+    event["recipient"].update(email=email, channels=["EMAIL"])
+    event["expires_at"] = datetime.now(UTC) - timedelta(seconds=1)
+    event_id = uuid.uuid4()
+
+    states = dispatch.deliver_event(sessions, policy(), senders(smtp.port, None), event_id,
+                                    "citizen.code_requested", event, "https://silasidakep.test")
+
+    assert states == {"EMAIL": "SKIPPED"}
+    assert rows(sessions, event_id)["EMAIL"].last_error == "code expired before it could be sent"
+    assert not smtp.mailbox.to(email)

@@ -88,6 +88,7 @@ class PdfSigner:
         # A loaded software key can be used by many threads at once.
         self._lock: AbstractContextManager[object] = nullcontext()
         self._session = None
+        self._reserved: int | None = None
 
     def close(self) -> None:
         """Close the PKCS#11 session (logging out of the token); no-op for file keys."""
@@ -145,6 +146,7 @@ class PdfSigner:
         self._session = session
         # One token session is shared: PKCS#11 sessions must not run two operations at once.
         self._lock = threading.Lock()
+        self._reserved = None
         return self
 
     @property
@@ -167,8 +169,7 @@ class PdfSigner:
         every document (a dry-run CMS with the same certificates, plus half again): without a
         timestamp authority the signature's size does not vary, and the per-document dry run
         cost a third of signing (issue 17's profile)."""
-        reserved = self.__dict__.get("_reserved")
-        if reserved is None:
+        if self._reserved is None:
             dry_run = asyncio.run(self._signer.async_sign(
                 hashes.Hash(hashes.SHA256()).finalize(), MD_ALGORITHM, use_pades=True,
                 dry_run=True, signed_attr_settings=PdfCMSSignedAttributes(
@@ -176,8 +177,8 @@ class PdfSigner:
                 ),
             ))
             as_hex = len(dry_run.dump()) * 2  # embedded as a hexadecimal string
-            reserved = self.__dict__["_reserved"] = as_hex + 2 * (as_hex // 4)
-        return reserved
+            self._reserved = as_hex + 2 * (as_hex // 4)
+        return self._reserved
 
     @staticmethod
     def _metadata(reason: str, location: str) -> signers.PdfSignatureMetadata:
