@@ -11,6 +11,9 @@ State machine of a message::
 
 Crash safety: SENDING (with the attempt counted) is committed *before* the provider is called,
 and the outcome in a second transaction after it. SENDING is a lease of ``sending_timeout``.
+A new message the throttle lets through is planned as SENDING at once (one transaction for
+the event's plan and its first claims); a message that already existed is claimed on its own.
+The lease must outlast the sends of one event (each channel has a 10 s timeout).
 
 * The provider accepted but the database refuses the record (restart, dropped or exhausted
   connections): the process knows the message left, so it retries the record for
@@ -40,7 +43,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -178,22 +181,34 @@ class Planned:
     channel: str
     outgoing: Outgoing | None  # None: nothing to send (skipped, inbox, already final)
     state: str | None = None  # stored at planning: the outcome of one with nothing to send
+    claimed: bool = False  # inserted as SENDING: the provider may be called at once
 
 
-def insert_message(session: Session, **values: Any) -> tuple[uuid.UUID, str]:
-    """The message of (event id, channel) and its state: inserted with ``values`` unless it
-    exists (one statement for a new message, the usual case)."""
+@dataclass(frozen=True)
+class Stored:
+    id: uuid.UUID
+    state: str
+    inserted: bool  # False: the message of (event id, channel) existed (a redelivery)
+
+
+def insert_message(session: Session, **values: Any) -> Stored:
+    """The message of (event id, channel): inserted with ``values`` unless it exists (one
+    statement for a new message, the usual case)."""
+    values.setdefault("attempts", 0)
     inserted = session.execute(
         insert(Message)
-        .values(id=uuid.uuid4(), attempts=0, created_at=now_utc(), **values)
+        .values(id=uuid.uuid4(), created_at=now_utc(), **values)
         .on_conflict_do_nothing(index_elements=["event_id", "channel"])
         .returning(Message.id, Message.state)
     ).first()
-    return tuple(inserted or session.execute(
+    if inserted is not None:
+        return Stored(inserted.id, inserted.state, True)
+    existing = session.execute(
         select(Message.id, Message.state).where(
             Message.event_id == values["event_id"], Message.channel == values["channel"]
         )
-    ).one())
+    ).one()
+    return Stored(existing.id, existing.state, False)
 
 
 def plan(
@@ -244,14 +259,19 @@ def plan(
             row.update(state="DELIVERED", body=rendered.text, delivered_at=now_utc())
         elif not secret and _is_duplicate(session, policy, row):
             row.update(state="SKIPPED", last_error="identical message sent recently")
+        elif _throttled(session, policy, template, channel, row["recipient_hash"], now_utc()):
+            row["state"] = "QUEUED"  # the attempt says "throttled" and the event waits
         else:
-            row["state"] = "QUEUED"
-        message_id, state = insert_message(session, **row)
+            started = now_utc()
+            row.update(state="SENDING", attempts=1, sending_at=started, last_attempt_at=started,
+                       provider=senders[channel].provider)
+        stored = insert_message(session, **row)
         outgoing = None
-        if row["state"] == "QUEUED":
-            outgoing = Outgoing(str(message_id), channel, address, rendered.subject,
+        if row["state"] in ("QUEUED", "SENDING"):
+            outgoing = Outgoing(str(stored.id), channel, address, rendered.subject,
                                 rendered.text)
-        planned.append(Planned(message_id, channel, outgoing, state))
+        claimed = stored.inserted and stored.state == "SENDING"
+        planned.append(Planned(stored.id, channel, outgoing, stored.state, claimed))
     return planned
 
 
@@ -296,18 +316,21 @@ def _is_duplicate(session: Session, policy: Policy, row: dict[str, Any]) -> bool
 # --- one attempt at one message -------------------------------------------------------------------
 
 
-def _throttled(session: Session, policy: Policy, message: Message, started: Any) -> bool:
-    if message.template in UNTHROTTLED_TEMPLATES:
+def _throttled(
+    session: Session, policy: Policy, template: str, channel: str, recipient_hash: str,
+    started: Any, message_id: uuid.UUID | None = None,
+) -> bool:
+    """Would sending now exceed the recipient's limit on this channel (other messages only)?"""
+    if template in UNTHROTTLED_TEMPLATES:
         return False
-    recent = session.scalar(
-        select(func.count()).select_from(Message).where(
-            Message.recipient_hash == message.recipient_hash,
-            Message.channel == message.channel,
-            Message.id != message.id,
-            Message.sending_at > started - policy.throttle_window,
-        )
+    query = select(func.count()).select_from(Message).where(
+        Message.recipient_hash == recipient_hash,
+        Message.channel == channel,
+        Message.sending_at > started - policy.throttle_window,
     )
-    return recent >= policy.throttle_per_minute
+    if message_id is not None:
+        query = query.where(Message.id != message_id)
+    return session.scalar(query) >= policy.throttle_per_minute
 
 AfterSend = Callable[[Outgoing], None]
 Sleep = Callable[[float], None]
@@ -316,14 +339,16 @@ Sleep = Callable[[float], None]
 def attempt(
     sessions: sessionmaker, policy: Policy, sender: Sender, message_id: uuid.UUID,
     outgoing: Outgoing, after_send: AfterSend | None = None, ledger: SentLedger = SENT,
-    sleep: Sleep | None = None,
+    sleep: Sleep | None = None, event_id: uuid.UUID | None = None,
 ) -> str:
-    """Returns the message's state afterwards, or ``throttled`` / ``in_flight``.
+    """Returns the message's state afterwards, or ``throttled`` / ``in_flight``. With
+    ``event_id`` the message is already committed as SENDING by this attempt (planned so).
 
     Raises RecordPending when the provider accepted but the database refused the record."""
-    claimed, event_id = _claim(sessions, policy, sender, message_id, ledger)
-    if claimed is not None:
-        return claimed
+    if event_id is None:
+        refused, event_id = _claim(sessions, policy, sender, message_id, ledger)
+        if refused is not None:
+            return refused
     outcome, error, ref = _send(sender, outgoing)
     if after_send is not None and outcome == "sent":
         after_send(outgoing)  # test hook: a process killed here loses its memory too
@@ -351,7 +376,8 @@ def _claim(
             state = message.state if mark is None else _apply_mark(session, message, mark)
         elif message.state == "SENDING" and message.sending_at > started - policy.sending_timeout:
             return "in_flight", event_id
-        elif _throttled(session, policy, message, started):
+        elif _throttled(session, policy, message.template, message.channel,
+                        message.recipient_hash, started, message.id):
             metrics.NOTIFICATIONS.labels(channel=message.channel, outcome="throttled").inc()
             return "throttled", event_id
         else:
@@ -390,6 +416,24 @@ def _record(
         else:
             message.state, message.last_error = "FAILED", error
         return message.state
+
+
+def _release(sessions: sessionmaker, message_ids: list[uuid.UUID]) -> None:
+    """Hand back the claims planned for channels this attempt never reached (an earlier
+    channel's send or record raised), so the redelivery need not wait out their lease. Best
+    effort: if this fails, or the process died, the lease expires as for any dead attempt."""
+    if not message_ids:
+        return
+    try:
+        with sessions() as session, session.begin():
+            session.execute(
+                update(Message)
+                .where(Message.id.in_(message_ids), Message.state == "SENDING")
+                .values(state="QUEUED", attempts=Message.attempts - 1, sending_at=None,
+                        last_attempt_at=None, provider=None)
+            )
+    except Exception as exc:
+        log.warning("unsent claims left to their lease: %s", short_error(exc))
 
 
 def _apply_mark(session: Session, message: Message, mark: SentMark) -> str:
@@ -470,12 +514,20 @@ def deliver_event(
             planned = [Planned(item.message_id, item.channel, None,
                                session.get(Message, item.message_id).state) for item in planned]
     states: dict[str, str] = {}
-    for item in planned:
-        if item.outgoing is None:
-            states[item.channel] = item.state
-            continue
-        states[item.channel] = attempt(sessions, policy, senders[item.channel], item.message_id,
-                                       item.outgoing, after_send, ledger)
+    unsent = [item.message_id for item in planned if item.claimed]
+    try:
+        for item in planned:
+            if item.outgoing is None:
+                states[item.channel] = item.state
+                continue
+            if item.claimed:
+                unsent.remove(item.message_id)
+            states[item.channel] = attempt(sessions, policy, senders[item.channel],
+                                           item.message_id, item.outgoing, after_send, ledger,
+                                           event_id=event_id if item.claimed else None)
+    except BaseException:
+        _release(sessions, unsent)
+        raise
     pending = {c: s for c, s in states.items() if s not in FINAL}
     if "in_flight" in pending.values():
         raise InFlight(f"sending under another attempt's lease: {sorted(pending)}")

@@ -55,12 +55,12 @@ def deliver_staff_notice(
     rendered = rendering.render("EMAIL", template, context)
     to = ", ".join(supervisors)
     with sessions() as session, session.begin():
-        message_id, _ = insert_message(
+        message_id = insert_message(
             session, event_id=event_id, channel="EMAIL", template=template,
             template_version=rendered.version, application_id=None,
             subject=rendered.subject[:200], recipient_masked=masked("EMAIL", to)[:254],
             recipient_hash=digest(policy.hash_key, "EMAIL", to), state="QUEUED",
-        )
+        ).id
     outgoing = Outgoing(str(message_id), "EMAIL", to, rendered.subject, rendered.text)
     unthrottled = dataclasses.replace(policy, throttle_per_minute=10**6)
     return attempt(sessions, unthrottled, sender, message_id, outgoing)

@@ -197,6 +197,9 @@ def test_a_crash_after_sending_is_resent_with_the_same_key_and_not_duplicated(
         deliver(sessions, policy(), send, event_id, event, after_send=crash_on("SMS"))
     assert rows(sessions, event_id)["SMS"].state == "SENDING"
     assert provider.requests == 1
+    # WhatsApp was claimed when the event was planned; the failing attempt handed it back.
+    whatsapp = rows(sessions, event_id)["WHATSAPP"]
+    assert (whatsapp.state, whatsapp.attempts, whatsapp.sending_at) == ("QUEUED", 0, None)
     # A redelivery while the first attempt may still be running does not send.
     with pytest.raises(dispatch.RetryLater):
         deliver(sessions, policy(), send, event_id, event)
@@ -206,6 +209,49 @@ def test_a_crash_after_sending_is_resent_with_the_same_key_and_not_duplicated(
     assert states == {"SMS": "SENT", "WHATSAPP": "SENT"}
     assert provider.requests == 3  # SMS, WhatsApp, the SMS again (same key) ...
     assert sorted(a.channel for a in provider.to(phone)) == ["SMS", "WHATSAPP"]  # ... once each
+
+
+def test_a_new_message_is_planned_as_sending_and_a_redelivered_one_is_not(sessions, smtp):
+    """One transaction plans the event and claims its new messages; what existed before (a
+    redelivery) is claimed on its own, under the lease and the throttle."""
+    event, _, _ = status_event(channels=["EMAIL", "INBOX"])
+    event_id = uuid.uuid4()
+    send = senders(smtp.port, None)
+
+    def planned():
+        with sessions() as session, session.begin():
+            return dispatch.plan(session, policy(), send, event_id, "status_submitted", event,
+                                 event["application_id"], "https://silasidakep.test")
+
+    first = {item.channel: item for item in planned()}
+    assert first["EMAIL"].claimed and not first["INBOX"].claimed
+    row = rows(sessions, event_id)["EMAIL"]
+    assert (row.state, row.attempts, row.provider) == ("SENDING", 1, "smtp")
+    assert row.sending_at is not None
+    again = {item.channel: item for item in planned()}
+    assert not again["EMAIL"].claimed and again["EMAIL"].state == "SENDING"
+    assert rows(sessions, event_id)["EMAIL"].attempts == 1
+
+
+def test_a_claim_never_reached_waits_for_its_lease_when_the_process_died(
+    sessions, smtp, provider, monkeypatch
+) -> None:
+    """A dead process cannot hand its claims back: the unsent channel waits for the lease
+    (no attempt spent) and is then sent once."""
+    event, _, phone = status_event(channels=["SMS", "WHATSAPP"])
+    event_id = uuid.uuid4()
+    send = senders(smtp.port, provider)
+    monkeypatch.setattr(dispatch, "_release", lambda sessions, ids: None)
+    with pytest.raises(Crash):
+        deliver(sessions, policy(), send, event_id, event, after_send=crash_on("SMS"))
+    assert rows(sessions, event_id)["WHATSAPP"].state == "SENDING"
+    with pytest.raises(dispatch.InFlight):
+        deliver(sessions, policy(), send, event_id, event)
+    assert provider.requests == 1
+    states = deliver(sessions, policy(sending_timeout=timedelta(0)), send, event_id, event)
+    assert states == {"SMS": "SENT", "WHATSAPP": "SENT"}
+    assert sorted(a.channel for a in provider.to(phone)) == ["SMS", "WHATSAPP"]
+    assert rows(sessions, event_id)["WHATSAPP"].attempts == 2  # the dead claim counted
 
 
 def test_a_crash_after_an_email_resends_with_the_same_message_id(sessions, smtp) -> None:
