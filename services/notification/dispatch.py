@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import false, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -257,9 +257,10 @@ def plan(
             row.update(state="SKIPPED", last_error=reason)
         elif channel == "INBOX":
             row.update(state="DELIVERED", body=rendered.text, delivered_at=now_utc())
-        elif not secret and _is_duplicate(session, policy, row):
+        elif (recent := _recent(session, policy, row)).duplicates and not secret:
             row.update(state="SKIPPED", last_error="identical message sent recently")
-        elif _throttled(session, policy, template, channel, row["recipient_hash"], now_utc()):
+        elif (recent.sending >= policy.throttle_per_minute
+              and template not in UNTHROTTLED_TEMPLATES):
             row["state"] = "QUEUED"  # the attempt says "throttled" and the event waits
         else:
             started = now_utc()
@@ -300,17 +301,32 @@ def _expire_unsent(session: Session, message_ids: list[uuid.UUID]) -> None:
         message.state, message.last_error = "SKIPPED", "code expired before it could be sent"
 
 
-def _is_duplicate(session: Session, policy: Policy, row: dict[str, Any]) -> bool:
-    return bool(session.scalar(
-        select(func.count()).select_from(Message).where(
-            Message.recipient_hash == row["recipient_hash"],
-            Message.channel == row["channel"],
-            Message.body_hash == row["body_hash"],
-            Message.event_id != row["event_id"],
-            Message.state.in_(("QUEUED", "SENDING", "SENT", "DELIVERED", "FAILED")),
-            Message.created_at > now_utc() - policy.duplicate_window,
+@dataclass(frozen=True)
+class Recent:
+    duplicates: int  # the same text to the same address lately (under other events)
+    sending: int  # sends to the same address on this channel within the throttle window
+
+
+def _recent(session: Session, policy: Policy, row: dict[str, Any]) -> Recent:
+    """The duplicate check and the throttle of a new message, in one query (the index on
+    recipient, channel, sending_at narrows both to the recipient's messages)."""
+    at = now_utc()
+    if row.get("body_hash") is None:  # a secret message keeps no digest: never a duplicate
+        duplicate = false()
+    else:
+        duplicate = (
+            (Message.body_hash == row["body_hash"])
+            & (Message.event_id != row["event_id"])
+            & Message.state.in_(("QUEUED", "SENDING", "SENT", "DELIVERED", "FAILED"))
+            & (Message.created_at > at - policy.duplicate_window)
         )
-    ))
+    counts = session.execute(
+        select(func.count().filter(duplicate),
+               func.count().filter(Message.sending_at > at - policy.throttle_window))
+        .where(Message.recipient_hash == row["recipient_hash"],
+               Message.channel == row["channel"])
+    ).one()
+    return Recent(*counts)
 
 
 # --- one attempt at one message -------------------------------------------------------------------

@@ -154,6 +154,8 @@ class NotificationService(ServiceOps):
         """Record the event's deliveries (committed before the ack: never lost), then try them
         once; what fails is retried by ``retry_webhooks``."""
         event_id, event = parse_envelope(envelope, "application.status_changed")
+        if not deliveries.has_followers_signed_in(event):
+            return  # no subscriber can match: not even a transaction (most applications)
         with self.store.session() as session, session.begin():
             keys = deliveries.record(session, event_id, "application.status_changed", event)
         for key in keys:

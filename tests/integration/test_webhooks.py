@@ -114,6 +114,18 @@ def test_a_status_change_reaches_the_subscriber_signed_once(sessions, receiver) 
     assert handle(sessions, uuid.uuid4(), status_event(issuer="https://other.example")) == []
 
 
+def test_an_application_nobody_signed_in_follows_reaches_no_subscriber(sessions, receiver):
+    subscribe(sessions, receiver)
+    guest = {**status_event(), "accounts": []}
+    password_only = {**status_event(), "accounts": [
+        {"account_id": uuid.uuid4(), "role": "APPLICANT", "identities": []}]}
+    for event in (guest, password_only):
+        assert not deliveries.has_followers_signed_in(event)
+        assert handle(sessions, uuid.uuid4(), event) == []
+    assert deliveries.has_followers_signed_in(status_event())
+    assert receiver.received == []
+
+
 def test_failures_are_retried_then_terminal_and_a_replay_keeps_the_id(sessions, receiver) -> None:
     subscribe(sessions, receiver)
     receiver.answers = [500, 503]

@@ -83,9 +83,17 @@ def _user_at(issuer: str, event: dict[str, Any]) -> dict[str, str] | None:
     return None
 
 
+def has_followers_signed_in(event: dict[str, Any]) -> bool:
+    """Does an account following the application sign in through an outside issuer? Only then
+    can a subscriber (an integrator, known by its issuer) be told about it."""
+    return any(follower.get("identities") for follower in event.get("accounts") or [])
+
+
 def record(session: Session, event_id: uuid.UUID, event_type: str,
            event: dict[str, Any]) -> list[uuid.UUID]:
     """The deliveries of this event (inserted unless they exist) still to attempt."""
+    if not has_followers_signed_in(event):
+        return []
     subscribers = session.scalars(
         select(WebhookSubscriber).where(WebhookSubscriber.active.is_(True))
     ).all()
