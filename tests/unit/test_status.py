@@ -4,6 +4,7 @@ import pytest
 
 from services.intake.domain.status import (
     CANCELLABLE,
+    MAY_HOLD_DOCUMENTS,
     STATUS_TEXT,
     TRANSITIONS,
     Status,
@@ -83,3 +84,11 @@ def test_kecamatan_print_queue_follows_issuance() -> None:
     assert not can_transition(S.PRINTED, S.CANCELLED)
     assert expected_path(False, at_kecamatan=True)[-4:] == [
         S.ISSUED, S.QUEUED_AT_KECAMATAN, S.PRINTED, S.COLLECTED]
+
+
+def test_no_transition_leaves_the_statuses_that_may_hold_documents() -> None:
+    """change_status looks up the document number only after such a status: the shortcut holds
+    while an application can never return from one to a status before issuance."""
+    for status in MAY_HOLD_DOCUMENTS:
+        assert TRANSITIONS[status] <= MAY_HOLD_DOCUMENTS, status
+    assert Status.ISSUED in MAY_HOLD_DOCUMENTS and Status.SUBMITTED not in MAY_HOLD_DOCUMENTS

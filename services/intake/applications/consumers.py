@@ -24,6 +24,7 @@ from services.intake.domain.status import (
     CEKATAN_ORDER,
     DECISION_STATUS,
     DOWNLOADABLE,
+    ISSUING,
     Status,
     can_transition,
     route,
@@ -36,7 +37,6 @@ from silasidakep.db import Outbox
 from silasidakep.masking import mask_identity_numbers
 
 # Printing is still issuing the application's documents.
-ISSUING = frozenset({Status.APPROVED, Status.AWAITING_SIGNATURE})
 
 
 def _current_round(session: Session, data: dict[str, Any]) -> Application | None:

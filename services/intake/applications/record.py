@@ -17,7 +17,7 @@ from services.intake import ops_metrics
 from services.intake.accounts import credentials, profile
 from services.intake.applications.labels import fix_labels
 from services.intake.catalogue import ServiceDefinition, get_service
-from services.intake.domain.status import Status, require_transition
+from services.intake.domain.status import MAY_HOLD_DOCUMENTS, Status, require_transition
 from services.intake.models import (
     Application,
     CitizenAccount,
@@ -222,7 +222,8 @@ def change_status(
             "fix_documents": fix_documents or [],
             "fix_labels": fix_labels(service, fix_fields or [], fix_documents or []),
             "expected_completion_at": app.deadline_at,
-            "document_number": principal_number(session, app),
+            "document_number": (principal_number(session, app)
+                                if previous in MAY_HOLD_DOCUMENTS else None),
             "recipient": recipient(app),
             "accounts": followers(session, app),
         },

@@ -53,6 +53,11 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 DOWNLOADABLE = frozenset({
     S.ISSUED, S.QUEUED_AT_KECAMATAN, S.AWAITING_BLANKO, S.PRINTED, S.COLLECTED,
 })
+# Approved and waiting for printing: its documents are issued one by one.
+ISSUING = frozenset({S.APPROVED, S.AWAITING_SIGNATURE})
+# A document is issued only in these statuses, and no transition leads out of them (tested):
+# an application that was never in one has no document number yet.
+MAY_HOLD_DOCUMENTS = ISSUING | DOWNLOADABLE
 
 # The kecamatan print queue from the least to the most advanced (a card waiting for blanko has
 # not been queued yet).
