@@ -36,8 +36,6 @@ from services.intake.survey import invitations
 from silasidakep.db import Outbox
 from silasidakep.masking import mask_identity_numbers
 
-# Printing is still issuing the application's documents.
-
 
 def _current_round(session: Session, data: dict[str, Any]) -> Application | None:
     app = get(session, data["application_id"], lock=True)
