@@ -259,8 +259,7 @@ def plan(
             row.update(state="DELIVERED", body=rendered.text, delivered_at=now_utc())
         elif (recent := _recent(session, policy, row)).duplicates and not secret:
             row.update(state="SKIPPED", last_error="identical message sent recently")
-        elif (recent.sending >= policy.throttle_per_minute
-              and template not in UNTHROTTLED_TEMPLATES):
+        elif _over_limit(policy, template, recent.sending):
             row["state"] = "QUEUED"  # the attempt says "throttled" and the event waits
         else:
             started = now_utc()
@@ -321,32 +320,38 @@ def _recent(session: Session, policy: Policy, row: dict[str, Any]) -> Recent:
             & (Message.created_at > at - policy.duplicate_window)
         )
     counts = session.execute(
-        select(func.count().filter(duplicate),
-               func.count().filter(Message.sending_at > at - policy.throttle_window))
+        select(func.count().filter(duplicate), func.count().filter(_sent_lately(policy, at)))
         .where(Message.recipient_hash == row["recipient_hash"],
                Message.channel == row["channel"])
     ).one()
     return Recent(*counts)
 
 
+def _sent_lately(policy: Policy, at: Any) -> Any:
+    """Messages the per-recipient throttle counts: sending started within its window."""
+    return Message.sending_at > at - policy.throttle_window
+
+
+def _over_limit(policy: Policy, template: str, sent_lately: int) -> bool:
+    return template not in UNTHROTTLED_TEMPLATES and sent_lately >= policy.throttle_per_minute
+
+
 # --- one attempt at one message -------------------------------------------------------------------
 
 
-def _throttled(
-    session: Session, policy: Policy, template: str, channel: str, recipient_hash: str,
-    started: Any, message_id: uuid.UUID | None = None,
-) -> bool:
-    """Would sending now exceed the recipient's limit on this channel (other messages only)?"""
-    if template in UNTHROTTLED_TEMPLATES:
-        return False
-    query = select(func.count()).select_from(Message).where(
-        Message.recipient_hash == recipient_hash,
-        Message.channel == channel,
-        Message.sending_at > started - policy.throttle_window,
+def _throttled(session: Session, policy: Policy, message: Message, started: Any) -> bool:
+    """Would sending ``message`` now exceed its recipient's limit on its channel?"""
+    if message.template in UNTHROTTLED_TEMPLATES:
+        return False  # no query for a code
+    sent_lately = session.scalar(
+        select(func.count()).select_from(Message).where(
+            Message.recipient_hash == message.recipient_hash,
+            Message.channel == message.channel,
+            Message.id != message.id,
+            _sent_lately(policy, started),
+        )
     )
-    if message_id is not None:
-        query = query.where(Message.id != message_id)
-    return session.scalar(query) >= policy.throttle_per_minute
+    return _over_limit(policy, message.template, sent_lately)
 
 AfterSend = Callable[[Outgoing], None]
 Sleep = Callable[[float], None]
@@ -392,8 +397,7 @@ def _claim(
             state = message.state if mark is None else _apply_mark(session, message, mark)
         elif message.state == "SENDING" and message.sending_at > started - policy.sending_timeout:
             return "in_flight", event_id
-        elif _throttled(session, policy, message.template, message.channel,
-                        message.recipient_hash, started, message.id):
+        elif _throttled(session, policy, message, started):
             metrics.NOTIFICATIONS.labels(channel=message.channel, outcome="throttled").inc()
             return "throttled", event_id
         else:

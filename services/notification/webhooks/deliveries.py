@@ -92,8 +92,6 @@ def has_followers_signed_in(event: dict[str, Any]) -> bool:
 def record(session: Session, event_id: uuid.UUID, event_type: str,
            event: dict[str, Any]) -> list[uuid.UUID]:
     """The deliveries of this event (inserted unless they exist) still to attempt."""
-    if not has_followers_signed_in(event):
-        return []
     subscribers = session.scalars(
         select(WebhookSubscriber).where(WebhookSubscriber.active.is_(True))
     ).all()
